@@ -1,0 +1,83 @@
+"""The thin command line.
+
+Each command lives in `promptops/commands/<name>.py` and is imported only when it runs, so
+`promptops --help` and the pre-commit path stay fast. Errors are mapped to exit codes here and
+nowhere else: UserError -> 2, ProviderUnreachable -> 3; commands return their own exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from promptops import __version__
+from promptops.errors import EXIT_USAGE, PromptopsError
+
+# name -> "module:attribute" of a click command; one line per command.
+COMMANDS: dict[str, str] = {
+    "init": "promptops.commands.init:command",
+    "validate": "promptops.commands.validate:command",
+    "tokens": "promptops.commands.tokens:command",
+    "render": "promptops.commands.render:command",
+    "config": "promptops.commands.config:command",
+}
+
+# Short help shown by `promptops --help` without importing any command module.
+SUMMARIES: dict[str, str] = {
+    "init": "Scaffold a working promptops repo from templates.",
+    "validate": "Schema-validate documents and resolve references.",
+    "tokens": "Tokens per prompt part, cost per call and per month.",
+    "render": "Print the exact Anthropic Messages API request for a prompt.",
+    "config": "Print the resolved configuration.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptops")
+def cli() -> None:
+    """Prompt-as-Code: lint, price, gate and release LLM prompts kept in git.
+
+    Exit codes: 0 clean, 1 findings/gate failed/rollback, 2 usage or config
+    error, 3 a model provider could not be reached.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and map every outcome to one exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="promptops", standalone_mode=False)
+    except PromptopsError as exc:
+        click.echo(f"promptops: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("promptops: aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
