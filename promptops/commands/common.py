@@ -1,0 +1,70 @@
+"""Options and helpers shared by commands: config loading, output routing, formats."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from promptops.config import Config, load_config
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: discover promptops.yaml or [tool.promptops]).",
+)
+output_option = click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+
+
+def format_option(choices: list[str], default: str = "text") -> Callable[[Any], Any]:
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        envvar="PROMPTOPS_FORMAT",
+        help="Output format"
+        + (" (auto: github under GitHub Actions, else text)." if "auto" in choices else "."),
+    )
+
+
+def resolve_format(fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_WORKFLOW"):
+        return "github"
+    return "text"
+
+
+def config_for(paths: tuple[Path, ...] | list[Path], config_file: Path | None) -> Config:
+    """Discover the config from the first path given (or the current directory)."""
+    start = None
+    if paths:
+        first = Path(paths[0])
+        start = first if first.is_dir() else first.parent
+        if not first.exists():
+            start = None
+    return load_config(start=start, config_file=config_file)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to --output (atomically) or standard output."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from promptops.tokens.cache import atomic_write
+
+    atomic_write(output, text)

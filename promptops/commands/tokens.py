@@ -1,0 +1,76 @@
+"""`promptops tokens`: tokens per prompt part, cost per call, monthly cost per scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from promptops.commands.common import config_for, config_option, emit, format_option, output_option
+from promptops.errors import EXIT_OK, UserError
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_option
+@format_option(["text", "json"])
+@output_option
+@click.option(
+    "--tokenizer",
+    type=click.Choice(["cl100k_base", "o200k_base", "anthropic"]),
+    help="Override the configured tokenizer. `anthropic` uses exact counts from promptops.lock.",
+)
+@click.option(
+    "--update-lock",
+    is_flag=True,
+    help="Count new content exactly with the Anthropic API (needs ANTHROPIC_API_KEY) "
+    "and record it in promptops.lock.",
+)
+def command(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    tokenizer: str | None,
+    update_lock: bool,
+) -> int:
+    """Show tokens per prompt part (tools / system / messages, cached vs uncached), cost per
+    call, and monthly cost per charter scenario (expected / stretch / runaway) with budget
+    headroom.
+
+    Works offline with no API key: counts are cl100k_base estimates unless the configured
+    tokenizer is `anthropic` and promptops.lock holds exact counts. Every report names the
+    price table date and the tokenizer.
+    """
+    from promptops.documents.workspace import load_workspace
+    from promptops.estimate import estimate_workspace
+    from promptops.tokens.counting import TokenCounter
+
+    config = config_for(paths, config_file)
+    if tokenizer:
+        config.tokenizer = tokenizer
+    workspace = load_workspace(config, paths)
+    broken = [
+        f for f in workspace.findings if f.severity == "error" and f.code in ("PO001", "PO002")
+    ]
+    if broken and not workspace.of_kind("prompt"):
+        first = broken[0]
+        raise UserError(f"{first.message} (run `promptops validate`)", first.path, first.line)
+    counter = TokenCounter(config, update_lock=update_lock)
+    try:
+        report = estimate_workspace(workspace, counter)
+    finally:
+        counter.close()
+    if fmt == "json":
+        from promptops.report.json_view import dumps
+
+        emit(dumps(report), output)
+    else:
+        from promptops.report.tokens_text import render_tokens_text
+
+        text = render_tokens_text(report, color=None if output is None else False)
+        skipped = sorted({f.path for f in broken})
+        if skipped:
+            text += f"\nSkipped {len(skipped)} invalid document(s): run `promptops validate`.\n"
+        emit(text, output)
+    return EXIT_OK

@@ -1,0 +1,172 @@
+"""Find, read and validate the configuration (`promptops.yaml` or `[tool.promptops]`).
+
+Discovery walks up from the starting directory to the git root: the first `promptops.yaml`
+(or `.promptops.yaml`), or `pyproject.toml` with a `[tool.promptops]` table, wins. The folder that
+holds it is the repo root that every reported path is relative to. A bad config is a UserError
+(exit 2) naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from promptops.errors import UserError
+from promptops.resources import schemas_dir
+
+CONFIG_NAMES = ("promptops.yaml", ".promptops.yaml", "promptops.yml")
+DEFAULT_PATHS = ["**/*.yaml", "**/*.yml"]
+DEFAULT_EXCLUDE = [
+    ".git/**",
+    "**/node_modules/**",
+    "**/.venv/**",
+    "**/venv/**",
+    ".github/**",
+    "**/.pre-commit-config.yaml",
+    "**/.pre-commit-hooks.yaml",
+    "promptops.yaml",
+    ".promptops.yaml",
+    "promptops.yml",
+]
+
+DEFAULT_LIMITS: dict[str, float] = {
+    "max_input_tokens": 15000,  # PO201
+    "max_tool_description_tokens": 500,  # PO202
+    "duplicate_similarity": 0.8,  # PO203 (Jaccard on word shingles)
+    "duplicate_min_words": 25,  # PO203: paragraphs shorter than this are ignored
+    "growth_pct": 10,  # PO308
+}
+
+
+@dataclass
+class Config:
+    """The resolved configuration. `root` is the repo root all paths are relative to."""
+
+    root: Path
+    source: Path | None = None
+    paths: list[str] = field(default_factory=lambda: list(DEFAULT_PATHS))
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    tokenizer: str = "cl100k_base"
+    cache_dir: Path | None = None
+    lock_file: Path | None = None
+    default_branch: str | None = None
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lint: dict[str, Any] = field(default_factory=dict)
+    gate: dict[str, Any] = field(default_factory=dict)
+    eval: dict[str, Any] = field(default_factory=dict)
+    canary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def limits(self) -> dict[str, float]:
+        return {**DEFAULT_LIMITS, **(self.lint.get("limits") or {})}
+
+    @property
+    def lock_path(self) -> Path:
+        return self.lock_file or self.root / "promptops.lock"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "source": str(self.source) if self.source else None,
+            "paths": self.paths,
+            "exclude": self.exclude,
+            "tokenizer": self.tokenizer,
+            "cache_dir": str(self.cache_dir) if self.cache_dir else None,
+            "lock_file": str(self.lock_path),
+            "default_branch": self.default_branch,
+            "prices": self.prices,
+            "lint": {**self.lint, "limits": self.limits},
+            "gate": self.gate,
+            "eval": self.eval,
+            "canary": self.canary,
+        }
+
+
+def _find_config(start: Path) -> tuple[Path, Path | None, str | None]:
+    """Return (root, config file, kind) walking up from ``start`` to the git root."""
+    start = start.resolve()
+    for folder in [start, *start.parents]:
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return folder, candidate, "yaml"
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and b"[tool.promptops" in pyproject.read_bytes():
+            return folder, pyproject, "toml"
+        if (folder / ".git").exists():
+            return folder, None, None
+    return start, None, None
+
+
+def _validate(data: Any, path: Path, lines: Any | None) -> None:
+    import jsonschema
+
+    schema = json.loads((schemas_dir() / "config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    error = errors[0]
+    line = None
+    if lines is not None:
+        line = lines.key(tuple(error.absolute_path)).line
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    raise UserError(f"invalid configuration at {where}: {error.message}", str(path), line)
+
+
+def load_config(start: Path | str | None = None, config_file: Path | str | None = None) -> Config:
+    """Discover (or read the given) configuration and return it resolved."""
+    if config_file is not None:
+        file = Path(config_file)
+        if not file.is_file():
+            raise UserError(f"configuration file not found: {file}")
+        root = file.resolve().parent
+        kind = "toml" if file.suffix == ".toml" else "yaml"
+    else:
+        root, found, kind = _find_config(Path(start or Path.cwd()))
+        if found is None:
+            return Config(root=root)
+        file = found
+
+    data: Any
+    lines = None
+    if kind == "toml":
+        try:
+            data = tomllib.loads(file.read_text()).get("tool", {}).get("promptops", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"invalid TOML: {exc}", str(file)) from None
+    else:
+        from promptops.documents.yaml_source import YamlProblem, load_yaml
+
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read configuration: {exc}", str(file)) from None
+        if not text.strip():
+            return Config(root=root, source=file)
+        loaded = load_yaml(text)
+        if isinstance(loaded, YamlProblem):
+            raise UserError(f"invalid YAML: {loaded.message}", str(file), loaded.line)
+        data, lines = loaded.data, loaded.source
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("the configuration must be a mapping", str(file), 1)
+    _validate(data, file, lines)
+
+    config = Config(root=root, source=file)
+    for key in ("paths", "exclude", "tokenizer", "default_branch", "prices", "lint", "gate"):
+        if key in data:
+            setattr(config, key, data[key])
+    config.eval = data.get("eval", {})
+    config.canary = data.get("canary", {})
+    if "exclude" in data:
+        config.exclude = [*DEFAULT_EXCLUDE, *data["exclude"]]
+    if "cache_dir" in data:
+        config.cache_dir = (root / data["cache_dir"]).resolve()
+    if "lock_file" in data:
+        config.lock_file = root / data["lock_file"]
+    return config

@@ -1,0 +1,169 @@
+"""Load one YAML file into plain Python values plus a map of where each value stands.
+
+Findings must point at the right line and column, so we compose the YAML node graph (with the C
+loader when present) and record the start and end of every key and value by its path, e.g.
+``("system", 0, "text")``. Values themselves are built by PyYAML's safe constructor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # The C loader is several times faster; fall back silently when it is not built.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of the source, 1-based lines and columns; ``index`` is the 0-based offset."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    index: int = 0
+    end_index: int = 0
+
+
+@dataclass
+class SourceMap:
+    """Where every key and value of a document stands in its file."""
+
+    text: str
+    values: dict[PathKey, Span] = field(default_factory=dict)
+    keys: dict[PathKey, Span] = field(default_factory=dict)
+    styles: dict[PathKey, str | None] = field(default_factory=dict)
+
+    def value(self, path: PathKey) -> Span:
+        """The span of the value at ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), Span(1, 1, 1, 1))
+
+    def key(self, path: PathKey) -> Span:
+        """The span of the mapping key that introduces ``path`` (falls back to the value)."""
+        path = tuple(path)
+        probe = path
+        while probe:
+            if probe in self.keys:
+                return self.keys[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), Span(1, 1, 1, 1))
+
+    def locate(self, path: PathKey, needle: str | re.Pattern[str], occurrence: int = 0) -> Span:
+        """Find ``needle`` inside the raw source of the scalar at ``path``.
+
+        Template variables are matched in the raw text, so a `{{ name }}` inside a literal block,
+        a plain scalar or a quoted string is found where the user typed it.
+        """
+        span = self.value(path)
+        segment = self.text[span.index : span.end_index]
+        pattern = needle if isinstance(needle, re.Pattern) else re.compile(re.escape(needle))
+        matches = list(pattern.finditer(segment))
+        if not matches:
+            return span
+        match = matches[min(occurrence, len(matches) - 1)]
+        return self.span_of(span.index + match.start(), span.index + match.end())
+
+    def span_of(self, start: int, end: int) -> Span:
+        """Turn two offsets into a 1-based span."""
+        line = self.text.count("\n", 0, start) + 1
+        column = start - (self.text.rfind("\n", 0, start) + 1) + 1
+        end_line = self.text.count("\n", 0, end) + 1
+        end_column = end - (self.text.rfind("\n", 0, end) + 1) + 1
+        return Span(line, column, end_line, end_column, start, end)
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    """A file that is not valid YAML (or not one mapping), with where it went wrong."""
+
+    message: str
+    line: int
+    column: int
+
+
+@dataclass
+class LoadedYaml:
+    data: Any
+    source: SourceMap
+
+
+def _span(node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(
+        start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index, end.index
+    )
+
+
+class _Builder:
+    """Builds values from nodes while recording spans; reports duplicate keys."""
+
+    def __init__(self, loader: Any, source: SourceMap) -> None:
+        self.loader = loader
+        self.source = source
+        self.duplicates: list[YamlProblem] = []
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.source.values[path] = _span(node)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    key = str(key)
+                child = (*path, key)
+                if key in result:
+                    mark = key_node.start_mark
+                    self.duplicates.append(
+                        YamlProblem(f"duplicate key {key!r}", mark.line + 1, mark.column + 1)
+                    )
+                self.source.keys[child] = _span(key_node)
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        self.source.styles[path] = node.style
+        return self.loader.construct_object(node, deep=True)
+
+
+def load_yaml(text: str) -> LoadedYaml | YamlProblem:
+    """Parse one YAML document; return its values and source map, or the problem found."""
+    loader = _Loader(text)
+    source = SourceMap(text=text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlProblem("the file is empty", 1, 1)
+        builder = _Builder(loader, source)
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.context}, {exc.problem}"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return YamlProblem(problem, line, column)
+    except yaml.YAMLError as exc:
+        return YamlProblem(str(exc).splitlines()[0], 1, 1)
+    except (ValueError, TypeError, OverflowError) as exc:
+        return YamlProblem(f"unreadable value: {exc}", 1, 1)
+    finally:
+        loader.dispose()
+    if builder.duplicates:
+        return builder.duplicates[0]
+    return LoadedYaml(data=data, source=source)
