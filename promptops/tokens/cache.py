@@ -6,6 +6,7 @@ written atomically and only when something new was counted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -68,8 +69,7 @@ class TokenCache:
     def save(self) -> None:
         if not self._dirty or self.path is None:
             return
-        try:
+        # A read-only cache folder must never fail a lint run.
+        with contextlib.suppress(OSError):
             atomic_write(self.path, json.dumps(self._counts, separators=(",", ":")))
-        except OSError:
-            pass  # a read-only cache folder must never fail a lint run
         self._dirty = False
