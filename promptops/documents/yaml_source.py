@@ -156,6 +156,9 @@ def load_yaml(text: str) -> LoadedYaml | YamlProblem:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
+            started = exc.context_mark
+            if started is not None and mark is not None and started.line != mark.line:
+                problem += f" (the construct started at line {started.line + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return YamlProblem(problem, line, column)
     except yaml.YAMLError as exc:
