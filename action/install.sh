@@ -5,7 +5,7 @@
 set -euo pipefail
 
 venv="${RUNNER_TEMP:?RUNNER_TEMP is not set}/promptops-venv"
-"${PYTHON:?PYTHON (setup-python's python-path) is not set}" -m venv "$venv"
+"${PYTHON:?PYTHON, the python-path of setup-python, is not set}" -m venv "$venv"
 if [[ -x "$venv/bin/python" ]]; then
   py="$venv/bin/python"
 else

@@ -12,6 +12,7 @@ import pytest
 
 from promptops.github.comments import parse_marker
 from tests.support.action_runner import StepResult, run_step
+from tests.support.cli import REPO_ROOT
 from tests.support.fake_github import FakeGitHub, start_fake_github, stop_fake_github
 
 REPO = "acme/prompts"
@@ -407,3 +408,39 @@ def test_annotations_name_files_relative_to_the_workspace(workspace, github):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "::warning title=promptops (PO306),file=examples/prompt.yaml,line=1" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (REPO_ROOT / "README.md").is_file(), reason="pyproject's readme is not in this checkout"
+)
+def test_install_step_builds_a_private_venv_that_the_run_step_uses(workspace, github):
+    installed = run_step(
+        "install",
+        workspace=workspace["repo"],
+        runner_temp=workspace["temp"],
+        step_outputs={"python": {"python-path": sys.executable}},
+        env={"PYTHONPATH": ""},
+        timeout=900,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    venv_python = Path(installed.outputs["python"])
+    assert venv_python.parent.parent == workspace["temp"] / "promptops-venv"
+    report = check_report(workspace["temp"] / "prepared.json", blocking=True)
+    result = run_step(
+        "run",
+        workspace=workspace["repo"],
+        runner_temp=workspace["temp"],
+        step_outputs={"install": {"python": str(venv_python)}},
+        env={
+            "PYTHONPATH": "",
+            "GITHUB_API_URL": github.url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(workspace["event"]),
+            "PROMPTOPS_REPORT_FILE": str(report),
+        },
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["blocking"] == "true"
+    assert len(github.issue_comments(REPO, PR)) == 1
