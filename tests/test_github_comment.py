@@ -313,3 +313,28 @@ def test_a_missing_report_file_is_a_usage_error(tmp_path, github):
     result = comment(tmp_path / "nope.md", actions_env(github, write_event(tmp_path)))
     assert result.returncode == 2
     assert "report file not found" in result.stderr
+
+
+def test_hiding_with_a_read_only_token_is_a_warning_too(tmp_path, github):
+    github.add_comment(REPO, PR, "<!-- promptops:comment id=default -->\nold\n")
+    github.read_only = True
+    env = actions_env(github, write_event(tmp_path, fork=True))
+    result = comment(write_report(tmp_path, "new\n"), env, "--behavior", "hide-and-new")
+    assert result.returncode == 0, result.stderr
+    assert "::warning" in result.stdout and "HTTP 403" in result.stdout
+    assert [c["minimized"] for c in github.issue_comments(REPO, PR)] == [False]
+
+
+def test_a_json_report_is_rendered_to_markdown(tmp_path, github):
+    report = {
+        "schema_version": "1",
+        "blocking": True,
+        "blocking_reasons": ["support-bot: runaway scenario crosses $15,000/mo"],
+        "totals": {"monthly_delta_usd": "412.00"},
+    }
+    path = write_report(tmp_path, json.dumps(report), name="report.json")
+    result = comment(path, actions_env(github, write_event(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    body = github.issue_comments(REPO, PR)[0]["body"]
+    assert "runaway scenario crosses $15,000/mo" in body
+    assert not body.splitlines()[1].startswith("{")
