@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "tokens": "promptops.commands.tokens:command",
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
+    "eval": "promptops.commands.eval:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -31,6 +32,7 @@ SUMMARIES: dict[str, str] = {
     "tokens": "Tokens per prompt part, cost per call and per month.",
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
+    "eval": "Run eval suites on head and base, gate on quality and cost.",
 }
 
 

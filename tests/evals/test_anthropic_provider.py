@@ -137,3 +137,9 @@ def test_count_tokens_default_is_deterministic(fake_anthropic):
     second = client.messages.count_tokens(**body).input_tokens
     assert first == second > 0
     assert len(fake_anthropic.requests_to(COUNT_TOKENS)) == 2
+
+
+def test_parameters_the_sdk_lacks_still_reach_the_wire(fake_anthropic):
+    request = {**REQUEST, "temperature": 0, "top_k": 5}
+    provider_for(fake_anthropic).complete(request)
+    assert fake_anthropic.requests_to(MESSAGES)[0].body == request

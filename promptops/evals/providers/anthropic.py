@@ -8,6 +8,7 @@ promptops' shapes and prices the returned `usage` (cache reads and 5m/1h writes 
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -96,8 +97,9 @@ class AnthropicProvider:
         client = self._get_client()
         anthropic = _sdk()
         started = time.perf_counter()
+        known, extra = _split_request(request, client.messages.create)
         try:
-            message = client.messages.create(**request)
+            message = client.messages.create(**known, extra_body=extra or None)
         except Exception as exc:
             raise _map_error(exc, anthropic, self.identity()["base_url"]) from exc
         latency_ms = (time.perf_counter() - started) * 1000
@@ -179,6 +181,31 @@ class AnthropicProvider:
                 max_retries=self.max_retries,
             )
         return self._client
+
+
+def _split_request(
+    request: dict[str, Any], create: Callable[..., Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keyword arguments the installed SDK knows, and the rest sent as `extra_body`: SDK
+    releases drop or add parameters (2.x has no `temperature`), the wire body stays whole."""
+    known = _create_parameters(create)
+    return (
+        {k: v for k, v in request.items() if k in known},
+        {k: v for k, v in request.items() if k not in known},
+    )
+
+
+_PARAMETERS: dict[Any, frozenset[str]] = {}
+
+
+def _create_parameters(create: Callable[..., Any]) -> frozenset[str]:
+    func = getattr(create, "__func__", create)
+    if func not in _PARAMETERS:
+        names = inspect.signature(create).parameters
+        _PARAMETERS[func] = frozenset(
+            n for n in names if n not in ("extra_headers", "extra_query", "extra_body", "timeout")
+        )
+    return _PARAMETERS[func]
 
 
 def _sdk() -> Any:
