@@ -173,7 +173,9 @@ class FakeAnthropic:
     def __enter__(self) -> FakeAnthropic:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -214,7 +216,10 @@ class FakeAnthropic:
             if reply.status == 200:
                 result = {"type": "succeeded", "message": reply.body}
             else:
-                result = {"type": "errored", "error": {"type": "error", "error": reply.body["error"]}}
+                result = {
+                    "type": "errored",
+                    "error": {"type": "error", "error": reply.body["error"]},
+                }
             results.append({"custom_id": entry["custom_id"], "result": result})
         now = datetime.now(UTC)
         batch = {
