@@ -70,9 +70,16 @@ def _fallback_settings(start: Path, config_file: str | None) -> EvalSettings:
 
 
 # -- documents --------------------------------------------------------------------------
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror}", path=str(path)) from exc
     except yaml.YAMLError as exc:
@@ -94,7 +101,7 @@ def scan_documents(root: Path) -> dict[tuple[str, str], tuple[Path, dict[str, An
     found: dict[tuple[str, str], tuple[Path, dict[str, Any]]] = {}
     for path in _yaml_files(root):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = _parse_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError, UnicodeDecodeError):
             continue  # `promptops lint` reports broken files; eval only needs the good ones
         if isinstance(data, dict) and isinstance(data.get("kind"), str) and "id" in data:
@@ -171,9 +178,11 @@ def load_suites(root: Path, paths: Iterable[str | Path] = ()) -> list[LoadedSuit
             raise UserError("eval suite not found", path=str(path))
     if not suite_files:
         suite_files = sorted(p for (kind, _), (p, _d) in documents.items() if kind == "eval")
+    parsed = {path.resolve(): data for path, data in documents.values()}
     loaded = []
     for path in suite_files:
-        suite = parse_suite(_read_yaml(path), path, root)
+        document = parsed.get(path.resolve())
+        suite = parse_suite(document if document is not None else _read_yaml(path), path, root)
         loaded.append(_with_prompt(suite, documents, root))
     return loaded
 
