@@ -74,7 +74,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _parse_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
+    return yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
 
 
 def _read_yaml(path: Path) -> Any:
