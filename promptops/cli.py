@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
     "comment": "promptops.commands.comment:command",
+    "eval": "promptops.commands.eval:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -33,6 +34,7 @@ SUMMARIES: dict[str, str] = {
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
     "comment": "Create or update the one sticky pull request comment.",
+    "eval": "Run eval suites on head and base, gate on quality and cost.",
 }
 
 
