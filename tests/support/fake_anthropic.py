@@ -123,7 +123,10 @@ def default_token_count(body: dict[str, Any]) -> int:
 def last_user_text(body: dict[str, Any]) -> str:
     for message in reversed(body.get("messages") or []):
         if message.get("role") == "user":
-            return "".join(_texts(message.get("content")))
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            return "".join(str(b.get("text", "")) for b in content or [] if isinstance(b, dict))
     return ""
 
 
