@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "tokens": "promptops.commands.tokens:command",
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
+    "mbom": "promptops.commands.mbom:command",
+    "cascade": "promptops.commands.cascade:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -31,6 +33,8 @@ SUMMARIES: dict[str, str] = {
     "tokens": "Tokens per prompt part, cost per call and per month.",
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
+    "mbom": "Model Bill of Materials: workloads, models, owners, budgets, costs.",
+    "cascade": "Break-even of a Haiku → Sonnet → Opus cascade against flat Sonnet.",
 }
 
 
