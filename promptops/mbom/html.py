@@ -33,7 +33,7 @@ EFFECTIVE = "#90cdf4"
 BUDGET = "#1a202c"
 CHART_WIDTH = 1000
 LABEL_WIDTH = 90
-BAR_AREA = 680
+BAR_AREA = 540
 ROW_HEIGHT = 34
 
 
@@ -43,15 +43,15 @@ def _x(value: Decimal, scale: Decimal) -> float:
 
 def workload_chart(w: WorkloadEntry) -> str:
     """An inline SVG: one bar per scenario (book, and effective when known), budget ticks."""
-    rows = [s for s in w.scenarios]
+    rows = list(w.scenarios)
     if not rows:
         return '<p class="muted">No traffic scenarios (charter not priced).</p>'
     values = [s.monthly_usd for s in rows] + [s.budget_usd for s in rows if s.budget_usd]
     scale = max(values) * Decimal("1.08") if max(values) > 0 else Decimal(1)
     height = ROW_HEIGHT * len(rows) + 24
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{CHART_WIDTH}" '
-        f'height="{height}" viewBox="0 0 {CHART_WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
+        f'viewBox="0 0 {CHART_WIDTH} {height}" '
         f'aria-label="Monthly cost of {escape(w.id)} per scenario against budget">',
         f"<title>Monthly cost of {escape(w.id)} per scenario against budget</title>",
         f'<line x1="{LABEL_WIDTH}" y1="0" x2="{LABEL_WIDTH}" y2="{height - 20}" '
