@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -133,7 +134,12 @@ def _validator():
 
 
 def test_cyclonedx_validates_against_the_1_6_schema(repo: Path) -> None:
-    pytest.importorskip("cyclonedx", reason="cyclonedx-python-lib ships the CycloneDX schemas")
+    try:
+        import cyclonedx  # noqa: F401  (cyclonedx-python-lib ships the CycloneDX schemas)
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("cyclonedx-python-lib is not installed (a test extra)")
+        pytest.skip("cyclonedx-python-lib is not installed")
     text = mbom(repo, "--format", "cyclonedx")
     bom = json.loads(text)
     errors = sorted(_validator().iter_errors(bom), key=lambda e: list(e.path))

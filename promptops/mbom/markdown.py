@@ -149,7 +149,9 @@ def _prompt_rows(prompts: list[PromptEntry]) -> list[list[Any]]:
                 f"{p.output_tokens:,}",
                 p.thinking_budget_tokens,
                 ", ".join(f"{k} {v}" for k, v in p.agent.items()),
-                usd(p.cost_per_call_usd, per_call=True) if p.error is None else p.error,
+                usd(p.cost_per_call_usd, per_call=True)
+                if p.error is None
+                else "not priced (see notes)",
                 _date(p.last_changed),
             ]
         )
@@ -348,6 +350,8 @@ def render_mbom_markdown(mbom: Mbom) -> str:
     ]
     for w in mbom.workloads:
         lines += _workload(mbom, w)
+    if not mbom.workloads:
+        lines += ["No workload charters.", ""]
     unchartered = list(mbom.unchartered_prompts)
     if unchartered:
         lines += ["## Prompts without a charter", ""]
