@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "config": "promptops.commands.config:command",
     "comment": "promptops.commands.comment:command",
     "eval": "promptops.commands.eval:command",
+    "mbom": "promptops.commands.mbom:command",
+    "cascade": "promptops.commands.cascade:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -35,6 +37,8 @@ SUMMARIES: dict[str, str] = {
     "config": "Print the resolved configuration.",
     "comment": "Create or update the one sticky pull request comment.",
     "eval": "Run eval suites on head and base, gate on quality and cost.",
+    "mbom": "Model Bill of Materials: workloads, models, owners, budgets, costs.",
+    "cascade": "Break-even of a Haiku → Sonnet → Opus cascade against flat Sonnet.",
 }
 
 
