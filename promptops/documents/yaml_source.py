@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 PathKey = tuple[Any, ...]
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         self.source.styles[path] = node.style
+        if node.tag == _TIMESTAMP_TAG:
+            return node.value  # dates stay as written: schemas and users compare strings
         return self.loader.construct_object(node, deep=True)
 
 
