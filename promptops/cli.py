@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "tokens": "promptops.commands.tokens:command",
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
+    "canary": "promptops.commands.canary:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -31,6 +32,7 @@ SUMMARIES: dict[str, str] = {
     "tokens": "Tokens per prompt part, cost per call and per month.",
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
+    "canary": "Canary releases of prompt versions: plan, analyze, promote, rollback, sql.",
 }
 
 
