@@ -235,14 +235,14 @@ def _kill_switch_check(canary: CohortStats, charter: CharterLimits | None) -> li
     }
     text = (
         f"canary cost per call ${_money(per_call, '0.000001')} at the runaway scenario's "
-        f"{calls:,.0f} calls/month projects ${_money(projected, '0.01')}/month"
+        f"{calls:,.0f} calls/month projects ${projected:,.2f}/month"
     )
     if projected > charter.kill_switch_usd:
         return [
             Check(
                 "runaway_kill_switch",
                 FAIL,
-                f"{text}, above the kill switch ${_money(charter.kill_switch_usd, '0.01')}",
+                f"{text}, above the kill switch ${charter.kill_switch_usd:,.2f}",
                 figures=figures,
             )
         ]
@@ -250,7 +250,7 @@ def _kill_switch_check(canary: CohortStats, charter: CharterLimits | None) -> li
         Check(
             "runaway_kill_switch",
             PASS,
-            f"{text}, within the kill switch ${_money(charter.kill_switch_usd, '0.01')}",
+            f"{text}, within the kill switch ${charter.kill_switch_usd:,.2f}",
             figures=figures,
         )
     ]

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODEL = "claude-haiku-4-5"
-PRICES = {MODEL: {"input": "1.00", "output": "5.00", "cache_write_5m": "1.25",
-                  "cache_write_1h": "2.00", "cache_read": "0.10"}}
+PRICES = {
+    MODEL: {
+        "input": "1.00",
+        "output": "5.00",
+        "cache_write_5m": "1.25",
+        "cache_write_1h": "2.00",
+        "cache_read": "0.10",
+    }
+}
 START_EPOCH = 1_788_000_000  # 2026-08-29
 
 
