@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
     "canary": "promptops.commands.canary:command",
+    "bundle": "promptops.commands.bundle:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -33,6 +34,7 @@ SUMMARIES: dict[str, str] = {
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
     "canary": "Canary releases of prompt versions: plan, analyze, promote, rollback, sql.",
+    "bundle": "Resolve released prompt versions from git into one deployable JSON bundle.",
 }
 
 

@@ -21,7 +21,12 @@ _HASH_BITS = 60  # 15 hex digits
 
 def bucket(salt: str, key: str) -> int:
     """The bucket in [0, 100000) of ``key`` under ``salt``."""
-    digest = hashlib.sha1(f"{salt}:{key}".encode()).hexdigest()
+    return bucket_of_text(f"{salt}:{key}")
+
+
+def bucket_of_text(text: str) -> int:
+    """The bucket of an already salted string: SHA-1, 60 bits, scaled to 100,000 buckets."""
+    digest = hashlib.sha1(text.encode()).hexdigest()
     return (int(digest[:15], 16) * BUCKETS) >> _HASH_BITS
 
 
