@@ -216,7 +216,7 @@ def test_unknown_model_is_a_usage_error_not_free(tmp_path: Path) -> None:
         cwd=repo,
     )
     assert result.returncode == 2
-    assert "no known price" in result.stderr
+    assert "no known price (claude-haiku-4-5)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

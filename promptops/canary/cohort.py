@@ -63,6 +63,7 @@ class CohortStats:
     errors: int = 0
     cache_hit_calls: int = 0
     unpriced_calls: int = 0
+    unpriced_models: set[str] = field(default_factory=set)
     tokens_by_model: dict[str, ModelTokens] = field(default_factory=dict)
     cost_usd: Decimal = Decimal(0)  # exact, for priced calls
     cost_micro_sum: float = 0.0  # float mirror of cost_usd, for the variance
@@ -82,6 +83,7 @@ class CohortStats:
         self.errors += other.errors
         self.cache_hit_calls += other.cache_hit_calls
         self.unpriced_calls += other.unpriced_calls
+        self.unpriced_models |= other.unpriced_models
         for model, tokens in other.tokens_by_model.items():
             self.tokens_by_model.setdefault(model, ModelTokens()).merge(tokens)
         self.cost_usd += other.cost_usd

@@ -209,6 +209,7 @@ def _add_row(
     model_prices = prices.get(row.get("model"))
     if model_prices is None:
         part.unpriced_calls = part.calls
+        part.unpriced_models = {str(row.get("model") or "(no model)")}
     else:
         part.cost_usd = exact_cost_usd(tokens, model_prices, prices)
         part.cost_micro_sum = float(part.cost_usd * 1_000_000)

@@ -497,6 +497,7 @@ def _finalize(
         model_prices = prices.get(model) if acc[_RATES] is not None else None
         if model_prices is None:
             part.unpriced_calls = acc[_CALLS]
+            part.unpriced_models = {str(model) if model else "(no model attribute)"}
         else:
             part.cost_usd = exact_cost_usd(tokens, model_prices, prices)
             part.cost_micro_sum = acc[_COST_SUM]
