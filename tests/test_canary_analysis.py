@@ -136,15 +136,14 @@ def test_text_report_names_verdict_and_reasons(tmp_path: Path) -> None:
     assert "next: promptops canary rollback" in result.stdout
 
 
-def test_parallel_reader_equals_single_process(tmp_path: Path, monkeypatch) -> None:
+def test_parallel_reader_equals_single_process(tmp_path: Path) -> None:
     telemetry = write_jsonl(tmp_path / "calls.jsonl", PROMPT, [STABLE, COSTLY_CANARY])
     book = PriceBook(PRICES, use_table=False)
     single = read_telemetry([telemetry], book, PROMPT, workers=1)
-    from promptops.canary import telemetry as module
-
-    monkeypatch.setattr(module, "PARALLEL_MIN_BYTES", 1024)  # a tuning constant, not behaviour
-    monkeypatch.setattr(module, "CHUNK_TARGET_BYTES", 1_000_000)
-    split = read_telemetry([telemetry], book, PROMPT, workers=2)
+    split = read_telemetry(
+        [telemetry], book, PROMPT, workers=2, parallel_min_bytes=1024, chunk_bytes=1_000_000
+    )
+    assert telemetry.stat().st_size > 10_000_000  # so it really was split into ranges
     assert split.counters.records == single.counters.records == 50_000
     for key, cohort in single.cohorts.items():
         other = split.cohorts[key]

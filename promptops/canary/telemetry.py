@@ -137,8 +137,14 @@ def read_telemetry(
     prices: PriceBook,
     prompt_id: str | None = None,
     workers: int | None = None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    chunk_bytes: int = CHUNK_TARGET_BYTES,
 ) -> TelemetryResult:
-    """Aggregate every call record of ``prompt_id`` (all prompts when None) in ``paths``."""
+    """Aggregate every call record of ``prompt_id`` (all prompts when None) in ``paths``.
+
+    JSONL files of at least ``parallel_min_bytes`` are split into ranges of about
+    ``chunk_bytes`` folded by ``workers`` processes (default: the CPU count).
+    """
     tasks: list[tuple[str, str, int, int]] = []
     for raw in paths:
         path = str(raw)
@@ -150,12 +156,12 @@ def read_telemetry(
                 raise UserError(f"cannot read telemetry: {exc.strerror}", path=path) from exc
         else:
             size = 0
-        if kind == "jsonl" and size >= PARALLEL_MIN_BYTES:
-            tasks.extend((path, kind, start, end) for start, end in _byte_ranges(size))
+        if kind == "jsonl" and size >= parallel_min_bytes:
+            tasks.extend((path, kind, start, end) for start, end in _byte_ranges(size, chunk_bytes))
         else:
             tasks.append((path, kind, 0, size))
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    parallel = [t for t in tasks if t[1] == "jsonl" and t[3] - t[2] >= PARALLEL_MIN_BYTES // 4]
+    parallel = [t for t in tasks if t[1] == "jsonl" and t[3] > t[2] and _is_split(t, tasks)]
     accs: dict[tuple[Any, Any, Any], list[Any]] = {}
     counters = ReadCounters()
     if workers > 1 and len(parallel) > 1:
@@ -430,8 +436,13 @@ def _epoch_seconds(stamp: Any) -> float:
 
 
 # ----- parallel plumbing -----------------------------------------------------------------------
-def _byte_ranges(size: int) -> list[tuple[int, int]]:
-    count = max(2, math.ceil(size / CHUNK_TARGET_BYTES))
+def _is_split(task: tuple[str, str, int, int], tasks: list[tuple[str, str, int, int]]) -> bool:
+    """True for a byte range of a file that was split (worth a worker process)."""
+    return sum(1 for other in tasks if other[0] == task[0]) > 1
+
+
+def _byte_ranges(size: int, chunk_bytes: int) -> list[tuple[int, int]]:
+    count = max(2, math.ceil(size / chunk_bytes))
     step = math.ceil(size / count)
     return [(start, min(start + step, size)) for start in range(0, size, step)]
 
