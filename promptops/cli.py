@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "eval": "promptops.commands.eval:command",
     "mbom": "promptops.commands.mbom:command",
     "cascade": "promptops.commands.cascade:command",
+    "canary": "promptops.commands.canary:command",
+    "bundle": "promptops.commands.bundle:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -39,6 +41,8 @@ SUMMARIES: dict[str, str] = {
     "eval": "Run eval suites on head and base, gate on quality and cost.",
     "mbom": "Model Bill of Materials: workloads, models, owners, budgets, costs.",
     "cascade": "Break-even of a Haiku → Sonnet → Opus cascade against flat Sonnet.",
+    "canary": "Canary releases of prompt versions: plan, analyze, promote, rollback, sql.",
+    "bundle": "Resolve released prompt versions from git into one deployable JSON bundle.",
 }
 
 
