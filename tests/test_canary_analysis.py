@@ -200,7 +200,10 @@ def test_invalid_lines_are_counted_not_fatal(tmp_path: Path) -> None:
 
 def test_unknown_model_is_a_usage_error_not_free(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    telemetry = write_jsonl(tmp_path / "calls.jsonl", PROMPT, [STABLE, EQUAL_CANARY])
+    # a model neither --prices nor the built-in price table knows
+    telemetry = write_jsonl(
+        tmp_path / "calls.jsonl", PROMPT, [STABLE, EQUAL_CANARY], model="acme-llm-9"
+    )
     (repo / "prices.yaml").write_text("other-model: {input: 1, output: 2}\n")
     result = run_cli(
         [
@@ -215,7 +218,7 @@ def test_unknown_model_is_a_usage_error_not_free(tmp_path: Path) -> None:
         cwd=repo,
     )
     assert result.returncode == 2
-    assert "no known price (claude-haiku-4-5)" in result.stderr
+    assert "no known price (acme-llm-9)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

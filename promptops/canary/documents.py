@@ -1,20 +1,18 @@
 """Find the release, prompt and charter documents a canary command needs.
 
-This is the one coupling to document loading: it reads YAML with PyYAML's safe loader and
-finds documents by `kind` and `id` under the repo. The lead's `promptops.documents` workspace
-(config `paths`, schema validation, line numbers) replaces the scan when wired.
+Documents come from the shared Workspace; a release named by file path is read directly
+(its exact text is needed to rewrite it in place).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from promptops.canary.release import CharterLimits, Release, parse_charter_limits, parse_release
 from promptops.errors import UserError
-
-SKIP_DIRS = {".git", ".hg", "node_modules", ".venv", "venv", "__pycache__", ".tox", "build", "dist"}
 
 
 @dataclass(frozen=True)
@@ -65,32 +63,18 @@ def find_document(repo: Path, kind: str, doc_id: str) -> Path | None:
     return None
 
 
-def iter_documents(repo: Path):  # -> Iterator[tuple[Path, dict]]
-    import yaml
+def iter_documents(repo: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every valid promptops document of the repo, read through the shared Workspace (the
+    config's `paths`/`exclude`, schema validation); broken files are `lint`'s to report."""
+    from promptops.config import load_config
+    from promptops.documents.workspace import load_workspace
 
     if not repo.is_dir():
         raise UserError("repository directory not found", path=str(repo))
-    paths = sorted(
-        p
-        for pattern in ("*.yaml", "*.yml")
-        for p in repo.rglob(pattern)
-        if not any(
-            part in SKIP_DIRS or part.startswith(".") for part in p.relative_to(repo).parts[:-1]
-        )
-    )
-    for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if "kind" not in text:
-            continue
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError:
-            continue
-        if isinstance(data, dict) and "kind" in data:
-            yield path, data
+    config = load_config(start=repo)
+    for doc in load_workspace(config).documents:
+        if doc.valid:
+            yield config.root / doc.path, doc.data
 
 
 def load_charter_for(

@@ -69,9 +69,11 @@ def generate_records(
         }
 
 
-def write_jsonl(path: Path, prompt_id: str, specs: list[CohortSpec], seed: int = 7) -> Path:
+def write_jsonl(
+    path: Path, prompt_id: str, specs: list[CohortSpec], seed: int = 7, model: str = MODEL
+) -> Path:
     """Write the cohorts' records interleaved, one JSON object per line."""
-    streams = [generate_records(prompt_id, spec, seed) for spec in specs]
+    streams = [generate_records(prompt_id, spec, seed, model) for spec in specs]
     with path.open("w", encoding="utf-8") as out:
         active = list(streams)
         while active:
