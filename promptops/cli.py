@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "tokens": "promptops.commands.tokens:command",
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
+    "diff": "promptops.commands.diff:command",
+    "check": "promptops.commands.check:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -31,6 +33,8 @@ SUMMARIES: dict[str, str] = {
     "tokens": "Tokens per prompt part, cost per call and per month.",
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
+    "diff": "Token and cost impact of a change between two git refs.",
+    "check": "The merge gate: lint + diff + charter budgets; exit 1 on a blocking breach.",
 }
 
 
