@@ -148,7 +148,7 @@ class GitRepo:
             try:
                 target = self._git.symbolic_ref("refs/remotes/origin/HEAD", "--short")
                 candidates.append(target.strip())
-            except Exception:  # noqa: BLE001 - no origin/HEAD is normal
+            except Exception:
                 pass
             candidates += ["main", "origin/main", "master", "origin/master"]
         for name in candidates:
@@ -163,7 +163,7 @@ class GitRepo:
     def _ref_exists(self, name: str) -> bool:
         try:
             self._git.rev_parse("--verify", "--quiet", f"{name}^{{commit}}")
-        except Exception:  # noqa: BLE001 - GitCommandError when missing
+        except Exception:
             return False
         return True
 

@@ -88,9 +88,9 @@ def load_sides(config: Config, base: GitSide, head: GitSide, changes: list[Chang
         for side in sides:
             parser.load(side, side.side.grep(sorted(tools), fixed=True))
             for doc in side.prompts():
-                if tools & {str(t) for t in doc.data.get("tools") or []}:
-                    if workload := _workload_of(doc):
-                        workloads.add(workload)
+                uses = {str(t) for t in doc.data.get("tools") or []}
+                if tools & uses and (workload := _workload_of(doc)):
+                    workloads.add(workload)
 
     if workloads:  # every prompt of an affected workload
         patterns = [f"workload:.*{ere_escape(w)}" for w in sorted(workloads)]
