@@ -68,12 +68,15 @@ class GitSide:
         return self.repo.read(self.sha, rel)
 
     def read_many(self, rels: list[str]) -> dict[str, str]:
-        found = {}
-        for rel in rels:
-            text = self.read(rel)
-            if text is not None:
-                found[rel] = text
-        return found
+        """Texts of many files at once (one `git cat-file --batch` run for a commit)."""
+        if self.sha is None or len(rels) < 8:
+            found = {}
+            for rel in rels:
+                text = self.read(rel)
+                if text is not None:
+                    found[rel] = text
+            return found
+        return self.repo.read_batch(self.sha, rels)
 
     def grep(self, patterns: list[str], fixed: bool = False) -> list[str]:
         """Config-root relative YAML paths on this side whose text matches any pattern."""
@@ -206,6 +209,39 @@ class GitRepo:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+    def read_batch(self, sha: str, rels: list[str]) -> dict[str, str]:
+        """Blob texts of `rels` at commit `sha` in one `git cat-file --batch` process."""
+        import subprocess
+
+        specs = "".join(f"{sha}:{self.prefix}{rel}\n" for rel in rels).encode()
+        result = subprocess.run(
+            [self._git.GIT_PYTHON_GIT_EXECUTABLE or "git", "cat-file", "--batch"],
+            cwd=self.toplevel,
+            input=specs,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise UserError(f"git cat-file failed: {result.stderr.decode(errors='replace')}")
+        out, pos, found = result.stdout, 0, {}
+        for rel in rels:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) < 3 or header[-1] == b"missing":
+                continue
+            size = int(header[2])
+            data = out[pos : pos + size]
+            pos += size + 1
+            if header[1] != b"blob":
+                continue
+            try:
+                found[rel] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return found
 
     def list_files(self, sha: str | None) -> list[str]:
         if sha is None:

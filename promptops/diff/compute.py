@@ -56,12 +56,26 @@ class _Pricer:
 
     def __init__(self, counter: TokenCounter, table: PriceTable, notes: list[str]) -> None:
         self.counter, self.table, self.notes = counter, table, notes
+        self._memo: dict[tuple, PricedPrompt] = {}
 
     def price(self, ws: Workspace, docs: Iterable[Document]) -> dict[str, PricedPrompt]:
+        """Price each prompt; an unchanged prompt with unchanged tools and charter is priced
+        once for both sides."""
         priced = {}
         for doc in docs:
+            charter = ws.charter_for(doc)
+            tools = [ws.get("tool", str(t)) for t in doc.data.get("tools") or []]
+            key = (
+                doc.path,
+                doc.content_hash,
+                charter.content_hash if charter else None,
+                tuple(t.content_hash if t else None for t in tools),
+            )
+            if key in self._memo:
+                priced[doc.path] = self._memo[key]
+                continue
             try:
-                priced[doc.path] = price_prompt(ws, doc, self.counter, self.table)
+                priced[doc.path] = self._memo[key] = price_prompt(ws, doc, self.counter, self.table)
             except UnknownModelError as exc:
                 self.notes.append(f"{doc.path}: not priced: {exc.message}")
             except UserError as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from promptops.config import Config
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace, content_hash, parse_documents
+from promptops.documents.yaml_source import SourceMap
 from promptops.findings import Finding
 from promptops.git_refs import Change, GitSide, ere_escape
 
@@ -48,19 +49,39 @@ class LoadedSides:
     changed_charters: set[str]
 
 
+def quick_prompt(rel: str, text: str) -> Document | None:
+    """A prompt parsed without source positions or schema validation, for an unchanged
+    document that is only needed for its workload's totals; None when it is not a plain
+    prompt (then the full parser handles it)."""
+    import yaml
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict) or data.get("kind") != "prompt":
+        return None
+    if not all(k in data for k in ("id", "version", "model", "system")):
+        return None
+    return Document(rel, data, SourceMap(text), content_hash(text))
+
+
 class _Parser:
     """Parse (path, text) once per distinct content, for both sides."""
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], tuple[list[Document], list[Finding]]] = {}
 
-    def load(self, target: SideDocs, rels: list[str]) -> None:
+    def load(self, target: SideDocs, rels: list[str], quick: bool = False) -> None:
+        """Read and parse `rels`; `quick` parses plain prompts leniently (see quick_prompt)."""
         wanted = [r for r in rels if r not in target.tried]
         target.tried.update(wanted)
         for rel, text in target.side.read_many(wanted).items():
             key = (rel, content_hash(text))
             if key not in self._memo:
-                self._memo[key] = parse_documents([(rel, text)])
+                doc = quick_prompt(rel, text) if quick else None
+                self._memo[key] = ([doc], []) if doc else parse_documents([(rel, text)])
             docs, findings = self._memo[key]
             target.findings.extend(findings)
             for doc in docs:
@@ -86,7 +107,7 @@ def load_sides(config: Config, base: GitSide, head: GitSide, changes: list[Chang
 
     if tools:  # prompts that use a changed tool
         for side in sides:
-            parser.load(side, side.side.grep(sorted(tools), fixed=True))
+            parser.load(side, side.side.grep(sorted(tools), fixed=True), quick=True)
             for doc in side.prompts():
                 uses = {str(t) for t in doc.data.get("tools") or []}
                 if tools & uses and (workload := _workload_of(doc)):
@@ -95,7 +116,7 @@ def load_sides(config: Config, base: GitSide, head: GitSide, changes: list[Chang
     if workloads:  # every prompt of an affected workload
         patterns = [f"workload:.*{ere_escape(w)}" for w in sorted(workloads)]
         for side in sides:
-            parser.load(side, side.side.grep(patterns))
+            parser.load(side, side.side.grep(patterns), quick=True)
 
     for side in sides:  # the tools and charters the loaded prompts reference
         have_tools, have_charters = side.of_kind("tool"), side.of_kind("charter")
