@@ -106,6 +106,7 @@ class GitRepo:
         prefix = config.root.resolve().relative_to(self.toplevel).as_posix()
         self.prefix = "" if prefix == "." else prefix + "/"
         self._git = self.repo.git
+        self._trees: dict[str, dict[str, str]] = {}
 
     # -- paths -------------------------------------------------------------------------------
     def _to_rel(self, top_path: str) -> str | None:
@@ -210,11 +211,33 @@ class GitRepo:
         except UnicodeDecodeError:
             return None
 
+    def blob_ids(self, sha: str) -> dict[str, str]:
+        """Root-relative path -> blob id of every file at commit `sha` (one `ls-tree`)."""
+        if sha not in self._trees:
+            scope = [self.prefix] if self.prefix else []
+            out = self._git.ls_tree("-r", "-z", "--full-tree", sha, "--", *scope)
+            tree = {}
+            for entry in out.split("\0"):
+                if not entry:
+                    continue
+                meta, path = entry.split("\t", 1)
+                parts = meta.split()
+                rel = self._to_rel(path)
+                if rel is not None and parts[1] == "blob":
+                    tree[rel] = parts[2]
+            self._trees[sha] = tree
+        return self._trees[sha]
+
     def read_batch(self, sha: str, rels: list[str]) -> dict[str, str]:
-        """Blob texts of `rels` at commit `sha` in one `git cat-file --batch` process."""
+        """Blob texts of `rels` at commit `sha` in one `git cat-file --batch` process.
+
+        Blobs are named by id (from one `ls-tree`), not `sha:path`: resolving a path walks its
+        tree object, which costs O(entries) per file in a folder of thousands of prompts."""
         import subprocess
 
-        specs = "".join(f"{sha}:{self.prefix}{rel}\n" for rel in rels).encode()
+        tree = self.blob_ids(sha)
+        rels = [rel for rel in rels if rel in tree]
+        specs = "".join(f"{tree[rel]}\n" for rel in rels).encode()
         result = subprocess.run(
             [self._git.GIT_PYTHON_GIT_EXECUTABLE or "git", "cat-file", "--batch"],
             cwd=self.toplevel,

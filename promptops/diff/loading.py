@@ -6,7 +6,7 @@
    affected when its charter changed or one of its prompts changed;
 4. the tools and charters those prompts reference.
 
-Steps 2-4 ask `git grep` for candidate files (a superset) and confirm by parsing, so unchanged
+Steps 2-4 ask `git grep -F` for candidate files (a superset) and confirm by parsing, so unchanged
 documents outside the affected workloads are never read. Unchanged files have the same text on
 both sides and are parsed once.
 """
@@ -105,30 +105,34 @@ def load_sides(config: Config, base: GitSide, head: GitSide, changes: list[Chang
     workloads.update(w for d in changed if d.kind == "prompt" and (w := _workload_of(d)))
     sides = (base_docs, head_docs)
 
+    # Unchanged files are identical on both sides and changed ones are loaded already, so
+    # asking git grep on the head side finds the candidates of both sides.
     if tools:  # prompts that use a changed tool
+        candidates = head.grep(sorted(tools), fixed=True)
         for side in sides:
-            parser.load(side, side.side.grep(sorted(tools), fixed=True), quick=True)
+            parser.load(side, candidates, quick=True)
             for doc in side.prompts():
                 uses = {str(t) for t in doc.data.get("tools") or []}
                 if tools & uses and (workload := _workload_of(doc)):
                     workloads.add(workload)
 
     if workloads:  # every prompt of an affected workload
-        patterns = [f"workload:.*{ere_escape(w)}" for w in sorted(workloads)]
+        candidates = head.grep(sorted(workloads), fixed=True)  # a superset; parsing confirms
         for side in sides:
-            parser.load(side, side.side.grep(patterns), quick=True)
+            parser.load(side, candidates, quick=True)
 
-    for side in sides:  # the tools and charters the loaded prompts reference
+    need: set[str] = set()  # the tools and charters the loaded prompts reference
+    for side in sides:
         have_tools, have_charters = side.of_kind("tool"), side.of_kind("charter")
-        need = {str(t) for p in side.prompts() for t in p.data.get("tools") or []}
-        need -= set(have_tools)
-        need |= workloads - set(have_charters)
-        if need:
-            patterns = [
-                f"^id:[[:space:]]*[\"']?{ere_escape(i)}[\"']?[[:space:]]*(#.*)?$"
-                for i in sorted(need)
-            ]
-            parser.load(side, side.side.grep(patterns))
+        uses = {str(t) for p in side.prompts() for t in p.data.get("tools") or []}
+        need |= (uses - set(have_tools)) | (workloads - set(have_charters))
+    if need:  # anchored on the top-level `id:` line, or every user of a tool would match
+        patterns = [
+            f"^id:[[:space:]]*[\"']?{ere_escape(i)}[\"']?[[:space:]]*(#.*)?$" for i in sorted(need)
+        ]
+        candidates = head.grep(patterns)
+        for side in sides:
+            parser.load(side, candidates)
     return LoadedSides(base_docs, head_docs, changes, workloads, tools, charters)
 
 
