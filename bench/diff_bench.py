@@ -26,11 +26,38 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-WORDS = (
-    "answer customer account billing refund order shipment policy escalate politely concise "
-    "summarize invoice ticket priority product warranty replacement region currency support "
-    "agent review verify identity history payment method subscription cancel"
-).split()
+WORDS = [
+    "answer",
+    "customer",
+    "account",
+    "billing",
+    "refund",
+    "order",
+    "shipment",
+    "policy",
+    "escalate",
+    "politely",
+    "concise",
+    "summarize",
+    "invoice",
+    "ticket",
+    "priority",
+    "product",
+    "warranty",
+    "replacement",
+    "region",
+    "currency",
+    "support",
+    "agent",
+    "review",
+    "verify",
+    "identity",
+    "history",
+    "payment",
+    "method",
+    "subscription",
+    "cancel",
+]
 PROMPTS_PER_WORKLOAD = 100
 TOOLS = 20
 
@@ -50,7 +77,7 @@ def _prompt(i: int, rng: random.Random, version: str = "1.0.0", extra: str = "")
         f"kind: prompt\nid: prompt-{i:05d}\nversion: {version}\nmodel: claude-haiku-4-5\n"
         f"workload: workload-{i // PROMPTS_PER_WORKLOAD:03d}\nmax_output_tokens: 512\n{tool}"
         f"system:\n  - text: |\n{lines}{extra}\n    cache: true\n"
-        "messages:\n  - role: user\n    content: \"{{ question }}\"\n"
+        'messages:\n  - role: user\n    content: "{{ question }}"\n'
         "variables:\n  question: {expected_tokens: 120}\n"
     )
 
@@ -64,7 +91,15 @@ def generate(root: Path, prompts: int, seed: int) -> None:
     _git(root, "config", "user.name", "bench")
     if generator.is_file():
         subprocess.run(
-            [sys.executable, str(generator), str(root), "--prompts", str(prompts), "--seed", str(seed)],
+            [
+                sys.executable,
+                str(generator),
+                str(root),
+                "--prompts",
+                str(prompts),
+                "--seed",
+                str(seed),
+            ],
             check=True,
             timeout=1200,
         )

@@ -160,9 +160,8 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
             + (f", used by {', '.join(t['used_by'])}" if t.get("used_by") else "")
         )
         for c in t.get("changes") or []:
-            why.append(
-                f"    {c['change']} {c['name']}: {c['detail']} ({c['tokens_delta']:+,} tokens)"
-            )
+            label = c["change"] if c["name"] == c["change"] else f"{c['change']} {c['name']}"
+            why.append(f"    {label}: {c['detail']} ({c['tokens_delta']:+,} tokens)")
     if why:
         lines += ["", paint("Why", "bold", color), *why]
 

@@ -172,9 +172,8 @@ def _tool_details(t: dict[str, Any]) -> str:
         head += f", used by {', '.join(t['used_by'])}"
     lines = [head]
     for c in t.get("changes") or []:
-        lines.append(
-            f"- {c['change']} `{c['name']}`: {c['detail']} ({c['tokens_delta']:+,} tokens)"
-        )
+        label = c["change"] if c["name"] == c["change"] else f"{c['change']} `{c['name']}`"
+        lines.append(f"- {label}: {c['detail']} ({c['tokens_delta']:+,} tokens)")
     return "\n".join(lines)
 
 
