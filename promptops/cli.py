@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "cascade": "promptops.commands.cascade:command",
     "canary": "promptops.commands.canary:command",
     "bundle": "promptops.commands.bundle:command",
+    "diff": "promptops.commands.diff:command",
+    "check": "promptops.commands.check:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -43,6 +45,8 @@ SUMMARIES: dict[str, str] = {
     "cascade": "Break-even of a Haiku → Sonnet → Opus cascade against flat Sonnet.",
     "canary": "Canary releases of prompt versions: plan, analyze, promote, rollback, sql.",
     "bundle": "Resolve released prompt versions from git into one deployable JSON bundle.",
+    "diff": "Token and cost impact of a change between two git refs.",
+    "check": "The merge gate: lint + diff + charter budgets; exit 1 on a blocking breach.",
 }
 
 
