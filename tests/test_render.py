@@ -123,13 +123,14 @@ def test_render_cli_by_id_with_vars_file(write_repo) -> None:
             "charters/c.yaml": docs.CHARTER,
             "tools/t.yaml": docs.TOOL,
             "prompts/p.yaml": docs.PROMPT,
-            "vars.yaml": "policy: Be kind.\nticket: My parcel is late.\n",
+            "vars.yaml": "ticket: My parcel is late.\n",
         }
     )
     result = run_cli(["render", "support/triage", "--vars", "vars.yaml"], cwd=root)
     assert result.returncode == 0, result.stderr
     request = json.loads(result.stdout)
-    assert request["system"][0]["text"].endswith("Be kind.\n")
+    assert request["system"][0]["text"].endswith(" x x x\n")
+    assert request["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert request["messages"][0]["content"][0]["text"] == "Ticket: My parcel is late."
     assert result.stderr == ""
 

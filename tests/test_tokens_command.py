@@ -37,7 +37,9 @@ def test_tokens_json_matches_hand_computed_figures(write_repo) -> None:
             },
         }
     )
-    system = "You are a support agent for Acme. Follow the policy below.\n" + " x" * 5000 + "\n"
+    system = (
+        "You are a support agent for Acme. Follow the policy below.\n" + docs.POLICY_TEXT + "\n"
+    )
     message = "Ticket: " + " x" * 500
     tools_tokens = _count(tool_json) + 496  # Haiku 4.5 tool-use overhead
     system_tokens = _count(system)

@@ -36,12 +36,15 @@ tools: [lookup_order]
 system:
   - text: |
       You are a support agent for Acme. Follow the policy below.
-      {{ policy }}
+      POLICY_TEXT
     cache: true
 messages:
   - role: user
     content: "Ticket: {{ ticket }}"
 variables:
-  policy: {expected_tokens: 5000}
   ticket: {expected_tokens: 500}
 """
+
+# A static policy long enough (5,000 cl100k tokens) to clear Haiku's 4,096-token cache minimum.
+POLICY_TEXT = "x" + " x" * 4999
+PROMPT = PROMPT.replace("POLICY_TEXT", POLICY_TEXT)
