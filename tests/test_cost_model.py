@@ -124,3 +124,17 @@ def test_default_multipliers_are_3_and_15() -> None:
 @pytest.mark.parametrize("model", ["claude-haiku-4-5", "claude-haiku-4-5-20251001"])
 def test_alias_and_dated_id_price_the_same(model: str) -> None:
     assert TABLE.get(model).input == Decimal(1)
+
+
+def test_prefix_after_a_variable_is_written_on_every_call() -> None:
+    prices = TABLE.get("claude-sonnet-4-6")  # $3 in, 5m write $3.75, read $0.30
+    blocks = [
+        Block("system", "static", ("system", 0, "text"), None),
+        Block("system", "Hello {{ name }}", ("system", 1, "text"), "5m", templated=True),
+    ]
+    tokens = input_tokens(blocks, [BlockCount(600, False), BlockCount(600, False)], prices)
+    assert (tokens.parts["system"].cached_5m, tokens.parts["system"].written_5m) == (600, 600)
+    assert tokens.written == 600 and tokens.cached == 1200
+    cost = call_cost(tokens, prices, Decimal("0.8"), output_tokens=0)
+    # 600 × (0.8 × 0.30 + 0.2 × 3.75) + 600 × 3.75 = 594 + 2,250 µ$: the variable's block never hits
+    assert cost.total / MICRO == Decimal(2844)
