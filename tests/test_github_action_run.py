@@ -324,7 +324,7 @@ owner: jane@example.com
 scenarios:
   expected: {calls_per_month: 1000000, cache_hit_rate: 0.8, output_tokens: 300}
 budgets:
-  monthly_usd: {expected: 100}
+  monthly_usd: {expected: 2000}  # base ≈ $1,508/month fits; the longer prompt ≈ $3,900 does not
 """
 PROMPT = """\
 kind: prompt
@@ -347,8 +347,6 @@ waivers:
 """
 
 
-# TODO(lead): unskip once `promptops check` lands; adjust the waiver keys to its schema.
-@pytest.mark.skip(reason="needs promptops check")
 def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, github):
     repo = tmp_path / "repo"
     repo.mkdir()
