@@ -1,0 +1,167 @@
+"""Load the workspace with parse and schema results cached on disk by content hash.
+
+Linting reads the whole repo (references, duplicate ids, PO203 across prompts), and YAML
+parsing with positions plus JSON Schema validation is most of the time of a run. A file whose
+bytes did not change since the last run is not parsed again: its values, source map and load
+findings come from one pickle under the token cache folder, keyed by the hash of its text, the
+promptops version and the schemas. Stale entries are dropped whenever the cache is rewritten.
+
+This is an adapter over the core's workspace loader (same Workspace, same findings); see
+notes/lint.md for moving it into `documents.workspace.build_workspace`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from promptops import __version__
+from promptops.config import Config
+from promptops.documents import workspace as core
+from promptops.documents.model import Document
+from promptops.documents.yaml_source import SourceMap, Span
+from promptops.errors import UserError
+from promptops.findings import Finding
+from promptops.resources import schemas_dir
+from promptops.tokens.cache import default_cache_dir
+
+_FORMAT = 1
+
+
+def _salt() -> str:
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}".encode())
+    for schema in sorted(schemas_dir().glob("*.schema.json")):
+        digest.update(schema.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _pack_source(source: SourceMap) -> tuple:
+    def spans(table: dict) -> dict:
+        return {path: tuple(span.__dict__.values()) for path, span in table.items()}
+
+    return spans(source.values), spans(source.keys), dict(source.styles)
+
+
+def _unpack_source(text: str, packed: tuple) -> SourceMap:
+    values, keys, styles = packed
+    return SourceMap(
+        text=text,
+        values={p: Span(*s) for p, s in values.items()},
+        keys={p: Span(*s) for p, s in keys.items()},
+        styles=styles,
+    )
+
+
+def _pack_finding(f: Finding) -> tuple:
+    return (f.code, f.severity, f.message, f.line, f.column, f.end_line, f.end_column)
+
+
+class DocumentCache:
+    """Parsed documents by content hash; `save()` writes only what this run used."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.path = folder / "lint-documents.pickle" if folder else None
+        self.salt = _salt()
+        self._entries: dict[str, Any] = {}
+        self._used: dict[str, Any] = {}
+        self._dirty = False
+        if self.path is not None and self.path.is_file():
+            with contextlib.suppress(Exception):  # a corrupt cache is just a cold cache
+                with self.path.open("rb") as handle:
+                    salt, entries = pickle.load(handle)
+                if salt == self.salt and isinstance(entries, dict):
+                    self._entries = entries
+
+    def parse(self, rel: str, text: str, named: bool) -> tuple[list[Document], list[Finding]]:
+        key = f"{int(named)}{hashlib.sha1(text.encode('utf-8')).hexdigest()}"
+        entry = self._entries.get(key)
+        if entry is None:
+            docs, findings = core.parse_documents([(rel, text)], {rel} if named else None)
+            entry = (
+                [
+                    (d.data, _pack_source(d.source), d.content_hash, d.valid)
+                    for d in docs
+                ],
+                [_pack_finding(f) for f in findings],
+            )
+            self._dirty = True
+        self._used[key] = entry
+        packed_docs, packed_findings = entry
+        docs = [
+            Document(rel, data, _unpack_source(text, source), digest, valid=valid)
+            for data, source, digest, valid in packed_docs
+        ]
+        findings = [Finding(c, s, m, rel, ln, col, el, ec) for c, s, m, ln, col, el, ec in packed_findings]
+        return docs, findings
+
+    def save(self) -> None:
+        stale = len(self._used) != len(self._entries)
+        if self.path is None or not (self._dirty or stale):
+            return
+        with contextlib.suppress(OSError):  # a read-only cache folder never fails a lint run
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lint-documents.")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump((self.salt, self._used), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+
+def cache_folder(config: Config) -> Path | None:
+    if os.environ.get("PROMPTOPS_NO_CACHE"):
+        return None
+    return config.cache_dir or default_cache_dir()
+
+
+def build_workspace_cached(
+    config: Config,
+    files: Iterable[tuple[str, str]],
+    targets: set[str] | None = None,
+    explicit: set[str] | None = None,
+) -> core.Workspace:
+    """`core.build_workspace`, with parsing and validation served from the cache."""
+    cache = DocumentCache(cache_folder(config))
+    explicit = explicit or set()
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    for rel, text in files:
+        named = rel in explicit
+        if not named and not core._KIND_LINE.search(text):
+            continue
+        docs, found = cache.parse(rel, text, named)
+        documents.extend(docs)
+        findings.extend(found)
+    cache.save()
+    workspace = core.Workspace(config=config, documents=documents, targets=targets)
+    findings.extend(core._duplicate_ids(documents))
+    findings.extend(core.resolve_references(workspace))
+    workspace.findings = findings
+    return workspace
+
+
+def load_workspace_cached(config: Config, paths: Iterable[str | Path] | None = None) -> core.Workspace:
+    """`core.load_workspace` (same targets and explicit-file rules) over the cached parser."""
+    paths = list(paths or [])
+    targets = core._expand_targets(config, paths) if paths else None
+    explicit_files = {core._relative(Path(p), config.root) for p in paths if Path(p).is_file()}
+    rels = core.discover_files(config)
+    rels.extend(sorted(explicit_files - set(rels)))
+    files = []
+    for rel in rels:
+        text = core.read_text(config.root / rel)
+        if text is None:
+            if rel in explicit_files:
+                raise UserError(f"cannot read {rel}: not a UTF-8 text file")
+            continue
+        files.append((rel, text))
+    return build_workspace_cached(config, files, targets, explicit_files)
+
