@@ -28,11 +28,40 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-WORDS = (
-    "answer customer account billing refund order shipment policy escalate politely concise "
-    "summarize invoice ticket priority product warranty replacement region currency support "
-    "agent review verify identity history payment method subscription plan upgrade downgrade"
-).split()
+WORDS = [
+    "answer",
+    "customer",
+    "account",
+    "billing",
+    "refund",
+    "order",
+    "shipment",
+    "policy",
+    "escalate",
+    "politely",
+    "concise",
+    "summarize",
+    "invoice",
+    "ticket",
+    "priority",
+    "product",
+    "warranty",
+    "replacement",
+    "region",
+    "currency",
+    "support",
+    "agent",
+    "review",
+    "verify",
+    "identity",
+    "history",
+    "payment",
+    "method",
+    "subscription",
+    "plan",
+    "upgrade",
+    "downgrade",
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -79,7 +108,15 @@ def generate(out: Path, prompts: int, seed: int) -> str:
     generator = HERE / "generate_repo.py"
     if generator.is_file():
         subprocess.run(
-            [sys.executable, str(generator), str(out), "--prompts", str(prompts), "--seed", str(seed)],
+            [
+                sys.executable,
+                str(generator),
+                str(out),
+                "--prompts",
+                str(prompts),
+                "--seed",
+                str(seed),
+            ],
             check=True,
             capture_output=True,
             timeout=600,

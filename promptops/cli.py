@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "tokens": "promptops.commands.tokens:command",
     "render": "promptops.commands.render:command",
     "config": "promptops.commands.config:command",
+    "lint": "promptops.commands.lint:command",
+    "rule": "promptops.commands.rule:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -31,6 +33,8 @@ SUMMARIES: dict[str, str] = {
     "tokens": "Tokens per prompt part, cost per call and per month.",
     "render": "Print the exact Anthropic Messages API request for a prompt.",
     "config": "Print the resolved configuration.",
+    "lint": "Lint prompts, tools and charters (cache, size, charter rules).",
+    "rule": "Explain a lint rule: what it catches, why it costs, the fix.",
 }
 
 

@@ -14,7 +14,14 @@ from promptops.documents.workspace import Workspace
 from promptops.documents.yaml_source import Span
 from promptops.errors import UserError
 from promptops.findings import Finding
-from promptops.render import Block, RenderedPrompt, TemplateRef, layout, placeholder_text, template_refs
+from promptops.render import (
+    Block,
+    RenderedPrompt,
+    TemplateRef,
+    layout,
+    placeholder_text,
+    template_refs,
+)
 
 
 def make_finding(
@@ -81,6 +88,7 @@ class LintContext:
     enabled: frozenset[str] = frozenset()
     _analyses: dict[str, PromptAnalysis | None] = field(default_factory=dict)
     _counts: dict[str, Any] = field(default_factory=dict)
+    _stores: dict[str, Any] = field(default_factory=dict)
 
     @property
     def config(self) -> Config:
@@ -102,9 +110,19 @@ class LintContext:
 
         return TokenCounter(self.config)
 
+    def store(self, namespace: str) -> Any:
+        """An on-disk memo keyed by content hash (see `lint.disk_cache`), saved on close."""
+        if namespace not in self._stores:
+            from promptops.lint.disk_cache import PickleStore, cache_folder
+
+            self._stores[namespace] = PickleStore(cache_folder(self.config), namespace)
+        return self._stores[namespace]
+
     def close(self) -> None:
         if "counter" in self.__dict__:
             self.counter.close()
+        for store in self._stores.values():
+            store.save()
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled

@@ -12,33 +12,18 @@ notes/lint.md for moving it into `documents.workspace.build_workspace`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from promptops import __version__
 from promptops.config import Config
 from promptops.documents import workspace as core
 from promptops.documents.model import Document
 from promptops.documents.yaml_source import SourceMap, Span
 from promptops.errors import UserError
 from promptops.findings import Finding
-from promptops.resources import schemas_dir
-from promptops.tokens.cache import default_cache_dir
-
-_FORMAT = 1
-
-
-def _salt() -> str:
-    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}".encode())
-    for schema in sorted(schemas_dir().glob("*.schema.json")):
-        digest.update(schema.read_bytes())
-    return digest.hexdigest()[:16]
+from promptops.lint.disk_cache import PickleStore, cache_folder
 
 
 def _pack_source(source: SourceMap) -> tuple:
@@ -48,14 +33,26 @@ def _pack_source(source: SourceMap) -> tuple:
     return spans(source.values), spans(source.keys), dict(source.styles)
 
 
+class _LazySourceMap(SourceMap):
+    """A SourceMap whose spans are rebuilt on first use: most documents of a big repo are
+    only read for their values (references, PO203), never for positions."""
+
+    def __init__(self, text: str, packed: tuple) -> None:  # no dataclass __init__ on purpose
+        self.text = text
+        self._packed = packed
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("values", "keys", "styles"):
+            raise AttributeError(name)
+        values, keys, styles = self.__dict__.pop("_packed")
+        self.values = {p: Span(*s) for p, s in values.items()}
+        self.keys = {p: Span(*s) for p, s in keys.items()}
+        self.styles = styles
+        return getattr(self, name)
+
+
 def _unpack_source(text: str, packed: tuple) -> SourceMap:
-    values, keys, styles = packed
-    return SourceMap(
-        text=text,
-        values={p: Span(*s) for p, s in values.items()},
-        keys={p: Span(*s) for p, s in keys.items()},
-        styles=styles,
-    )
+    return _LazySourceMap(text, packed)
 
 
 def _pack_finding(f: Finding) -> tuple:
@@ -63,63 +60,33 @@ def _pack_finding(f: Finding) -> tuple:
 
 
 class DocumentCache:
-    """Parsed documents by content hash; `save()` writes only what this run used."""
+    """Parsed documents by content hash (values, source map, load findings)."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.path = folder / "lint-documents.pickle" if folder else None
-        self.salt = _salt()
-        self._entries: dict[str, Any] = {}
-        self._used: dict[str, Any] = {}
-        self._dirty = False
-        if self.path is not None and self.path.is_file():
-            with contextlib.suppress(Exception):  # a corrupt cache is just a cold cache
-                with self.path.open("rb") as handle:
-                    salt, entries = pickle.load(handle)
-                if salt == self.salt and isinstance(entries, dict):
-                    self._entries = entries
+        self.store = PickleStore(folder, "documents")
 
     def parse(self, rel: str, text: str, named: bool) -> tuple[list[Document], list[Finding]]:
         key = f"{int(named)}{hashlib.sha1(text.encode('utf-8')).hexdigest()}"
-        entry = self._entries.get(key)
-        if entry is None:
+
+        def compute() -> tuple:
             docs, findings = core.parse_documents([(rel, text)], {rel} if named else None)
-            entry = (
-                [
-                    (d.data, _pack_source(d.source), d.content_hash, d.valid)
-                    for d in docs
-                ],
+            return (
+                [(d.data, _pack_source(d.source), d.content_hash, d.valid) for d in docs],
                 [_pack_finding(f) for f in findings],
             )
-            self._dirty = True
-        self._used[key] = entry
-        packed_docs, packed_findings = entry
+
+        packed_docs, packed_findings = self.store.get_or_compute(key, compute)
         docs = [
             Document(rel, data, _unpack_source(text, source), digest, valid=valid)
             for data, source, digest, valid in packed_docs
         ]
-        findings = [Finding(c, s, m, rel, ln, col, el, ec) for c, s, m, ln, col, el, ec in packed_findings]
+        findings = [
+            Finding(c, s, m, rel, ln, col, el, ec) for c, s, m, ln, col, el, ec in packed_findings
+        ]
         return docs, findings
 
     def save(self) -> None:
-        stale = len(self._used) != len(self._entries)
-        if self.path is None or not (self._dirty or stale):
-            return
-        with contextlib.suppress(OSError):  # a read-only cache folder never fails a lint run
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lint-documents.")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((self.salt, self._used), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-
-
-def cache_folder(config: Config) -> Path | None:
-    if os.environ.get("PROMPTOPS_NO_CACHE"):
-        return None
-    return config.cache_dir or default_cache_dir()
+        self.store.save()
 
 
 def build_workspace_cached(
@@ -148,7 +115,9 @@ def build_workspace_cached(
     return workspace
 
 
-def load_workspace_cached(config: Config, paths: Iterable[str | Path] | None = None) -> core.Workspace:
+def load_workspace_cached(
+    config: Config, paths: Iterable[str | Path] | None = None
+) -> core.Workspace:
     """`core.load_workspace` (same targets and explicit-file rules) over the cached parser."""
     paths = list(paths or [])
     targets = core._expand_targets(config, paths) if paths else None
@@ -164,4 +133,3 @@ def load_workspace_cached(config: Config, paths: Iterable[str | Path] | None = N
             continue
         files.append((rel, text))
     return build_workspace_cached(config, files, targets, explicit_files)
-

@@ -58,7 +58,9 @@ def severity_overrides(lint_config: dict[str, Any]) -> dict[str, str]:
     for code, level in (lint_config.get("severity") or {}).items():
         rule = rules.get(str(code))  # a clear error for an unknown code
         if level not in SEVERITIES:
-            raise UserError(f"lint.severity.{code}: {level!r} is not one of {', '.join(SEVERITIES)}")
+            raise UserError(
+                f"lint.severity.{code}: {level!r} is not one of {', '.join(SEVERITIES)}"
+            )
         overrides[rule.CODE] = level
     return overrides
 
@@ -82,9 +84,7 @@ def lint_workspace(workspace: Workspace, base: str | None = None) -> list[Findin
     enabled = enabled_codes(lint_config)
     overrides = severity_overrides(lint_config)
 
-    findings = [
-        f for f in workspace.findings if workspace.is_target(f.path) and f.code in enabled
-    ]
+    findings = [f for f in workspace.findings if workspace.is_target(f.path) and f.code in enabled]
     ctx = LintContext(workspace, enabled)
     try:
         for code, rule in rules.RULES.items():

@@ -70,9 +70,7 @@ def parse_suppressions(doc: Document) -> list[Suppression]:
         codes = tuple(c.upper() for c in re.split(r"[\s,]+", raw) if c)
         column = hash_at - (text.rfind("\n", 0, hash_at) + 1) + 1
         end_column = column + len(match.group(0).rstrip()) - (hash_at - match.start())
-        found.append(
-            Suppression(line, column, end_column, codes, match.group(1) == "disable-file")
-        )
+        found.append(Suppression(line, column, end_column, codes, match.group(1) == "disable-file"))
     return found
 
 
@@ -129,8 +127,14 @@ def apply_suppressions(
         for rule in rules:
             scope = "in this file" if rule.file_level else "on this line or the next"
             if not rule.codes:
-                unused.append(_unused(path, rule, "suppression names no rule code: write "
-                                      "`# promptops: disable=PO102` (there is no blanket disable)"))
+                unused.append(
+                    _unused(
+                        path,
+                        rule,
+                        "suppression names no rule code: write "
+                        "`# promptops: disable=PO102` (there is no blanket disable)",
+                    )
+                )
             for code in rule.codes:
                 if not _CODE.match(code) or code not in known:
                     unused.append(_unused(path, rule, f"unknown rule code {code!r} in suppression"))

@@ -69,7 +69,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 if ref.is_variable and po101_reports_variables:
                     continue
-                where = analysis.breakpoint_span(next(i for i in analysis.breakpoints if i >= ref.block))
+                where = analysis.breakpoint_span(
+                    next(i for i in analysis.breakpoints if i >= ref.block)
+                )
                 effect = (
                     f"before the cache breakpoint at line {where.line}: every call writes a "
                     "new cache entry and none reads one"

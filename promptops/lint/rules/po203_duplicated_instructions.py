@@ -42,12 +42,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from promptops.documents.model import Document
 from promptops.documents.yaml_source import Span
 from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
-from promptops.lint.duplicates import Paragraph, find_duplicates, paragraphs
+from promptops.lint.duplicates import (
+    Paragraph,
+    find_duplicates,
+    paragraphs,
+    shingles,
+    words_of,
+)
 from promptops.render import text_sources
 
 CODE = "PO203"
@@ -57,13 +64,24 @@ SOURCE = "lint"
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 
 
+def _texts(doc: Document) -> dict[tuple, str]:
+    return {path: text for _, path, text, _ in text_sources(doc.data)}
+
+
 def _span(doc: Document, item: Paragraph) -> Span:
     """Where the paragraph starts in the file: its first words, found in the raw scalar."""
-    lead = _WORDS.findall(item.text)[:6]
+    text = _texts(doc).get(item.source_path, "")
+    lead = _WORDS.findall(text[item.offset : item.end])[:6]
     pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, lead)), re.IGNORECASE)
-    text = dict((p, t) for _, p, t, _ in text_sources(doc.data)).get(item.source_path, "")
     occurrence = len(pattern.findall(text[: item.offset]))
     return doc.source.locate(item.source_path, pattern, occurrence)
+
+
+def _paragraphs_of(doc: Document, min_words: int) -> list[Paragraph]:
+    found: list[Paragraph] = []
+    for _, source_path, text, _ in text_sources(doc.data):
+        found.extend(paragraphs("", source_path, text, min_words))
+    return found
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -71,12 +89,24 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         return
     min_words = int(ctx.limits["duplicate_min_words"])
     threshold = float(ctx.limits["duplicate_similarity"])
-    items: list[Paragraph] = []
+    store = ctx.store("paragraphs")
     prompts = {doc.path: doc for doc in ctx.workspace.of_kind("prompt")}
+    items: list[Paragraph] = []
     for doc in prompts.values():
-        for _, source_path, text, _ in text_sources(doc.data):
-            items.extend(paragraphs(doc.path, source_path, text, min_words))
-    duplicates = find_duplicates(items, threshold)
+        cached = store.get_or_compute(
+            f"{min_words}:{doc.content_hash}", lambda doc=doc: _paragraphs_of(doc, min_words)
+        )
+        items.extend(replace(p, path=doc.path) for p in cached)
+
+    def shingles_of(item: Paragraph) -> set[int]:
+        text = _texts(prompts[item.path]).get(item.source_path, "")
+        return shingles(words_of(text[item.offset : item.end]))
+
+    wanted = None
+    if ctx.workspace.targets is not None:
+        targets = ctx.workspace.targets
+        wanted = lambda item: item.path in targets  # noqa: E731
+    duplicates = find_duplicates(items, threshold, shingles_of, wanted)
     spans: dict[int, Span] = {}
 
     def span(i: int) -> Span:
@@ -97,14 +127,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if items[other].path == item.path
             else f"{items[other].path}:{there.line}"
         )
-        more = f" and {len(ranked) - 1} more place{'s' if len(ranked) > 2 else ''}" if len(ranked) > 1 else ""
+        more = ""
+        if len(ranked) > 1:
+            more = f" and {len(ranked) - 1} more place{'s' if len(ranked) > 2 else ''}"
         kind = "repeats" if score >= 0.999 else f"is {score:.0%} similar to"
         yield make_finding(
             CODE,
             SEVERITY,
             item.path,
             Span(here.line, here.column, here.line, here.end_column, here.index, here.end_index),
-            f"this paragraph ({len(item.words)} words) {kind} the one at {where}{more}: "
-            "say it once",
+            f"this paragraph ({item.n_words} words) {kind} the one at {where}{more}: say it once",
             duplicate_of=f"{items[other].path}:{there.line}",
+            similarity=round(score, 3),
         )

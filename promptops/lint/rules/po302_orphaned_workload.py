@@ -40,7 +40,22 @@ NAME = "orphaned-workload"
 SEVERITY = "error"
 SOURCE = "lint"
 PLACEHOLDERS = frozenset(
-    {"tbd", "todo", "unknown", "none", "null", "n/a", "na", "-", "?", "nobody", "changeme", "fixme", "xxx", "owner"}
+    {
+        "tbd",
+        "todo",
+        "unknown",
+        "none",
+        "null",
+        "n/a",
+        "na",
+        "-",
+        "?",
+        "nobody",
+        "changeme",
+        "fixme",
+        "xxx",
+        "owner",
+    }
 )
 
 
