@@ -47,7 +47,8 @@ def test_po101_never_fires_after_the_last_breakpoint(tmp_path: Path) -> None:
 
 def test_po101_respects_volatile_false_and_prompts_without_breakpoints(tmp_path: Path) -> None:
     stable = CACHED_VARIABLE.replace(
-        "customer_name: {expected_tokens: 5}", "customer_name: {expected_tokens: 5, volatile: false}"
+        "customer_name: {expected_tokens: 5}",
+        "customer_name: {expected_tokens: 5, volatile: false}",
     )
     uncached = CACHED_VARIABLE.replace("    cache: true\n", "")
     make_repo(
@@ -77,7 +78,9 @@ def test_po101_in_tools_and_messages_prefix(tmp_path: Path) -> None:
       order_id: {}
       question: {}
     """
-    make_repo(tmp_path, {"charters/s.yaml": CHARTER, "tools/t.yaml": TOOL, "prompts/a.yaml": prompt})
+    make_repo(
+        tmp_path, {"charters/s.yaml": CHARTER, "tools/t.yaml": TOOL, "prompts/a.yaml": prompt}
+    )
     assert where(lint(tmp_path), "PO101") == [("prompts/a.yaml", 12, 22)]
 
 
@@ -266,8 +269,12 @@ def test_po106_1h_after_5m(tmp_path: Path) -> None:
       - text: Policy.
         cache: 1h
     """
-    make_repo(tmp_path, {"charters/s.yaml": CHARTER, "tools/t.yaml": TOOL, "prompts/a.yaml": prompt})
+    make_repo(
+        tmp_path, {"charters/s.yaml": CHARTER, "tools/t.yaml": TOOL, "prompts/a.yaml": prompt}
+    )
     assert where(lint(tmp_path), "PO106") == [("prompts/a.yaml", 11, 5)]
-    fixed = prompt.replace("tool_cache: true", "tool_cache: 1h").replace("cache: 1h\n", "cache: true\n")
+    fixed = prompt.replace("tool_cache: true", "tool_cache: 1h").replace(
+        "cache: 1h\n", "cache: true\n"
+    )
     (tmp_path / "prompts/a.yaml").write_text(__import__("textwrap").dedent(fixed))
     assert where(lint(tmp_path), "PO106") == []

@@ -72,9 +72,9 @@ def test_po303_model_not_allowed_and_aliases_match(tmp_path: Path) -> None:
         {
             "charters/s.yaml": CHARTER,
             "prompts/a.yaml": PROMPT.replace("claude-haiku-4-5", "claude-opus-4-7"),
-            "prompts/b.yaml": PROMPT.replace("claude-haiku-4-5", "claude-haiku-4-5-20251001").replace(
-                "id: answer", "id: dated"
-            ),
+            "prompts/b.yaml": PROMPT.replace(
+                "claude-haiku-4-5", "claude-haiku-4-5-20251001"
+            ).replace("id: answer", "id: dated"),
         },
     )
     findings = lint(tmp_path)
@@ -85,7 +85,9 @@ def test_po303_model_not_allowed_and_aliases_match(tmp_path: Path) -> None:
 def test_po304_tools_without_max_steps(tmp_path: Path) -> None:
     charter = CHARTER.replace("agent:\n  max_steps: 6\n", "")
     prompt = PROMPT + "tools: [lookup_order]\n"
-    make_repo(tmp_path, {"charters/s.yaml": charter, "tools/t.yaml": TOOL, "prompts/a.yaml": prompt})
+    make_repo(
+        tmp_path, {"charters/s.yaml": charter, "tools/t.yaml": TOOL, "prompts/a.yaml": prompt}
+    )
     assert where(lint(tmp_path), "PO304") == [("prompts/a.yaml", 8, 1)]
 
 
@@ -135,9 +137,7 @@ def test_po305_thinking_against_the_charter(tmp_path: Path) -> None:
     prompt = PROMPT.replace("max_output_tokens: 400", "max_output_tokens: 8000") + (
         "thinking:\n  budget_tokens: 4000\n"
     )
-    forbidden = (
-        CHARTER.replace("id: support", "id: strict") + "thinking:\n  allowed: false\n"
-    )
+    forbidden = CHARTER.replace("id: support", "id: strict") + "thinking:\n  allowed: false\n"
     no_ceiling = (
         PROMPT.replace("max_output_tokens: 400\n", "").replace("id: answer", "id: open")
         + "thinking:\n  budget_tokens: 1024\n"
@@ -166,7 +166,10 @@ def test_po305_thinking_against_the_charter(tmp_path: Path) -> None:
 def test_po306_missing_max_output_tokens(tmp_path: Path) -> None:
     make_repo(
         tmp_path,
-        {"charters/s.yaml": CHARTER, "prompts/a.yaml": PROMPT.replace("max_output_tokens: 400\n", "")},
+        {
+            "charters/s.yaml": CHARTER,
+            "prompts/a.yaml": PROMPT.replace("max_output_tokens: 400\n", ""),
+        },
     )
     finding = only(lint(tmp_path), "PO306")
     assert (finding.line, finding.column) == (4, 1)

@@ -40,7 +40,9 @@ input_schema:
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Each test gets its own token and lint cache folder."""
     folder = tmp_path_factory.mktemp("promptops-cache")
     monkeypatch.setenv("PROMPTOPS_CACHE_DIR", str(folder))
