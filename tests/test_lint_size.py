@@ -87,7 +87,7 @@ def test_po203_duplicate_across_prompts_reports_both_places(tmp_path: Path) -> N
     make_repo(tmp_path, {"charters/s.yaml": CHARTER, "prompts/a.yaml": a, "prompts/b.yaml": b})
     findings = lint(tmp_path)
     assert where(findings, "PO203") == [("prompts/a.yaml", 10, 3), ("prompts/b.yaml", 12, 3)]
-    first = [f for f in findings if f.code == "PO203"][0]
+    first = next(f for f in findings if f.code == "PO203")
     assert "prompts/b.yaml:12" in first.message and "repeats" in first.message
 
 
