@@ -52,9 +52,17 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Pa
         pytest.skip("git is not installed")
     base = tmp_path_factory.mktemp("hook-source")
     clone = base / "promptops"
-    subprocess.run(
-        ["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, timeout=120
-    )
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, timeout=120)
+    if not (clone / "templates").is_dir():
+        # pyproject force-includes templates/; a tree where they are not merged yet still
+        # has to build, so the clone (only the clone) gets an empty folder.
+        (clone / "templates").mkdir()
+        (clone / "templates" / ".keep").write_text("")
+        _git("add", "templates/.keep", cwd=clone)
+        _git(
+            "-c", "user.email=test@example.com", "-c", "user.name=test",
+            "commit", "-qm", "templates placeholder", cwd=clone,
+        )  # fmt: skip
     sha = _git("rev-parse", "HEAD", cwd=clone)
     assert (clone / ".pre-commit-hooks.yaml").is_file()
     return clone, sha, base / "pre-commit-home"

@@ -23,7 +23,7 @@ from promptops.config import Config
 from promptops.resources import schemas_dir
 from promptops.tokens.cache import default_cache_dir
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 @cache

@@ -13,6 +13,7 @@ notes/lint.md for moving it into `documents.workspace.build_workspace`.
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,18 @@ from promptops.findings import Finding
 from promptops.lint.disk_cache import PickleStore, cache_folder
 
 
-def _pack_source(source: SourceMap) -> tuple:
+def _pack_source(source: SourceMap) -> bytes | tuple:
+    """Spans as one marshal blob: unpickling it is a copy, and it is decoded only for the
+    documents whose positions are asked for."""
+
     def spans(table: dict) -> dict:
         return {path: tuple(span.__dict__.values()) for path, span in table.items()}
 
-    return spans(source.values), spans(source.keys), dict(source.styles)
+    packed = (spans(source.values), spans(source.keys), dict(source.styles))
+    try:
+        return marshal.dumps(packed)
+    except ValueError:  # an exotic key type: keep the plain tuple
+        return packed
 
 
 class _LazySourceMap(SourceMap):
@@ -44,7 +52,8 @@ class _LazySourceMap(SourceMap):
     def __getattr__(self, name: str) -> Any:
         if name not in ("values", "keys", "styles"):
             raise AttributeError(name)
-        values, keys, styles = self.__dict__.pop("_packed")
+        packed = self.__dict__.pop("_packed")
+        values, keys, styles = marshal.loads(packed) if isinstance(packed, bytes) else packed
         self.values = {p: Span(*s) for p, s in values.items()}
         self.keys = {p: Span(*s) for p, s in keys.items()}
         self.styles = styles
