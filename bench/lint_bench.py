@@ -104,8 +104,8 @@ def fallback_generate(out: Path, prompts: int, seed: int) -> None:
         )
 
 
-def generate(out: Path, prompts: int, seed: int) -> str:
-    generator = HERE / "generate_repo.py"
+def generate(out: Path, prompts: int, seed: int, generator: Path | None = None) -> str:
+    generator = generator or HERE / "generate_repo.py"
     if generator.is_file():
         subprocess.run(
             [
@@ -121,7 +121,7 @@ def generate(out: Path, prompts: int, seed: int) -> str:
             capture_output=True,
             timeout=600,
         )
-        return "bench/generate_repo.py"
+        return generator.name
     fallback_generate(out, prompts, seed)
     return "bench/lint_bench.py fallback generator"
 
@@ -172,16 +172,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--generator", type=Path, help="repo generator (default bench/generate_repo.py)"
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="promptops-lint-bench-"))
     repo = args.keep or work / "repo"
     try:
-        source = generate(repo, args.prompts, args.seed)
-        subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=60)
+        source = generate(repo, args.prompts, args.seed, args.generator)
+        if not (repo / ".git").exists():
+            subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=60)
         command = [*_promptops(), "lint", "--exit-zero", "--format", "json"]
-        one = sorted((repo / "prompts").rglob("*.yaml"))[0].relative_to(repo).as_posix()
+        one = next(
+            p.relative_to(repo).as_posix()
+            for p in sorted(repo.rglob("*.yaml"))
+            if p.read_text().startswith("kind: prompt")
+        )
 
         cold, warm, single = [], [], []
         for i in range(args.repeat):
@@ -202,14 +210,14 @@ def main(argv: list[str] | None = None) -> int:
             "targets": {"single_file_s": 0.3, "warm_s": 1.0, "cold_over_baseline": 2.0},
         }
         if args.json:
-            print(json.dumps(figures, indent=2))
-        else:
-            print(f"promptops lint on {args.prompts} prompts ({source}), best of {args.repeat}:")
-            print(f"  cold (empty cache)      {figures['cold_s']:.3f} s")
-            print(f"  warm                    {figures['warm_s']:.3f} s   (target < 1 s)")
-            print(f"  one file (pre-commit)   {figures['single_file_s']:.3f} s   (target < 0.3 s)")
-            print(f"  YAML parse + tokenize   {figures['baseline_parse_tokenize_s']:.3f} s")
-            print(f"  cold / baseline         {figures['cold_over_baseline']:.2f}x  (target <= 2x)")
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"promptops lint on {args.prompts} prompts ({source}), best of {args.repeat}:")
+        print(f"  cold (empty cache)      {figures['cold_s']:.3f} s")
+        print(f"  warm                    {figures['warm_s']:.3f} s   (target < 1 s)")
+        print(f"  one file (pre-commit)   {figures['single_file_s']:.3f} s   (target < 0.3 s)")
+        print(f"  YAML parse + tokenize   {figures['baseline_parse_tokenize_s']:.3f} s")
+        print(f"  cold / baseline         {figures['cold_over_baseline']:.2f}x  (target <= 2x)")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

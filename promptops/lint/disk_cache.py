@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable
 from functools import cache
@@ -23,12 +24,13 @@ from promptops.config import Config
 from promptops.resources import schemas_dir
 from promptops.tokens.cache import default_cache_dir
 
-_FORMAT = 3
+_FORMAT = 4
 
 
 @cache
 def salt() -> str:
-    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}".encode())
+    # The Python version is part of it: PO203 caches tuple hashes, stable only per version.
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{sys.version_info[:2]}".encode())
     for schema in sorted(schemas_dir().glob("*.schema.json")):
         digest.update(schema.read_bytes())
     return digest.hexdigest()[:16]

@@ -1,30 +1,30 @@
 """Near-duplicate paragraphs across a set of texts: word 3-shingles, Jaccard similarity.
 
 Every paragraph (text between blank lines) with at least `min_words` words becomes a set of
-hashed word 3-shingles. Candidates come from bottom-k MinHash sketches: two paragraphs whose
-k smallest shingle hashes overlap in at least a quarter of the k values (a pair at Jaccard 0.8
-shares about 28 of 32, an unrelated pair almost none). Each candidate is then confirmed with
-the exact Jaccard index of the two shingle sets, so the threshold is exact while the search
-stays near-linear. Hashes are stable across runs (crc32 of each word, mixed per shingle), so a
-document's sketches can be cached by its content hash.
+hashed word 3-shingles. Candidates come from MinHash with locality-sensitive hashing: a
+32-value one-permutation MinHash signature (densified by rotation for short paragraphs), cut
+into 8 bands of 4 values; two paragraphs are candidates when one band is equal. A pair at
+Jaccard 0.8 becomes a candidate with probability 1 − (1 − 0.8⁴)⁸ ≈ 98.5%, an unrelated pair
+almost never. Each candidate is then confirmed with the exact Jaccard index of the two shingle
+sets, so the threshold is exact while the search stays near-linear. Hashes are stable across
+runs (crc32 of each word, mixed per shingle), so signatures are cached by document content.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import re
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 SHINGLE_WORDS = 3
-SKETCH_SIZE = 32
-MIN_SHARED = SKETCH_SIZE // 4
-COMMON_SHINGLE = 64  # a shingle in more sketches than this is a stock phrase: no evidence
+SIGNATURE_SIZE = 32
+BANDS = 8
+ROWS = SIGNATURE_SIZE // BANDS
+LARGE_BUCKET = 64  # beyond this, a band bucket is compared as a star, not all pairs
 _MASK = (1 << 61) - 1
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -41,22 +41,35 @@ class Paragraph:
     end: int
     n_words: int
     words_key: str  # equal for paragraphs with the same words
-    sketch: tuple[int, ...]  # the SKETCH_SIZE smallest shingle hashes
-
-
-def _word_id(word: str) -> int:
-    value = _word_ids.get(word)
-    if value is None:
-        value = _word_ids[word] = zlib.crc32(word.encode()) + 1
-    return value
+    signature: tuple[int, ...]  # one-permutation MinHash, SIGNATURE_SIZE values
 
 
 def shingles(words: list[str]) -> set[int]:
-    ids = [_word_id(w) for w in words]
-    return {
-        ((a * 0x9E3779B97F4A7C15 + b) * 0xC2B2AE3D27D4EB4F + c) & _MASK
-        for a, b, c in zip(ids, ids[1:], ids[2:], strict=False)
-    }
+    """Hashes of the word 3-shingles. Words become crc32 ids and a shingle is the hash of a
+    tuple of ints, which (unlike str hashes) is the same in every process."""
+    ids = _word_ids
+    for word in set(words).difference(ids):
+        ids[word] = zlib.crc32(word.encode())
+    numbers = list(map(ids.__getitem__, words))
+    return set(map(hash, zip(numbers, numbers[1:], numbers[2:], strict=False)))
+
+
+def signature(values: set[int]) -> tuple[int, ...]:
+    """One-permutation MinHash: the minimum per bin, empty bins filled from the next
+    non-empty bin to the right (rotation densification)."""
+    if not values:
+        return ()
+    size = SIGNATURE_SIZE
+    # Walking from the largest value down, the last write to a bin is its minimum.
+    filled = {v % size: v // size for v in sorted(values, reverse=True)}
+    bins = [filled.get(i) for i in range(size)]
+    result = []
+    for i in range(SIGNATURE_SIZE):
+        step = 0
+        while bins[(i + step) % SIGNATURE_SIZE] is None:
+            step += 1
+        result.append((bins[(i + step) % SIGNATURE_SIZE] or 0) * 64 + step)
+    return tuple(result)
 
 
 def words_of(text: str) -> list[str]:
@@ -74,8 +87,8 @@ def paragraphs(
         if len(words) >= max(min_words, SHINGLE_WORDS):
             lead = len(chunk) - len(chunk.lstrip())
             key = hashlib.sha1(" ".join(words).encode()).hexdigest()[:20]
-            sketch = tuple(heapq.nsmallest(SKETCH_SIZE, shingles(words)))
-            yield Paragraph(path, source_path, start + lead, end, len(words), key, sketch)
+            sig = signature(shingles(words))
+            yield Paragraph(path, source_path, start + lead, end, len(words), key, sig)
         if match:
             start = match.end()
 
@@ -107,10 +120,15 @@ def find_duplicates(
     reps = [members[0] for members in groups.values()]
     group_of = {rep: members for rep, members in zip(reps, groups.values(), strict=True)}
 
-    index: dict[int, list[int]] = defaultdict(list)
+    is_wanted = {
+        rep: wanted is None or any(wanted(items[m]) for m in group_of[rep]) for rep in reps
+    }
+    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
     for rep in reps:
-        for value in items[rep].sketch:
-            index[value].append(rep)
+        sig = items[rep].signature
+        if len(sig) == SIGNATURE_SIZE:
+            for band in range(BANDS):
+                buckets[(band, sig[band * ROWS : (band + 1) * ROWS])].append(rep)
     full: dict[int, set[int]] = {}
 
     def shingle_set(i: int) -> set[int]:
@@ -119,23 +137,21 @@ def find_duplicates(
         return full[i]
 
     similar: dict[int, dict[int, float]] = defaultdict(dict)
-    for rep in reps:
-        if wanted is not None and not any(wanted(items[m]) for m in group_of[rep]):
+    checked: set[tuple[int, int]] = set()
+    for bucket in buckets.values():
+        if len(bucket) < 2:
             continue
-        shared = Counter(
-            chain.from_iterable(
-                bucket
-                for value in items[rep].sketch
-                if len(bucket := index[value]) <= COMMON_SHINGLE
-            )
-        )
-        needed = max(1, min(MIN_SHARED, len(items[rep].sketch) // 4))
-        for other, count in shared.items():
-            if count < needed or other == rep or other in similar[rep]:
+        if len(bucket) > LARGE_BUCKET:
+            pairs = [(bucket[0], other) for other in bucket[1:]]
+        else:
+            pairs = [(a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :]]
+        for a, b in pairs:
+            if (a, b) in checked or not (is_wanted[a] or is_wanted[b]):
                 continue
-            score = jaccard(shingle_set(rep), shingle_set(other))
+            checked.add((a, b))
+            score = jaccard(shingle_set(a), shingle_set(b))
             if score >= threshold:
-                similar[rep][other] = similar[other][rep] = score
+                similar[a][b] = similar[b][a] = score
 
     result: dict[int, list[tuple[int, float]]] = {}
     for rep, members in group_of.items():
