@@ -17,8 +17,7 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 SHINGLE_WORDS = 3
 SIGNATURE_SIZE = 32
@@ -31,9 +30,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _word_ids: dict[str, int] = {}
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """One paragraph: where it is, how long, and its sketch."""
+class Paragraph(NamedTuple):
+    """One paragraph: where it is, how long, and its MinHash signature."""
 
     path: str  # document path
     source_path: tuple[Any, ...]  # value path inside the document
@@ -124,11 +122,21 @@ def find_duplicates(
         rep: wanted is None or any(wanted(items[m]) for m in group_of[rep]) for rep in reps
     }
     buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+    wanted_keys: set[tuple[int, tuple[int, ...]]] | None = None
+    if wanted is not None:  # only bands of the wanted paragraphs matter
+        wanted_keys = {
+            (band, items[rep].signature[band * ROWS : (band + 1) * ROWS])
+            for rep in reps
+            if is_wanted[rep] and len(items[rep].signature) == SIGNATURE_SIZE
+            for band in range(BANDS)
+        }
     for rep in reps:
         sig = items[rep].signature
         if len(sig) == SIGNATURE_SIZE:
             for band in range(BANDS):
-                buckets[(band, sig[band * ROWS : (band + 1) * ROWS])].append(rep)
+                key = (band, sig[band * ROWS : (band + 1) * ROWS])
+                if wanted_keys is None or key in wanted_keys:
+                    buckets[key].append(rep)
     full: dict[int, set[int]] = {}
 
     def shingle_set(i: int) -> set[int]:
@@ -141,12 +149,15 @@ def find_duplicates(
     for bucket in buckets.values():
         if len(bucket) < 2:
             continue
-        if len(bucket) > LARGE_BUCKET:
+        if wanted is not None:
+            heads = [a for a in bucket if is_wanted[a]]
+            pairs = [(a, b) if a < b else (b, a) for a in heads for b in bucket if b != a]
+        elif len(bucket) > LARGE_BUCKET:
             pairs = [(bucket[0], other) for other in bucket[1:]]
         else:
             pairs = [(a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :]]
         for a, b in pairs:
-            if (a, b) in checked or not (is_wanted[a] or is_wanted[b]):
+            if (a, b) in checked:
                 continue
             checked.add((a, b))
             score = jaccard(shingle_set(a), shingle_set(b))

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from promptops.documents.model import Document
 from promptops.documents.yaml_source import Span
@@ -77,10 +76,10 @@ def _span(doc: Document, item: Paragraph) -> Span:
     return doc.source.locate(item.source_path, pattern, occurrence)
 
 
-def _paragraphs_of(doc: Document, min_words: int) -> list[Paragraph]:
-    found: list[Paragraph] = []
+def _paragraphs_of(doc: Document, min_words: int) -> list[tuple]:
+    found: list[tuple] = []
     for _, source_path, text, _ in text_sources(doc.data):
-        found.extend(paragraphs("", source_path, text, min_words))
+        found.extend(tuple(p) for p in paragraphs("", source_path, text, min_words))
     return found
 
 
@@ -96,7 +95,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         cached = store.get_or_compute(
             f"{min_words}:{doc.content_hash}", lambda doc=doc: _paragraphs_of(doc, min_words)
         )
-        items.extend(replace(p, path=doc.path) for p in cached)
+        path = doc.path
+        items.extend(Paragraph(path, *p[1:]) for p in cached)
 
     def shingles_of(item: Paragraph) -> set[int]:
         text = _texts(prompts[item.path]).get(item.source_path, "")
