@@ -161,3 +161,13 @@ def test_examples_are_lint_clean() -> None:
     done = run_cli(["lint", str(REPO_ROOT / "examples")], cwd=REPO_ROOT / "examples")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All clean" in done.stdout, done.stdout
+
+
+def test_committed_rule_pages_match_the_rule_modules() -> None:
+    from promptops.lint.rule_docs import rule_page
+
+    folder = REPO_ROOT / "docs" / "rules"
+    for code, module in rules.RULES.items():
+        page = folder / f"{code}.md"
+        assert page.is_file(), f"run: python -m promptops.lint.rule_docs docs/rules ({code})"
+        assert page.read_text(encoding="utf-8") == rule_page(module), code
