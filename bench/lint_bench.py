@@ -135,6 +135,11 @@ def _env(cache_dir: Path) -> dict[str, str]:
 
 
 def _promptops() -> list[str]:
+    """The console script beside this interpreter (what pre-commit's venv runs), not a
+    version-manager shim, which would add its own start-up time."""
+    beside = Path(sys.executable).parent / "promptops"
+    if beside.is_file():
+        return [str(beside)]
     script = shutil.which("promptops")
     return [script] if script else [sys.executable, "-m", "promptops"]
 

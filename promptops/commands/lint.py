@@ -14,14 +14,16 @@ from promptops.commands.common import (
     output_option,
     resolve_format,
 )
+from promptops.config import Config
 from promptops.errors import EXIT_FINDINGS, EXIT_OK
+from promptops.findings import Finding
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-def _lintable(paths: tuple[Path, ...], config: object) -> list[Path]:
+def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
     """--force-exclude: drop named files the config excludes or that are not documents."""
     from promptops.documents.workspace import _KIND_LINE, _relative, read_text
     from promptops.globs import matches
@@ -31,8 +33,8 @@ def _lintable(paths: tuple[Path, ...], config: object) -> list[Path]:
         if path.is_dir():
             kept.append(path)
             continue
-        rel = _relative(path, config.root)  # type: ignore[attr-defined]
-        if not matches(rel, config.paths) or matches(rel, config.exclude):  # type: ignore[attr-defined]
+        rel = _relative(path, config.root)
+        if not matches(rel, config.paths) or matches(rel, config.exclude):
             continue
         text = read_text(path) if path.is_file() else ""
         if text is None or not _KIND_LINE.search(text or ""):
@@ -85,18 +87,19 @@ def command(
     Exit codes: 0 no error findings (or --exit-zero), 1 error findings, 2 usage or config error.
     """
     from promptops.lint.doc_cache import load_workspace_cached
-    from promptops.lint.run import lint_workspace
+    from promptops.lint.run import enabled_codes, lint_workspace, severity_overrides
 
     config = config_for(paths, config_file)
     if select:
         config.lint = {**config.lint, "select": _codes(select)}
     if ignore:
         config.lint = {**config.lint, "ignore": _codes(ignore)}
+    enabled_codes(config.lint)  # a bad selector is a usage error even with nothing to lint
+    severity_overrides(config.lint)
     if force_exclude and paths:
         paths = tuple(_lintable(paths, config))
         if not paths:
-            findings: list = []
-            return _report(findings, 0, fmt, output, config.root, exit_zero)
+            return _report([], 0, fmt, output, config.root, exit_zero)
     workspace = load_workspace_cached(config, paths)
     findings = lint_workspace(workspace)
     checked = len(workspace.targets) if workspace.targets is not None else len(workspace.documents)
@@ -104,7 +107,12 @@ def command(
 
 
 def _report(
-    findings: list, checked: int, fmt: str, output: Path | None, root: Path, exit_zero: bool
+    findings: list[Finding],
+    checked: int,
+    fmt: str,
+    output: Path | None,
+    root: Path,
+    exit_zero: bool,
 ) -> int:
     fmt = resolve_format(fmt)
     if fmt == "json":

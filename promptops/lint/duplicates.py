@@ -60,13 +60,16 @@ def signature(values: set[int]) -> tuple[int, ...]:
     size = SIGNATURE_SIZE
     # Walking from the largest value down, the last write to a bin is its minimum.
     filled = {v % size: v // size for v in sorted(values, reverse=True)}
-    bins = [filled.get(i) for i in range(size)]
-    result = []
-    for i in range(SIGNATURE_SIZE):
-        step = 0
-        while bins[(i + step) % SIGNATURE_SIZE] is None:
-            step += 1
-        result.append((bins[(i + step) % SIGNATURE_SIZE] or 0) * 64 + step)
+    if len(filled) == size:
+        return tuple(filled[i] * 64 for i in range(size))
+    first = min(filled)
+    carry, carry_at = filled[first], first + size  # the wrap-around for the last bins
+    result = [0] * size
+    for i in range(size - 1, -1, -1):
+        value = filled.get(i)
+        if value is not None:
+            carry, carry_at = value, i
+        result[i] = carry * 64 + (carry_at - i)
     return tuple(result)
 
 
