@@ -24,7 +24,7 @@ from promptops.config import Config
 from promptops.resources import schemas_dir
 from promptops.tokens.cache import default_cache_dir
 
-_FORMAT = 5
+_FORMAT = 6
 
 
 @cache

@@ -39,7 +39,7 @@ class Paragraph(NamedTuple):
     end: int
     n_words: int
     words_key: str  # equal for paragraphs with the same words
-    signature: tuple[int, ...]  # one-permutation MinHash, SIGNATURE_SIZE values
+    bands: tuple[int, ...]  # LSH keys: a hash per band of the MinHash signature
 
 
 def shingles(words: list[str]) -> set[int]:
@@ -73,6 +73,14 @@ def signature(values: set[int]) -> tuple[int, ...]:
     return tuple(result)
 
 
+def band_keys(sig: tuple[int, ...]) -> tuple[int, ...]:
+    """One int per band (band index included), so bucketing is a dict of ints."""
+    if len(sig) != SIGNATURE_SIZE:
+        return ()
+    chunks = zip(*[iter(sig)] * ROWS, strict=True)
+    return tuple(hash((band, *chunk)) for band, chunk in enumerate(chunks))
+
+
 def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
@@ -88,8 +96,8 @@ def paragraphs(
         if len(words) >= max(min_words, SHINGLE_WORDS):
             lead = len(chunk) - len(chunk.lstrip())
             key = hashlib.sha1(" ".join(words).encode()).hexdigest()[:20]
-            sig = signature(shingles(words))
-            yield Paragraph(path, source_path, start + lead, end, len(words), key, sig)
+            bands = band_keys(signature(shingles(words)))
+            yield Paragraph(path, source_path, start + lead, end, len(words), key, bands)
         if match:
             start = match.end()
 
@@ -124,22 +132,14 @@ def find_duplicates(
     is_wanted = {
         rep: wanted is None or any(wanted(items[m]) for m in group_of[rep]) for rep in reps
     }
-    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
-    wanted_keys: set[tuple[int, tuple[int, ...]]] | None = None
+    buckets: dict[int, list[int]] = defaultdict(list)
+    wanted_keys: set[int] | None = None
     if wanted is not None:  # only bands of the wanted paragraphs matter
-        wanted_keys = {
-            (band, items[rep].signature[band * ROWS : (band + 1) * ROWS])
-            for rep in reps
-            if is_wanted[rep] and len(items[rep].signature) == SIGNATURE_SIZE
-            for band in range(BANDS)
-        }
+        wanted_keys = {key for rep in reps if is_wanted[rep] for key in items[rep].bands}
     for rep in reps:
-        sig = items[rep].signature
-        if len(sig) == SIGNATURE_SIZE:
-            for band in range(BANDS):
-                key = (band, sig[band * ROWS : (band + 1) * ROWS])
-                if wanted_keys is None or key in wanted_keys:
-                    buckets[key].append(rep)
+        for key in items[rep].bands:
+            if wanted_keys is None or key in wanted_keys:
+                buckets[key].append(rep)
     full: dict[int, set[int]] = {}
 
     def shingle_set(i: int) -> set[int]:
