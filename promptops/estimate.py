@@ -109,8 +109,12 @@ def estimate_workloads(
             rows = [s for p in members if (s := p.scenario(name)) is not None]
             calls = sum((s.calls_per_month for s in rows), Decimal(0))
             monthly = sum((s.monthly_usd for s in rows), Decimal(0))
+            # A workload mixing discounted and list-priced models: the latter count at book.
+            any_effective = any(s.effective_monthly_usd is not None for s in rows)
             effective = [
-                s.effective_monthly_usd for s in rows if s.effective_monthly_usd is not None
+                s.monthly_usd if s.effective_monthly_usd is None else s.effective_monthly_usd
+                for s in rows
+                if any_effective
             ]
             budget = _decimal_or_none(budgets.get(name))
             scenarios.append(

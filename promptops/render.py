@@ -47,6 +47,7 @@ class Block:
     source_path: tuple[Any, ...]  # where it comes from in the prompt document
     breakpoint: str | None  # "5m" | "1h" when a cache breakpoint follows this block
     tool_id: str | None = None
+    templated: bool = False  # its text had `{{ ... }}`: it differs from call to call
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def layout(
         if ttl:
             block["cache_control"] = cache_control(ttl)
         system_blocks.append(block)
-        blocks.append(Block(part, rendered, path, ttl))
+        blocks.append(Block(part, rendered, path, ttl, templated=bool(TEMPLATE.search(text))))
 
     messages = []
     for m, message in enumerate(prompt.get("messages") or []):
@@ -203,13 +204,16 @@ def layout(
                 if isinstance(message.get("content"), str)
                 else ("messages", m, "content", i, "text")
             )
-            rendered = _substitute(str(seg.get("text", "")), values, declared, missing, strict)
+            raw = str(seg.get("text", ""))
+            rendered = _substitute(raw, values, declared, missing, strict)
             ttl = cache_ttl(seg.get("cache"))
             block = {"type": "text", "text": rendered}
             if ttl:
                 block["cache_control"] = cache_control(ttl)
             content.append(block)
-            blocks.append(Block("messages", rendered, path, ttl))
+            blocks.append(
+                Block("messages", rendered, path, ttl, templated=bool(TEMPLATE.search(raw)))
+            )
         messages.append({"role": message.get("role", "user"), "content": content})
 
     request: dict[str, Any] = {

@@ -62,9 +62,12 @@ def command(
     finally:
         counter.close()
     if fmt == "json":
-        from promptops.report.json_view import dumps
+        from promptops.cache_cliff import cache_cliff_jsonable
+        from promptops.report.json_view import dumps, to_jsonable
 
-        emit(dumps(report), output)
+        data = to_jsonable(report)
+        data["cache_cliff"] = cache_cliff_jsonable(report.prompts)
+        emit(dumps(data), output)
     else:
         from promptops.report.tokens_text import render_tokens_text
 

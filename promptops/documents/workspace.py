@@ -257,7 +257,6 @@ def load_workspace(config: Config, paths: Iterable[str | Path] | None = None) ->
     """Load every document under the config root; `paths` narrows what gets reported."""
     paths = list(paths or [])
     targets = _expand_targets(config, paths) if paths else None
-    explicit = {p for p in (targets or set()) if not p.endswith("/")}
     explicit_files = {_relative(Path(p), config.root) for p in paths if Path(p).is_file()}
     rels = discover_files(config)
     rels.extend(sorted(explicit_files - set(rels)))
@@ -269,7 +268,7 @@ def load_workspace(config: Config, paths: Iterable[str | Path] | None = None) ->
                 raise UserError(f"cannot read {rel}: not a UTF-8 text file")
             continue
         files.append((rel, text))
-    return build_workspace(config, files, targets, explicit_files or (explicit & set()))
+    return build_workspace(config, files, targets, explicit_files)
 
 
 def build_workspace(

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 PathKey = tuple[Any, ...]
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         self.source.styles[path] = node.style
+        if node.tag == _TIMESTAMP_TAG:
+            return node.value  # dates stay as written: schemas and users compare strings
         return self.loader.construct_object(node, deep=True)
 
 
@@ -156,6 +159,9 @@ def load_yaml(text: str) -> LoadedYaml | YamlProblem:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
+            started = exc.context_mark
+            if started is not None and mark is not None and started.line != mark.line:
+                problem += f" (the construct started at line {started.line + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return YamlProblem(problem, line, column)
     except yaml.YAMLError as exc:

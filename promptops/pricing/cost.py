@@ -1,7 +1,9 @@
 """The cost model: prompt-cache-aware cost per call, and per month per traffic scenario.
 
 Per call, on the rendered request: tokens in the cached prefix are paid as a cache read at the
-hit rate and as a cache write (1.25x for 5m, 2x for 1h) otherwise; a breakpoint whose prefix is
+hit rate and as a cache write (1.25x for 5m, 2x for 1h) otherwise. From the first block holding a
+template variable up to the last breakpoint, the prefix differs on every call: those tokens are
+written on every call and never read (what PO101 warns about). A breakpoint whose prefix is
 shorter than the model's minimum cacheable length caches nothing, so its blocks are plain input
 (that is what the API silently does). Uncached input at the input price; output and thinking at
 the output price. The tool-use system-prompt overhead belongs to the tools part.
@@ -29,13 +31,20 @@ DEFAULT_MULTIPLIERS = {"expected": Decimal(1), "stretch": Decimal(3), "runaway":
 class PartTokens:
     """Input tokens of one part, split by how they are billed."""
 
-    cached_5m: int = 0
+    cached_5m: int = 0  # read at the hit rate, written otherwise
     cached_1h: int = 0
     uncached: int = 0
+    written_5m: int = 0  # in the cached prefix but after a variable: written on every call
+    written_1h: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.written_5m + self.written_1h
 
     @property
     def cached(self) -> int:
-        return self.cached_5m + self.cached_1h
+        """Everything inside the cached prefix (including what is rewritten every call)."""
+        return self.cached_5m + self.cached_1h + self.written
 
     @property
     def total(self) -> int:
@@ -74,6 +83,10 @@ class InputTokens:
     @property
     def uncached(self) -> int:
         return sum(p.uncached for p in self.parts.values())
+
+    @property
+    def written(self) -> int:
+        return sum(p.written for p in self.parts.values())
 
 
 @dataclass(frozen=True)
@@ -129,13 +142,16 @@ def input_tokens(blocks: list[Block], counts: list[BlockCount], prices: ModelPri
             if ok:
                 effective_at.append((i, block.breakpoint))
 
-    parts = {part: [0, 0, 0] for part in PARTS}
+    parts = {part: [0, 0, 0, 0, 0] for part in PARTS}
     last_cached = effective_at[-1][0] if effective_at else -1
+    first_templated = next((i for i, b in enumerate(blocks) if b.templated), len(blocks))
     for i, (block, size) in enumerate(zip(blocks, sizes, strict=True)):
         slot = 2
         if i <= last_cached:
             ttl = next(t for idx, t in effective_at if idx >= i)
             slot = 1 if ttl == "1h" else 0
+            if i >= first_templated:
+                slot += 3  # written_5m / written_1h
         parts[block.part][slot] += size
 
     prefix_hash = None
@@ -173,10 +189,12 @@ def call_cost(
     by_part: dict[str, Decimal] = {}
     read = write = uncached = Decimal(0)
     for part, t in tokens.parts.items():
-        part_read = Decimal(t.cached) * hit * read_price
+        part_read = Decimal(t.cached_5m + t.cached_1h) * hit * read_price
         part_write = (
             Decimal(t.cached_5m) * miss * prices.cache_write_5m
             + Decimal(t.cached_1h) * miss * prices.cache_write_1h
+            + Decimal(t.written_5m) * prices.cache_write_5m
+            + Decimal(t.written_1h) * prices.cache_write_1h
         ) / MILLION
         part_uncached = Decimal(t.uncached) * prices.input / MILLION
         by_part[part] = part_read + part_write + part_uncached

@@ -54,8 +54,10 @@ class ModelPrices:
         return self.cache_write_1h if ttl == "1h" else self.cache_write_5m
 
     def to_dict(self) -> dict[str, Any]:
+        from promptops.report.json_view import decimal_str
+
         data: dict[str, Any] = {"model": self.model}
-        data.update({name: str(getattr(self, name)) for name in MONEY_FIELDS})
+        data.update({name: decimal_str(getattr(self, name)) for name in MONEY_FIELDS})
         data.update(
             min_cacheable_tokens=self.min_cacheable_tokens,
             tool_overhead_tokens=self.tool_overhead_tokens,
@@ -65,7 +67,9 @@ class ModelPrices:
             source=self.source,
         )
         if self.effective is not None:
-            data["effective"] = {name: str(getattr(self.effective, name)) for name in MONEY_FIELDS}
+            data["effective"] = {
+                name: decimal_str(getattr(self.effective, name)) for name in MONEY_FIELDS
+            }
         return data
 
 

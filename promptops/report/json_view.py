@@ -20,7 +20,7 @@ def to_jsonable(value: Any) -> Any:
     """Dataclasses, tuples and Decimals to plain JSON values, recursively."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        for name in ("total", "cached", "uncached", "input"):
+        for name in ("total", "cached", "uncached", "written", "input"):
             attr = getattr(type(value), name, None)
             if isinstance(attr, property):
                 data[name] = to_jsonable(getattr(value, name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from promptops.cache_cliff import render_cache_cliff_text
 from promptops.report.formatting import calls, paint, pct, tokens, usd, use_color
 from promptops.report.model import ScenarioCost, TokensReport
 
@@ -88,6 +89,11 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
                 disable_numparse=True,
             )
         )
+
+    cliff = render_cache_cliff_text(report.prompts)
+    if cliff:
+        lines.append("")
+        lines.append(cliff)
 
     notes = []
     for p in report.prompts:

@@ -1,0 +1,451 @@
+"""The merge gate: lint + diff + charter budgets, blocking only what the change introduces.
+
+What blocks (exit 1):
+* lint errors in the documents the change touched (including prompts whose tools changed);
+* PO307 version-not-bumped: a prompt's or tool's content changed but its `version` did not;
+* a charter budget that the head breaks and the base did not break.
+
+What warns: PO308 growth-over-threshold (`lint.limits.growth_pct`, default 10%), budgets already
+broken on the base ref, and anything a valid waiver covers.
+
+Budget names (what a waiver's `budget:` spells, and what reports print):
+  max_input_tokens_per_call, max_output_tokens_per_call, max_cost_per_call_usd  (per prompt)
+  monthly_usd.expected, monthly_usd.stretch, monthly_usd.runaway  (`monthly_usd` waives all)
+  max_increase.usd_per_month, max_increase.pct  (`max_increase` waives both)
+  kill_switch_usd  (the runaway scenario's `kill_switch_usd`)
+A rule waiver spells a code: `rule: PO307`. Waivers live in the workload's charter and cover
+that workload only; one whose `expires` date (inclusive) has passed is void, and the report says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from promptops.config import Config
+from promptops.diff.loading import LoadedSides
+from promptops.diff.model import (
+    SCENARIO_NAMES,
+    Breach,
+    CheckReport,
+    DiffReport,
+    PromptDiff,
+    Waiver,
+)
+from promptops.documents.model import Document
+from promptops.documents.workspace import Workspace
+from promptops.findings import Finding, sort_findings
+from promptops.report.formatting import pct, tokens, usd
+
+PER_CALL_BUDGETS = (
+    "max_input_tokens_per_call",
+    "max_output_tokens_per_call",
+    "max_cost_per_call_usd",
+)
+
+
+# -- waivers ---------------------------------------------------------------------------------
+def charter_waivers(charter: Document) -> list[Waiver]:
+    waivers = []
+    for i, raw in enumerate(charter.data.get("waivers") or []):
+        if not isinstance(raw, dict):
+            continue
+        key = f"rule:{raw['rule']}" if raw.get("rule") else f"budget:{raw.get('budget')}"
+        waivers.append(
+            Waiver(
+                key=key,
+                reason=str(raw.get("reason", "")),
+                approver=str(raw.get("approver", "")),
+                expires=str(raw.get("expires", "")),
+                charter=charter.id,
+                path=charter.path,
+                line=charter.value_span("waivers", i).line,
+            )
+        )
+    return waivers
+
+
+def _covers(waiver: Waiver, key: str) -> bool:
+    """`budget:monthly_usd` covers `budget:monthly_usd.stretch`; exact names match themselves."""
+    return waiver.key == key or key.startswith(waiver.key + ".")
+
+
+def _expired(waiver: Waiver, today: dt.date) -> bool:
+    try:
+        return dt.date.fromisoformat(waiver.expires) < today
+    except ValueError:
+        return True
+
+
+def find_waiver(
+    waivers: list[Waiver], key: str, today: dt.date
+) -> tuple[Waiver | None, Waiver | None]:
+    """(a valid waiver, an expired one) covering `key`."""
+    matching = [w for w in waivers if _covers(w, key)]
+    valid = next((w for w in matching if not _expired(w, today)), None)
+    expired = next((w for w in matching if _expired(w, today)), None)
+    return valid, expired if valid is None else None
+
+
+# -- lint ------------------------------------------------------------------------------------
+def lint_findings(workspace: Workspace) -> list[Finding]:
+    """The agreed lint entry point, or the workspace's load findings while it is missing."""
+    try:
+        from promptops.lint.run import lint_workspace
+    except ImportError:
+        return list(workspace.findings)
+    return list(lint_workspace(workspace))
+
+
+def _configured(finding: Finding, config: Config) -> Finding | None:
+    lint = config.lint or {}
+    if finding.code in (lint.get("ignore") or []):
+        return None
+    severity = (lint.get("severity") or {}).get(finding.code)
+    return replace(finding, severity=severity) if severity else finding
+
+
+# -- the gate --------------------------------------------------------------------------------
+class _Gate:
+    def __init__(self, config: Config, loaded: LoadedSides, today: dt.date) -> None:
+        self.config = config
+        self.loaded = loaded
+        self.today = today
+        self.head_charters = loaded.head.of_kind("charter")
+        self.base_charters = loaded.base.of_kind("charter")
+        self.breaches: list[Breach] = []
+
+    def waivers_for(self, workload: str | None) -> list[Waiver]:
+        charter = self.head_charters.get(workload or "")
+        return charter_waivers(charter) if charter else []
+
+    def add(
+        self,
+        budget: str,
+        workload: str | None,
+        prompt: str | None,
+        message: str,
+        where: tuple[str, int],
+        introduced: bool,
+        limit: str,
+        value: str,
+    ) -> None:
+        waiver, expired = find_waiver(self.waivers_for(workload), f"budget:{budget}", self.today)
+        self.breaches.append(
+            Breach(
+                budget,
+                workload,
+                prompt,
+                message,
+                where[0],
+                where[1],
+                introduced,
+                limit,
+                value,
+                waiver,
+                expired,
+            )
+        )
+
+    @staticmethod
+    def _budgets(charter: Document | None) -> dict[str, Any]:
+        return (charter.data.get("budgets") or {}) if charter else {}
+
+    def _charter_line(self, charter: Document, *path: Any) -> tuple[str, int]:
+        return charter.path, charter.key_span(*path).line
+
+    def per_call(self, p: PromptDiff) -> None:
+        if p.head is None or not p.head.workload:
+            return
+        charter = self.head_charters.get(p.head.workload)
+        if charter is None:
+            return
+        limits = self._budgets(charter)
+        base_limits = self._budgets(self.base_charters.get(p.base.workload or "")) if p.base else {}
+        head_doc = self.loaded.head.docs.get(p.path)
+        where = (p.path, head_doc.key_span("id").line if head_doc else 1)
+
+        def values(side: Any) -> dict[str, Decimal]:
+            output = (
+                side.max_output_tokens if side.max_output_tokens is not None else side.output_tokens
+            )
+            return {
+                "max_input_tokens_per_call": Decimal(side.input_tokens),
+                "max_output_tokens_per_call": Decimal(output),
+                "max_cost_per_call_usd": side.cost_per_call_usd,
+            }
+
+        head_values = values(p.head)
+        base_values = values(p.base) if p.base else {}
+        for name in PER_CALL_BUDGETS:
+            if limits.get(name) is None:
+                continue
+            limit = Decimal(str(limits[name]))
+            value = head_values[name]
+            if value <= limit:
+                continue
+            base_limit = base_limits.get(name)
+            pre_existing = (
+                name in base_values
+                and base_limit is not None
+                and base_values[name] > Decimal(str(base_limit))
+            )
+            show = (
+                (lambda v: usd(v, per_call=True))
+                if name.endswith("usd")
+                else (lambda v: tokens(int(v)))
+            )
+            was = f" (was {show(base_values[name])} on base)" if name in base_values else ""
+            self.add(
+                name,
+                p.head.workload,
+                p.id,
+                f"{p.id}: {name} {show(value)} is over the {p.head.workload} charter's limit "
+                f"of {show(limit)}{was}",
+                where,
+                not pre_existing,
+                str(limit),
+                str(value),
+            )
+
+    def workload(self, w: Any) -> None:
+        charter = self.head_charters.get(w.id)
+        if charter is None:
+            return
+        budgets = self._budgets(charter)
+        base_charter = self.base_charters.get(w.id)
+        for s in w.scenarios:
+            if s.budget_usd is not None and s.head_usd > s.budget_usd:
+                pre = s.base_budget_usd is not None and s.base_usd > s.base_budget_usd
+                self.add(
+                    f"monthly_usd.{s.name}",
+                    w.id,
+                    None,
+                    f"{w.id}: {s.name} monthly cost {usd(s.head_usd)} is over its budget of "
+                    f"{usd(s.budget_usd)} (was {usd(s.base_usd)} on base)",
+                    self._charter_line(charter, "budgets", "monthly_usd", s.name),
+                    not pre,
+                    str(s.budget_usd),
+                    str(s.head_usd),
+                )
+        runaway = w.scenario("runaway")
+        if w.kill_switch_usd is not None and runaway and runaway.head_usd > w.kill_switch_usd:
+            base_kill = (
+                ((base_charter.data.get("scenarios") or {}).get("runaway") or {}).get(
+                    "kill_switch_usd"
+                )
+                if base_charter
+                else None
+            )
+            pre = base_kill is not None and runaway.base_usd > Decimal(str(base_kill))
+            self.add(
+                "kill_switch_usd",
+                w.id,
+                None,
+                f"{w.id}: runaway monthly cost {usd(runaway.head_usd)} passes the kill switch "
+                f"at {usd(w.kill_switch_usd)} (was {usd(runaway.base_usd)} on base)",
+                self._charter_line(charter, "scenarios", "runaway", "kill_switch_usd"),
+                not pre,
+                str(w.kill_switch_usd),
+                str(runaway.head_usd),
+            )
+        increase = budgets.get("max_increase") or {}
+        expected = w.scenario("expected")
+        if not increase or expected is None or expected.base_usd <= 0:
+            return
+        change = expected.prompt_change_usd
+        limit_usd = increase.get("usd_per_month")
+        if limit_usd is not None and change > Decimal(str(limit_usd)):
+            self.add(
+                "max_increase.usd_per_month",
+                w.id,
+                None,
+                f"{w.id}: the change adds {usd(change)}/month (expected) at the charter's "
+                f"traffic, over the allowed increase of {usd(Decimal(str(limit_usd)))}",
+                self._charter_line(charter, "budgets", "max_increase", "usd_per_month"),
+                True,
+                str(limit_usd),
+                str(change),
+            )
+        limit_pct = increase.get("pct")
+        if limit_pct is not None:
+            growth = change * 100 / expected.base_usd
+            if growth > Decimal(str(limit_pct)):
+                self.add(
+                    "max_increase.pct",
+                    w.id,
+                    None,
+                    f"{w.id}: the change raises the expected monthly cost by {growth:.1f}%, "
+                    f"over the allowed {Decimal(str(limit_pct))}%",
+                    self._charter_line(charter, "budgets", "max_increase", "pct"),
+                    True,
+                    str(limit_pct),
+                    f"{growth:.2f}",
+                )
+
+
+def _version_findings(report: DiffReport, loaded: LoadedSides, config: Config) -> list[Finding]:
+    """PO307 for content changed without a version bump; PO308 for input growth."""
+    from promptops.diff.compute import content_of
+
+    findings = []
+    growth_limit = Decimal(str(config.limits.get("growth_pct", 10)))
+    for p in report.prompts:
+        doc = loaded.head.docs.get(p.path)
+        if doc is None:
+            continue
+        span = doc.value_span("version") if "version" in doc.data else doc.key_span("id")
+        if p.content_changed and not p.version_bumped:
+            findings.append(
+                Finding(
+                    "PO307",
+                    "error",
+                    f"prompt {p.id!r} changed against the base ref but its version is still "
+                    f"{doc.version}: bump it",
+                    doc.path,
+                    span.line,
+                    span.column,
+                    span.end_line,
+                    span.end_column,
+                    extra={"workload": p.head.workload if p.head else None},
+                )
+            )
+        growth = p.growth_pct
+        if growth is not None and growth > growth_limit:
+            findings.append(
+                Finding(
+                    "PO308",
+                    "warning",
+                    f"prompt {p.id!r} input grew {growth:.1f}% against the base ref "
+                    f"({p.base.input_tokens if p.base else 0:,} → "
+                    f"{p.head.input_tokens if p.head else 0:,} tokens; threshold "
+                    f"{growth_limit}%)",
+                    doc.path,
+                    span.line,
+                    span.column,
+                    extra={"workload": p.head.workload if p.head else None},
+                )
+            )
+    for t in report.tools:
+        base_doc = loaded.base.docs.get(t.old_path or t.path)
+        head_doc = loaded.head.docs.get(t.path)
+        if base_doc is None or head_doc is None:
+            continue
+        if content_of(base_doc) != content_of(head_doc) and base_doc.version == head_doc.version:
+            span = (
+                head_doc.value_span("version")
+                if "version" in head_doc.data
+                else head_doc.key_span("id")
+            )
+            findings.append(
+                Finding(
+                    "PO307",
+                    "error",
+                    f"tool {t.id!r} changed against the base ref but its version is still "
+                    f"{head_doc.version}: bump it",
+                    head_doc.path,
+                    span.line,
+                    span.column,
+                )
+            )
+    return findings
+
+
+def run_check(
+    config: Config,
+    report: DiffReport,
+    loaded: LoadedSides,
+    head_workspace: Workspace | None,
+    today: dt.date | None = None,
+) -> CheckReport:
+    """Apply the gate to a computed diff; `head_workspace` (all head documents) feeds lint."""
+    today = today or dt.date.today()
+    gate = _Gate(config, loaded, today)
+    touched = {d.path for d in report.documents} | {p.path for p in report.prompts}
+    lint = lint_findings(head_workspace) if head_workspace is not None else []
+    in_scope = [f for f in lint if f.path in touched]
+    untouched_errors = sum(1 for f in lint if f.path not in touched and f.severity == "error")
+    findings: list[Finding] = []
+    for finding in [*in_scope, *_version_findings(report, loaded, config)]:
+        configured = _configured(finding, config)
+        if configured is not None:
+            findings.append(configured)
+
+    blocking: list[str] = []
+    warnings: list[str] = []
+    notes: list[str] = []
+    prompt_workload = {
+        p.path: (p.head or p.base).workload for p in report.prompts if p.head or p.base
+    }
+    final_findings = []
+    for f in sort_findings(findings):
+        workload = f.extra.get("workload") if f.extra else None
+        workload = workload or prompt_workload.get(f.path)
+        waiver, expired = find_waiver(gate.waivers_for(workload), f"rule:{f.code}", today)
+        where = f"{f.path}:{f.line}"
+        if f.severity == "error" and waiver is not None:
+            warnings.append(
+                f"{where}: {f.code} {f.message} — waived by {waiver.approver} until "
+                f"{waiver.expires}: {waiver.reason}"
+            )
+            f = replace(f, severity="warning", extra={**f.extra, "waived_by": waiver.approver})
+        elif f.severity == "error":
+            suffix = (
+                f" (the waiver by {expired.approver} expired on {expired.expires})"
+                if expired
+                else ""
+            )
+            blocking.append(f"{where}: {f.code} {f.message}{suffix}")
+        elif f.severity == "warning":
+            warnings.append(f"{where}: {f.code} {f.message}")
+        final_findings.append(f)
+    if untouched_errors:
+        notes.append(
+            f"{untouched_errors} lint error(s) in documents this change does not touch are not "
+            "gated here: run `promptops lint`"
+        )
+
+    for p in report.prompts:
+        gate.per_call(p)
+    for w in report.workloads:
+        gate.workload(w)
+    for b in gate.breaches:
+        reason = f"{b.message} [{b.budget}] — {b.path}:{b.line}"
+        if not b.introduced:
+            warnings.append(f"{reason}: already over on the base ref, not blocking")
+        elif b.waiver is not None:
+            warnings.append(
+                f"{reason}: waived by {b.waiver.approver} until {b.waiver.expires}: {b.waiver.reason}"
+            )
+        else:
+            if b.expired_waiver is not None:
+                reason += (
+                    f" (the waiver by {b.expired_waiver.approver} expired on "
+                    f"{b.expired_waiver.expires})"
+                )
+            blocking.append(reason)
+    for p in report.prompts:
+        if p.cached_prefix_changed and p.rewarm_usd:
+            warnings.append(
+                f"{p.path}: {p.id}: cached prefix changed — the first calls after deploy write "
+                f"the cache again (≈{usd(p.rewarm_usd, per_call=True)} per cache entry)"
+            )
+        if p.head and p.head.volatile_prefix_tokens:
+            share = Decimal(p.head.volatile_prefix_tokens) / Decimal(max(p.head.cached_tokens, 1))
+            notes.append(
+                f"{p.id}: {tokens(p.head.volatile_prefix_tokens)} cached-prefix tokens follow a "
+                f"template variable ({pct(share)} of the prefix): priced as written on every call"
+            )
+    return CheckReport(
+        diff=report,
+        findings=tuple(final_findings),
+        breaches=tuple(gate.breaches),
+        blocking_reasons=tuple(blocking),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+    )
+
+
+__all__ = ["SCENARIO_NAMES", "charter_waivers", "find_waiver", "lint_findings", "run_check"]

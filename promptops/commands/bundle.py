@@ -1,0 +1,49 @@
+"""`promptops bundle`: the deployable JSON of every prompt version the releases reference."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from promptops.errors import EXIT_OK, UserError
+
+
+@click.command(name="bundle")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The git repository holding the prompts and releases.",
+)
+@click.option(
+    "--release",
+    "releases",
+    multiple=True,
+    help="Only this release id (repeatable; default: every release).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the bundle here (default: stdout).",
+)
+def command(repo: Path, releases: tuple[str, ...], output: Path | None) -> int:
+    """Resolve every prompt version the releases reference from git history into one JSON file.
+
+    Applications load it with `promptops.runtime.Runtime.from_bundle(PATH)`.
+    """
+    from promptops.canary.bundle import build_bundle
+
+    text = json.dumps(build_bundle(repo, releases), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return EXIT_OK
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write: {exc.strerror or exc}", path=str(output)) from exc
+    return EXIT_OK

@@ -1,0 +1,269 @@
+"""`promptops canary plan|analyze|sql|promote|rollback`: canary releases of prompt versions.
+
+Exit codes: 0 promote or hold (and successful edits), 1 a rollback verdict, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
+
+FORMATS = click.Choice(["text", "json"])
+RELEASE_HELP = "A release YAML file, or a release id found under --repo."
+
+
+@click.group(name="canary")
+def command() -> None:
+    """Canary releases of prompt versions: plan, analyze, promote, rollback, sql."""
+
+
+def _repo_option(function: Any) -> Any:
+    return click.option(
+        "--repo",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=".",
+        show_default=True,
+        help="Repository root, where release ids, prompts and charters are looked up.",
+    )(function)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write: {exc.strerror or exc}", path=str(output)) from exc
+
+
+@command.command("plan")
+@click.argument("release")
+@_repo_option
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def plan_command(release: str, repo: Path, fmt: str) -> int:
+    """Show the current step, the weights and what the next promote does."""
+    from promptops.canary.documents import load_release
+    from promptops.canary.text_report import plan_to_dict, render_plan
+
+    loaded = load_release(release, repo)
+    if fmt == "json":
+        click.echo(json.dumps(plan_to_dict(loaded.release), indent=2))
+    else:
+        click.echo(render_plan(loaded.release), nl=False)
+    return EXIT_OK
+
+
+@command.command("analyze")
+@click.argument("release")
+@click.option(
+    "--telemetry",
+    "telemetry",
+    multiple=True,
+    metavar="FILE",
+    help="Call records: JSONL (.jsonl, .jsonl.gz, '-' for stdin) or Parquet. Repeatable; "
+    "globs are expanded.",
+)
+@click.option(
+    "--summary",
+    "summaries",
+    multiple=True,
+    metavar="FILE",
+    help="Pre-aggregated cohort summaries (the output of `canary sql`). Repeatable.",
+)
+@click.option(
+    "--prices",
+    "prices_file",
+    type=click.Path(dir_okay=False),
+    help="Prices per million tokens by model (YAML/JSON); overrides the built-in table.",
+)
+@click.option(
+    "--charter",
+    "charter_file",
+    type=click.Path(dir_okay=False),
+    help="The workload charter (default: the prompt's `workload` found under --repo).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes for large JSONL files (default: CPU count).",
+)
+@_repo_option
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def analyze_command(
+    release: str,
+    telemetry: tuple[str, ...],
+    summaries: tuple[str, ...],
+    prices_file: str | None,
+    charter_file: str | None,
+    workers: int | None,
+    repo: Path,
+    fmt: str,
+    output: Path | None,
+) -> int:
+    """Compare the canary with stable in telemetry; verdict promote, hold or rollback.
+
+    Exit 1 on rollback, 0 on promote or hold.
+    """
+    from promptops.canary.analysis import ROLLBACK, analyze, verdict_to_dict
+    from promptops.canary.cohort import merge_all
+    from promptops.canary.documents import load_charter_for, load_release
+    from promptops.canary.prices import PriceBook, load_prices_file
+    from promptops.canary.summaries import read_summaries
+    from promptops.canary.telemetry import read_telemetry
+    from promptops.canary.text_report import render_verdict
+
+    if not telemetry and not summaries:
+        raise UserError("give call records with --telemetry FILE or summaries with --summary FILE")
+    loaded = load_release(release, repo)
+    rel = loaded.release
+    explicit = load_prices_file(prices_file) if prices_file else None
+    ttl = str(rel.analysis.get("cache_write_ttl", "5m"))
+    book = PriceBook(explicit, cache_write_ttl=ttl)
+    charter = load_charter_for(rel, repo, charter_file)
+    parts = []
+    counters = None
+    if telemetry:
+        result = read_telemetry(_expand(telemetry), book, prompt_id=rel.prompt, workers=workers)
+        parts.append(result.cohorts)
+        counters = result.counters
+    if summaries:
+        parts.append(read_summaries(_expand(summaries), book, prompt_id=rel.prompt))
+    verdict = analyze(rel, merge_all(parts), charter)
+    if counters is not None and counters.invalid:
+        click.echo(
+            f"promptops: warning: skipped {counters.invalid:,} invalid record(s); first: "
+            + "; ".join(counters.examples[:3]),
+            err=True,
+        )
+    if fmt == "json":
+        document = verdict_to_dict(verdict)
+        document["input"] = counters.to_dict() if counters is not None else None
+        document["charter"] = verdict.charter.id if verdict.charter else None
+        _emit(json.dumps(document, indent=2) + "\n", output)
+    else:
+        _emit(render_verdict(verdict), output)
+    return EXIT_FINDINGS if verdict.verdict == ROLLBACK else EXIT_OK
+
+
+@command.command("sql")
+@click.argument("release")
+@click.option(
+    "--dialect", type=click.Choice(["bigquery", "snowflake", "postgres", "duckdb"]), required=True
+)
+@click.option("--table", required=True, help="Table (or view) of call records, one row per call.")
+@click.option(
+    "--prices",
+    "prices_file",
+    type=click.Path(dir_okay=False),
+    help="Prices per million tokens by model (YAML/JSON).",
+)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Models to price in the query (default: every model in --prices).",
+)
+@click.option("--since", default=None, help="Only calls at or after this ISO 8601 timestamp.")
+@_repo_option
+def sql_command(
+    release: str,
+    dialect: str,
+    table: str,
+    prices_file: str | None,
+    models: tuple[str, ...],
+    since: str | None,
+    repo: Path,
+) -> int:
+    """Print the cohort aggregation as SQL; its rows feed `canary analyze --summary`."""
+    from promptops.canary.documents import load_release
+    from promptops.canary.prices import PriceBook, load_prices_file
+    from promptops.canary.sql import aggregation_sql
+
+    rel = load_release(release, repo).release
+    explicit = load_prices_file(prices_file) if prices_file else {}
+    book = PriceBook(explicit, cache_write_ttl=str(rel.analysis.get("cache_write_ttl", "5m")))
+    wanted = list(models) or book.explicit_models
+    if not wanted:
+        raise UserError("name the models to price with --model or give --prices FILE")
+    versions = [v for v in (rel.stable, rel.canary_version) if v is not None]
+    click.echo(aggregation_sql(dialect, table, rel.prompt, versions, book, wanted, since))
+    return EXIT_OK
+
+
+def _edit(release: str, repo: Path, dry_run: bool, fmt: str, action: str) -> int:
+    from promptops.canary import release_edit
+    from promptops.canary.documents import load_release
+
+    loaded = load_release(release, repo)
+    text = release_edit.read_text_exact(loaded.path)
+    edit = getattr(release_edit, action)
+    result = edit(text, str(loaded.path))
+    if not dry_run:
+        release_edit.write_atomically(loaded.path, result.text)
+    if fmt == "json":
+        payload = {
+            "release": loaded.release.id,
+            "path": str(loaded.path),
+            "action": action,
+            "changes": list(result.changes),
+            "written": not dry_run,
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        for change in result.changes:
+            click.echo(f"{loaded.path}: {change}{' (dry run)' if dry_run else ''}")
+        if dry_run:
+            import difflib
+
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    text.splitlines(keepends=True),
+                    result.text.splitlines(keepends=True),
+                    str(loaded.path),
+                    str(loaded.path),
+                )
+            )
+    return EXIT_OK
+
+
+@command.command("promote")
+@click.argument("release")
+@_repo_option
+@click.option("--dry-run", is_flag=True, help="Print the change as a diff; do not write.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def promote_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
+    """Advance the canary one step; after the last step, make it the stable version."""
+    return _edit(release, repo, dry_run, fmt, "promote")
+
+
+@command.command("rollback")
+@click.argument("release")
+@_repo_option
+@click.option("--dry-run", is_flag=True, help="Print the change as a diff; do not write.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def rollback_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
+    """Set the canary weight to 0 so every caller gets the stable version."""
+    return _edit(release, repo, dry_run, fmt, "rollback")
+
+
+def _expand(patterns: tuple[str, ...]) -> list[str]:
+    paths: list[str] = []
+    for pattern in patterns:
+        if pattern != "-" and any(ch in pattern for ch in "*?["):
+            matches = sorted(glob.glob(pattern, recursive=True))
+            if not matches:
+                raise UserError(f"no file matches {pattern!r}")
+            paths.extend(matches)
+        else:
+            paths.append(pattern)
+    return paths

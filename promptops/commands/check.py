@@ -1,0 +1,84 @@
+"""`promptops check`: the merge gate (lint + diff + charter budgets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from promptops.commands.common import (
+    config_for,
+    config_option,
+    emit,
+    format_option,
+    output_option,
+    resolve_format,
+)
+from promptops.errors import EXIT_FINDINGS, EXIT_OK
+
+
+@click.command()
+@click.option("--base", "base", help="Base ref (default: merge-base with the default branch).")
+@click.option("--head", "head", help="Head ref (default: the working tree).")
+@config_option
+@format_option(["text", "json", "markdown", "github", "auto"], default="auto")
+@output_option
+@click.option(
+    "--json-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JSON report here (what `promptops comment github` and the Action read).",
+)
+@click.option(
+    "--markdown-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the markdown PR comment body here.",
+)
+def command(
+    base: str | None,
+    head: str | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    json_output: Path | None,
+    markdown_output: Path | None,
+) -> int:
+    """The merge gate: lint the touched documents, diff against the base, apply the charters'
+    budgets. Exits 1 when the change introduces a blocking problem: a lint error, a content
+    change without a version bump (PO307), or a budget breach (per-call limits, monthly per
+    scenario, max_increase in $ and %, the runaway kill switch). A breach already present on
+    the base ref only warns; a charter waiver (approver, expiry) turns a block into a warning
+    until it expires.
+
+    `--format github` prints workflow annotations on the YAML lines followed by the text
+    report; `auto` picks it under GitHub Actions.
+    """
+    from promptops.check import run_check
+    from promptops.diff.run import diff_refs, head_workspace
+    from promptops.report.diff_json import check_report_dict, dumps
+
+    config = config_for([], config_file)
+    run = diff_refs(config, base, head)
+    workspace = head_workspace(config, run.head) if run.report.changed else None
+    result = run_check(config, run.report, run.loaded, workspace)
+    data = check_report_dict(result)
+    if json_output is not None:
+        emit(dumps(data), json_output)
+    if markdown_output is not None:
+        from promptops.report.markdown import render_markdown
+
+        emit(render_markdown(data), markdown_output)
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        emit(dumps(data), output)
+    elif fmt == "markdown":
+        from promptops.report.markdown import render_markdown
+
+        emit(render_markdown(data), output)
+    else:
+        from promptops.report.diff_text import render_diff_text, render_github_annotations
+
+        text = render_diff_text(data, color=None if output is None and fmt == "text" else False)
+        if fmt == "github":
+            text = render_github_annotations(data) + text
+        emit(text, output)
+    return EXIT_FINDINGS if result.blocking else EXIT_OK

@@ -1,0 +1,259 @@
+"""`promptops eval`: run eval suites on the head and the base ref, compare, gate.
+
+`promptops eval [SUITES]` runs; `promptops eval merge FILES` merges `--shard` results and
+applies the gates. Exit 0 when every gate passes, 1 when one fails, 2 on bad input, 3 when the
+model provider cannot be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+
+from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
+
+FORMATS = ("text", "json")
+
+
+class EvalGroup(click.Group):
+    """`eval SUITES…` runs; `eval merge FILES…` merges. The run subcommand is the default."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=EvalGroup, name="eval")
+def command() -> None:
+    """Run eval suites against the assigned model or a local one, compare with the base ref,
+    and gate on quality and cost together (`promptops eval merge` joins --shard results)."""
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _emit(report: Any, fmt: str, output: str | None, gated: bool) -> int:
+    from promptops.evals.comparison import compare
+    from promptops.evals.gates import evaluate_gates, gates_passed
+    from promptops.evals.text_report import render_text
+
+    if fmt == "json":
+        _write(json.dumps(report.to_dict(), indent=2) + "\n", output)
+    else:
+        _write(render_text(report, gated=gated), output)
+    if not gated:
+        return EXIT_OK
+    ok = all(
+        gates_passed(evaluate_gates(s.gate, s.head, compare(s.base, s.head))) for s in report.suites
+    )
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise UserError(f"config eval.{name} must be a number, got {value!r}") from exc
+
+
+def _local_provider(settings: Any, base_url: str | None, model: str | None, timeout: float):
+    from promptops.evals.cost import FREE, FlatPrices
+    from promptops.evals.providers.openai_compatible import OpenAICompatibleProvider
+
+    config = settings.eval
+    url = base_url or config.get("base_url")
+    if not url:
+        raise UserError("target local needs a base URL: --base-url or eval.base_url in config")
+    price = config.get("local_price") or {}
+    prices = (
+        FlatPrices(
+            input=_decimal(price.get("input", 0), "local_price.input"),
+            output=_decimal(price.get("output", 0), "local_price.output"),
+        )
+        if price
+        else FREE
+    )
+    return OpenAICompatibleProvider(
+        url,
+        model or config.get("model") or "local",
+        api_key=config.get("api_key"),
+        prices=prices,
+        timeout_s=timeout,
+    )
+
+
+def _anthropic_provider(settings: Any, timeout: float, max_retries: int):
+    from promptops.evals.providers.anthropic import AnthropicProvider
+
+    return AnthropicProvider(
+        base_url=settings.eval.get("anthropic_base_url"),
+        timeout_s=timeout,
+        max_retries=max_retries,
+    )
+
+
+@command.command("run")
+@click.argument("suites", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--target", type=click.Choice(["assigned", "local"]), help="Override suites' target.")
+@click.option("--base", "base_ref", metavar="REF", help="Also run on this git ref and compare.")
+@click.option("--base-url", help="OpenAI-compatible endpoint for --target local (…/v1).")
+@click.option("--model", "local_model", help="Model name sent to the local server.")
+@click.option("--concurrency", type=int, help="Calls in flight at once (default 4).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--min-passes", type=int, help="k of --repeat n attempts must pass (default n).")
+@click.option("--shard", metavar="i/n", help="Run every n-th case from the i-th (1-based).")
+@click.option("--batch", is_flag=True, help="Use the Message Batches API (batch prices).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the response cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Response cache folder.")
+@click.option("--grader-model", help="Model that grades `rubric` assertions.")
+@click.option(
+    "--grader-target",
+    type=click.Choice(["assigned", "local"]),
+    help="Where the grader runs (default: the Anthropic API).",
+)
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per call.")
+@click.option("--max-retries", type=int, default=4, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def run_command(
+    suites: tuple[str, ...],
+    target: str | None,
+    base_ref: str | None,
+    base_url: str | None,
+    local_model: str | None,
+    concurrency: int | None,
+    repeat: int,
+    min_passes: int | None,
+    shard: str | None,
+    batch: bool,
+    no_cache: bool,
+    cache_dir: str | None,
+    grader_model: str | None,
+    grader_target: str | None,
+    timeout: float,
+    max_retries: int,
+    fmt: str,
+    output: str | None,
+    config_file: str | None,
+    quiet: bool,
+) -> int:
+    """Run eval suites (default: every `kind: eval` document in the repo)."""
+    from promptops.evals.assertions.rubric import ModelGrader
+    from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache
+    from promptops.evals.results import EvalReport, GateSpec, SuiteEval
+    from promptops.evals.runner import DEFAULT_CONCURRENCY, RunOptions, Shard, run_suite
+    from promptops.evals.suite_loader import (
+        checkout_ref,
+        load_base_prompt,
+        load_settings,
+        load_suites,
+        make_renderer,
+    )
+
+    settings = load_settings(Path.cwd(), config_file)
+    root = settings.root
+    loaded = load_suites(root, [Path(s).resolve() for s in suites])
+    if not loaded:
+        raise UserError("no eval suites found (kind: eval)")
+    parsed_shard = Shard.parse(shard) if shard else None
+    options = RunOptions(
+        concurrency=concurrency or int(settings.eval.get("concurrency", DEFAULT_CONCURRENCY)),
+        repeat=repeat,
+        min_passes=min_passes,
+        shard=parsed_shard,
+        batch=batch,
+        show_progress=not quiet,
+    )
+    options.required_passes()  # validate k of n before any call
+    cache = None
+    if not no_cache:
+        folder = cache_dir or settings.eval.get("cache_dir") or DEFAULT_CACHE_DIR
+        cache = ResponseCache(root / folder)
+
+    providers: dict[str, Any] = {}
+
+    def provider_for(kind: str) -> Any:
+        if kind not in providers:
+            providers[kind] = (
+                _local_provider(settings, base_url, local_model, timeout)
+                if kind == "local"
+                else _anthropic_provider(settings, timeout, max_retries)
+            )
+        return providers[kind]
+
+    grader_config = settings.eval.get("grader") or {}
+    grader_name = grader_model or grader_config.get("model")
+    grader = None
+    if grader_name:
+        grader_kind = grader_target or grader_config.get("target") or "assigned"
+        grader = ModelGrader(provider_for(grader_kind), grader_name, cache)
+
+    default_gate = GateSpec.from_dict(settings.gate)
+    results: list[SuiteEval] = []
+    with tempfile.TemporaryDirectory(prefix="promptops-base-") as scratch:
+        base_root = checkout_ref(root, base_ref, Path(scratch)) if base_ref else None
+        for item in loaded:
+            suite = item.suite
+            kind = target or suite.target
+            provider = provider_for(kind)
+            head = run_suite(
+                suite,
+                item.renderer(),
+                provider,
+                options=options,
+                cache=cache,
+                grader=grader,
+                ref="HEAD",
+                label="head",
+            )
+            base = None
+            base_prompt = load_base_prompt(base_root, suite) if base_root else None
+            if base_prompt is not None:
+                base = run_suite(
+                    suite,
+                    make_renderer(*base_prompt),
+                    provider,
+                    options=options,
+                    cache=cache,
+                    grader=grader,
+                    ref=base_ref,
+                    label=f"base {base_ref}",
+                )
+            gate = suite.gate if suite.gate != GateSpec() else default_gate
+            results.append(
+                SuiteEval(suite_id=suite.id, path=suite.path, gate=gate, head=head, base=base)
+            )
+    report = EvalReport(suites=tuple(results), shard=str(parsed_shard) if parsed_shard else None)
+    return _emit(report, fmt, output, gated=parsed_shard is None)
+
+
+@command.command("merge")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the merged report here.")
+def merge_command(files: tuple[str, ...], fmt: str, output: str | None) -> int:
+    """Merge `--shard` result files (JSON) into one report and apply the gates."""
+    from promptops.evals.results import EvalReport, merge_reports
+
+    reports = []
+    for name in files:
+        try:
+            data = json.loads(Path(name).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UserError(f"cannot read: {exc.strerror}", path=name) from exc
+        except ValueError as exc:
+            raise UserError(f"not JSON: {exc}", path=name) from exc
+        reports.append(EvalReport.from_dict(data, source=name))
+    return _emit(merge_reports(reports), fmt, output, gated=True)

@@ -1,0 +1,1 @@
+"""`promptops diff`: the token and cost impact of a change between two git refs."""

@@ -1,0 +1,472 @@
+"""Compute the DiffReport between two sides: per document, per prompt, per workload.
+
+Base and head are priced with the same price table and token counter (the head's config), so a
+price-table change never shows up as a prompt change. A workload whose charter changed its
+traffic is priced a third time — head prompts at the base charter's traffic — which splits its
+delta into what the prompt edits cost and what the traffic change costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from promptops.config import Config
+from promptops.diff.loading import LoadedSides, SideDocs, load_sides, workspace_of
+from promptops.diff.model import (
+    SCENARIO_NAMES,
+    DiffReport,
+    DocumentChange,
+    PartFigures,
+    PromptDiff,
+    PromptSide,
+    RefInfo,
+    ScenarioDelta,
+    ToolDiff,
+    WorkloadDiff,
+)
+from promptops.diff.pricing import PricedPrompt, price_prompt
+from promptops.diff.text_hunks import settings_changes, text_hunks
+from promptops.diff.tool_schema import definition_text, tool_changes
+from promptops.documents.model import Document
+from promptops.documents.workspace import Workspace
+from promptops.errors import UnknownModelError, UserError
+from promptops.estimate import provenance
+from promptops.git_refs import Change, GitSide
+from promptops.pricing.cost import PARTS
+from promptops.pricing.table import MILLION, PriceTable
+from promptops.tokens.counting import TokenCounter
+
+# Fields that do not change what the model sees or what it costs.
+METADATA_FIELDS = {"prompt": ("version", "description", "labels"), "tool": ("version", "labels")}
+
+
+def content_of(doc: Document) -> dict[str, Any]:
+    skip = METADATA_FIELDS.get(doc.kind, ("version",))
+    return {k: v for k, v in doc.data.items() if k not in skip}
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+class _Pricer:
+    """Price prompts of one workspace, remembering failures as notes."""
+
+    def __init__(self, counter: TokenCounter, table: PriceTable, notes: list[str]) -> None:
+        self.counter, self.table, self.notes = counter, table, notes
+        self._memo: dict[tuple, PricedPrompt] = {}
+
+    def price(self, ws: Workspace, docs: Iterable[Document]) -> dict[str, PricedPrompt]:
+        """Price each prompt; an unchanged prompt with unchanged tools and charter is priced
+        once for both sides."""
+        priced = {}
+        for doc in docs:
+            charter = ws.charter_for(doc)
+            tools = [ws.get("tool", str(t)) for t in doc.data.get("tools") or []]
+            key = (
+                doc.path,
+                doc.content_hash,
+                charter.content_hash if charter else None,
+                tuple(t.content_hash if t else None for t in tools),
+            )
+            if key in self._memo:
+                priced[doc.path] = self._memo[key]
+                continue
+            try:
+                priced[doc.path] = self._memo[key] = price_prompt(ws, doc, self.counter, self.table)
+            except UnknownModelError as exc:
+                self.notes.append(f"{doc.path}: not priced: {exc.message}")
+            except UserError as exc:
+                self.notes.append(f"{doc.path}: not priced: {exc.message}")
+        return priced
+
+
+def _to_side(priced: PricedPrompt, doc: Document) -> PromptSide:
+    est = priced.estimate
+    parts = {
+        part: PartFigures(est.tokens.parts[part].cached, est.tokens.parts[part].uncached)
+        for part in PARTS
+    }
+    first = est.scenarios[0] if est.scenarios else None
+    max_output = doc.data.get("max_output_tokens")
+    return PromptSide(
+        version=est.version,
+        path=est.path,
+        model=est.model,
+        workload=est.workload,
+        parts=parts,
+        output_tokens=est.output_tokens,
+        thinking_tokens=est.thinking_tokens,
+        cost_per_call_usd=first.cost_per_call_usd if first else est.call.total,
+        cache_hit_rate=first.cache_hit_rate if first else Decimal(0),
+        monthly_usd={s.name: s.monthly_usd for s in est.scenarios if s.name in SCENARIO_NAMES},
+        cached_prefix_hash=est.tokens.cached_prefix_hash,
+        volatile_prefix_tokens=priced.volatile_total,
+        max_output_tokens=int(max_output) if max_output is not None else None,
+    )
+
+
+def _rewarm_usd(priced: PricedPrompt) -> Decimal:
+    """One-time cost of writing the new prefix where a read would have served: per cache entry."""
+    prices = priced.prices
+    total = Decimal(0)
+    for part in priced.estimate.tokens.parts.values():
+        total += Decimal(part.cached_5m) * (prices.cache_write_5m - prices.cache_read)
+        total += Decimal(part.cached_1h) * (prices.cache_write_1h - prices.cache_read)
+    return total / MILLION
+
+
+def _pairs(loaded: LoadedSides) -> list[tuple[str, str | None, str | None]]:
+    """(status, base path, head path) of changed documents, removed+added of one id paired."""
+    pairs = [(c.status, c.old_path, c.new_path) for c in loaded.changes]
+    removed = {}
+    for i, (status, old, _) in enumerate(pairs):
+        doc = loaded.base.docs.get(old or "")
+        if status == "removed" and doc is not None:
+            removed[(doc.kind, doc.id)] = i
+    for i, (status, _, new) in enumerate(pairs):
+        doc = loaded.head.docs.get(new or "")
+        if status == "added" and doc is not None and (doc.kind, doc.id) in removed:
+            j = removed.pop((doc.kind, doc.id))
+            pairs[i] = ("renamed", pairs[j][1], new)
+            pairs[j] = ("", None, None)
+    return [p for p in pairs if p[0]]
+
+
+def _doc(side: SideDocs, path: str | None) -> Document | None:
+    return side.docs.get(path) if path else None
+
+
+def _prompt_diff(
+    status: str,
+    base_doc: Document | None,
+    head_doc: Document | None,
+    base_priced: PricedPrompt | None,
+    head_priced: PricedPrompt | None,
+    changed_tools: set[str],
+    counter: TokenCounter,
+) -> PromptDiff:
+    base_side = _to_side(base_priced, base_doc) if base_priced and base_doc else None
+    head_side = _to_side(head_priced, head_doc) if head_priced and head_doc else None
+    content_changed = (
+        base_doc is not None
+        and head_doc is not None
+        and content_of(base_doc) != content_of(head_doc)
+    )
+    prefix_changed = bool(
+        base_side
+        and head_side
+        and base_side.cached_prefix_hash != head_side.cached_prefix_hash
+        and head_side.cached_prefix_hash is not None
+    )
+    uses = set()
+    for doc in (base_doc, head_doc):
+        if doc is not None:
+            uses.update(str(t) for t in doc.data.get("tools") or [])
+    doc = head_doc or base_doc
+    assert doc is not None
+    return PromptDiff(
+        id=doc.id,
+        status=status,
+        path=doc.path,
+        old_path=base_doc.path
+        if base_doc and head_doc and base_doc.path != head_doc.path
+        else None,
+        base=base_side,
+        head=head_side,
+        cached_prefix_changed=prefix_changed,
+        rewarm_usd=_rewarm_usd(head_priced) if prefix_changed and head_priced else None,
+        hunks=tuple(
+            text_hunks(
+                base_doc.data if base_doc else None,
+                head_doc.data if head_doc else None,
+                counter.estimate,
+            )
+        )
+        if content_changed or base_doc is None or head_doc is None
+        else (),
+        settings=tuple(
+            settings_changes(
+                base_doc.data if base_doc else None, head_doc.data if head_doc else None
+            )
+        ),
+        changed_tools=tuple(sorted(uses & changed_tools)),
+        content_changed=content_changed,
+        version_bumped=not (base_doc and head_doc) or base_doc.version != head_doc.version,
+    )
+
+
+def _sum_scenarios(prompts: list[PricedPrompt]) -> dict[str, tuple[Decimal, Decimal]]:
+    """scenario -> (monthly USD, calls per month) over prompts."""
+    totals = {name: (Decimal(0), Decimal(0)) for name in SCENARIO_NAMES}
+    for priced in prompts:
+        for s in priced.estimate.scenarios:
+            if s.name in totals:
+                money, calls = totals[s.name]
+                totals[s.name] = (money + s.monthly_usd, calls + s.calls_per_month)
+    return totals
+
+
+def _budgets(charter: Document | None) -> dict[str, Decimal | None]:
+    monthly = ((charter.data.get("budgets") or {}).get("monthly_usd") or {}) if charter else {}
+    return {name: _decimal(monthly.get(name)) for name in SCENARIO_NAMES}
+
+
+def _workload_diff(
+    workload: str,
+    loaded: LoadedSides,
+    base_priced: dict[str, PricedPrompt],
+    head_priced: dict[str, PricedPrompt],
+    mixed_priced: dict[str, PricedPrompt] | None,
+    changed_prompt_ids: list[str],
+) -> WorkloadDiff:
+    base_charter = loaded.base.of_kind("charter").get(workload)
+    head_charter = loaded.head.of_kind("charter").get(workload)
+    members = lambda priced: [p for p in priced.values() if p.estimate.workload == workload]  # noqa: E731
+    base_totals = _sum_scenarios(members(base_priced))
+    head_totals = _sum_scenarios(members(head_priced))
+    mixed_totals = _sum_scenarios(members(mixed_priced)) if mixed_priced is not None else None
+    head_budgets, base_budgets = _budgets(head_charter), _budgets(base_charter)
+    scenarios = []
+    for name in SCENARIO_NAMES:
+        base_usd, base_calls = base_totals[name]
+        head_usd, head_calls = head_totals[name]
+        if mixed_totals is not None:
+            mixed_usd = mixed_totals[name][0]
+            prompt_change, traffic_change = mixed_usd - base_usd, head_usd - mixed_usd
+        else:
+            prompt_change, traffic_change = head_usd - base_usd, Decimal(0)
+        scenarios.append(
+            ScenarioDelta(
+                name=name,
+                base_usd=base_usd,
+                head_usd=head_usd,
+                prompt_change_usd=prompt_change,
+                traffic_change_usd=traffic_change,
+                budget_usd=head_budgets[name],
+                base_budget_usd=base_budgets[name],
+                calls_per_month_base=base_calls,
+                calls_per_month_head=head_calls,
+            )
+        )
+    charter = head_charter or base_charter
+    status = (
+        "added"
+        if base_charter is None
+        else "removed"
+        if head_charter is None
+        else "modified"
+        if workload in loaded.changed_charters
+        else "unchanged"
+    )
+    traffic_changed = bool(
+        base_charter
+        and head_charter
+        and (base_charter.data.get("scenarios") != head_charter.data.get("scenarios"))
+    )
+    runaway = ((charter.data.get("scenarios") or {}).get("runaway") or {}) if charter else {}
+    return WorkloadDiff(
+        id=workload,
+        path=charter.path if charter else "",
+        owner=(charter.data.get("owner") if charter else None),
+        status=status,
+        charter_changed=workload in loaded.changed_charters,
+        traffic_changed=traffic_changed,
+        scenarios=tuple(scenarios),
+        changed_prompts=tuple(sorted(set(changed_prompt_ids))),
+        kill_switch_usd=_decimal(runaway.get("kill_switch_usd")),
+    )
+
+
+def _to_price(
+    side: SideDocs, workloads: set[str], paths: set[str], tools: set[str]
+) -> list[Document]:
+    chosen = []
+    for doc in side.prompts():
+        workload = doc.data.get("workload")
+        uses = {str(t) for t in doc.data.get("tools") or []}
+        if (
+            doc.path in paths
+            or (workload is not None and str(workload) in workloads)
+            or uses & tools
+        ):
+            chosen.append(doc)
+    return chosen
+
+
+def compute_diff(
+    config: Config,
+    base: GitSide,
+    head: GitSide,
+    changes: list[Change],
+    counter: TokenCounter,
+    table: PriceTable | None = None,
+) -> DiffReport:
+    """Everything `promptops diff` shows, computed once."""
+    return run_diff(config, base, head, changes, counter, table)[0]
+
+
+def run_diff(
+    config: Config,
+    base: GitSide,
+    head: GitSide,
+    changes: list[Change],
+    counter: TokenCounter,
+    table: PriceTable | None = None,
+) -> tuple[DiffReport, LoadedSides]:
+    """The report and the documents it was computed from (the gate needs the charters)."""
+    table = table or PriceTable.from_config(config)
+    loaded = load_sides(config, base, head, changes)
+    notes: list[str] = []
+    pricer = _Pricer(counter, table, notes)
+    base_ws = workspace_of(config, list(loaded.base.docs.values()))
+    head_ws = workspace_of(config, list(loaded.head.docs.values()))
+    changed_paths_base = {c.old_path for c in changes if c.old_path}
+    changed_paths_head = {c.new_path for c in changes if c.new_path}
+    base_priced = pricer.price(
+        base_ws, _to_price(loaded.base, loaded.workloads, changed_paths_base, loaded.changed_tools)
+    )
+    head_docs_to_price = _to_price(
+        loaded.head, loaded.workloads, changed_paths_head, loaded.changed_tools
+    )
+    head_priced = pricer.price(head_ws, head_docs_to_price)
+
+    # Head prompts at the base charters' traffic, for workloads whose traffic changed.
+    base_charters, head_charters = loaded.base.of_kind("charter"), loaded.head.of_kind("charter")
+    traffic_changed = {
+        w
+        for w in loaded.changed_charters
+        if w in base_charters
+        and w in head_charters
+        and base_charters[w].data.get("scenarios") != head_charters[w].data.get("scenarios")
+    }
+    mixed_priced: dict[str, PricedPrompt] | None = None
+    if traffic_changed:
+        mixed_docs = [
+            d
+            for d in loaded.head.docs.values()
+            if not (d.kind == "charter" and d.id in traffic_changed)
+        ] + [base_charters[w] for w in sorted(traffic_changed)]
+        mixed_ws = workspace_of(config, mixed_docs)
+        mixed_priced = pricer.price(
+            mixed_ws,
+            [d for d in head_docs_to_price if str(d.data.get("workload")) in traffic_changed],
+        )
+
+    documents: list[DocumentChange] = []
+    prompts: list[PromptDiff] = []
+    tools: list[ToolDiff] = []
+    seen_prompt_paths: set[str] = set()
+    changed_ids_by_workload: dict[str, list[str]] = {}
+    for status, old, new in _pairs(loaded):
+        base_doc, head_doc = _doc(loaded.base, old), _doc(loaded.head, new)
+        doc = head_doc or base_doc
+        if doc is None:
+            continue
+        documents.append(
+            DocumentChange(doc.kind, doc.id, status, doc.path, old if old != doc.path else None)
+        )
+        if not doc.valid:
+            notes.append(f"{doc.path}: invalid {doc.kind or 'document'}: run `promptops validate`")
+        if doc.kind == "prompt":
+            seen_prompt_paths.add(doc.path)
+            diff = _prompt_diff(
+                status,
+                base_doc,
+                head_doc,
+                base_priced.get(old or ""),
+                head_priced.get(new or ""),
+                loaded.changed_tools,
+                counter,
+            )
+            prompts.append(diff)
+            for side in (diff.base, diff.head):
+                if side is not None and side.workload:
+                    changed_ids_by_workload.setdefault(side.workload, []).append(diff.id)
+        elif doc.kind == "tool":
+            tools.append(_tool_diff(status, base_doc, head_doc, loaded, counter))
+
+    for path, head_p in sorted(head_priced.items()):  # prompts whose tools changed
+        if path in seen_prompt_paths:
+            continue
+        head_doc = loaded.head.docs[path]
+        uses = {str(t) for t in head_doc.data.get("tools") or []}
+        base_doc = loaded.base.docs.get(path)
+        if not uses & loaded.changed_tools or base_doc is None:
+            continue
+        diff = _prompt_diff(
+            "tools-changed",
+            base_doc,
+            head_doc,
+            base_priced.get(path),
+            head_p,
+            loaded.changed_tools,
+            counter,
+        )
+        prompts.append(diff)
+        if head_p.estimate.workload:
+            changed_ids_by_workload.setdefault(head_p.estimate.workload, []).append(diff.id)
+
+    workloads = [
+        _workload_diff(
+            w,
+            loaded,
+            base_priced,
+            head_priced,
+            mixed_priced if w in traffic_changed else None,
+            changed_ids_by_workload.get(w, []),
+        )
+        for w in sorted(loaded.workloads)
+        if w in base_charters or w in head_charters
+    ]
+    for w in sorted(loaded.workloads - set(base_charters) - set(head_charters)):
+        notes.append(f"workload {w!r} has no charter: its prompts have per-call figures only")
+    estimates = [p.estimate for p in (*base_priced.values(), *head_priced.values())]
+    report = DiffReport(
+        base=RefInfo(base.label, base.sha),
+        head=RefInfo(head.label, head.sha),
+        provenance=provenance(table, counter, estimates),
+        documents=tuple(documents),
+        prompts=tuple(prompts),
+        tools=tuple(tools),
+        workloads=tuple(workloads),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+    return report, loaded
+
+
+def _tool_diff(
+    status: str,
+    base_doc: Document | None,
+    head_doc: Document | None,
+    loaded: LoadedSides,
+    counter: TokenCounter,
+) -> ToolDiff:
+    doc = head_doc or base_doc
+    assert doc is not None
+    used_by = {
+        p.id
+        for side in (loaded.base, loaded.head)
+        for p in side.prompts()
+        if doc.id in {str(t) for t in p.data.get("tools") or []}
+    }
+    return ToolDiff(
+        id=doc.id,
+        status=status,
+        path=doc.path,
+        old_path=base_doc.path if base_doc and base_doc.path != doc.path else None,
+        base_version=base_doc.version if base_doc else None,
+        head_version=head_doc.version if head_doc else None,
+        base_tokens=counter.estimate(definition_text(base_doc.data)) if base_doc else 0,
+        head_tokens=counter.estimate(definition_text(head_doc.data)) if head_doc else 0,
+        changes=tuple(
+            tool_changes(
+                base_doc.data if base_doc else None,
+                head_doc.data if head_doc else None,
+                counter.estimate,
+            )
+        ),
+        used_by=tuple(sorted(used_by)),
+    )

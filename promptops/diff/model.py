@@ -1,0 +1,267 @@
+"""The diff and check report model: frozen values every renderer reads (compute once).
+
+Money is Decimal USD. The JSON view (`promptops.report.diff_json`) is this model serialised
+with a `schema_version`; the markdown and text views read that JSON dict, so a stored report can
+be rendered again (the PR comment does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from promptops.report.model import Provenance
+
+DIFF_SCHEMA_VERSION = "1"
+SCENARIO_NAMES = ("expected", "stretch", "runaway")
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    """One side of the comparison: what the user named, and the commit (None: working tree)."""
+
+    label: str
+    sha: str | None
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """A changed promptops document of any kind."""
+
+    kind: str
+    id: str
+    status: str  # added | removed | modified | renamed
+    path: str
+    old_path: str | None = None
+
+
+@dataclass(frozen=True)
+class PartFigures:
+    cached: int
+    uncached: int
+
+    @property
+    def total(self) -> int:
+        return self.cached + self.uncached
+
+
+@dataclass(frozen=True)
+class PromptSide:
+    """The priced state of one prompt on one side."""
+
+    version: str | None
+    path: str
+    model: str
+    workload: str | None
+    parts: dict[str, PartFigures]  # tools (incl. tool-use overhead), system, messages
+    output_tokens: int
+    thinking_tokens: int
+    cost_per_call_usd: Decimal  # expected scenario (or per-call without a charter)
+    cache_hit_rate: Decimal
+    monthly_usd: dict[str, Decimal]  # scenario -> monthly; empty without a charter
+    cached_prefix_hash: str | None
+    volatile_prefix_tokens: int  # prefix tokens written on every call (a variable in the prefix)
+    max_output_tokens: int | None = None
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(p.total for p in self.parts.values())
+
+    @property
+    def cached_tokens(self) -> int:
+        return sum(p.cached for p in self.parts.values())
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One hunk of the prompt's text diff, with the tokens it adds and removes."""
+
+    section: str
+    lines: tuple[str, ...]  # prefixed with ' ', '-', '+'
+    tokens_added: int
+    tokens_removed: int
+
+    @property
+    def tokens_delta(self) -> int:
+        return self.tokens_added - self.tokens_removed
+
+
+@dataclass(frozen=True)
+class ToolChange:
+    """One structural change of a tool definition."""
+
+    change: str  # parameter-added | parameter-removed | parameter-changed | description | required
+    name: str
+    detail: str
+    tokens_delta: int
+
+
+@dataclass(frozen=True)
+class ToolDiff:
+    id: str
+    status: str
+    path: str
+    old_path: str | None
+    base_version: str | None
+    head_version: str | None
+    base_tokens: int
+    head_tokens: int
+    changes: tuple[ToolChange, ...]
+    used_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PromptDiff:
+    """One prompt whose figures or text changed (own edit, or a tool it uses changed)."""
+
+    id: str
+    status: str  # added | removed | modified | renamed | tools-changed
+    path: str
+    old_path: str | None
+    base: PromptSide | None
+    head: PromptSide | None
+    cached_prefix_changed: bool = False
+    rewarm_usd: Decimal | None = None  # one-time cost of re-writing the changed prefix
+    hunks: tuple[Hunk, ...] = ()
+    settings: tuple[str, ...] = ()  # "model: a → b", "max_output_tokens: 512 → 1024"
+    changed_tools: tuple[str, ...] = ()
+    content_changed: bool = False
+    version_bumped: bool = True
+
+    @property
+    def input_tokens_delta(self) -> int:
+        return (self.head.input_tokens if self.head else 0) - (
+            self.base.input_tokens if self.base else 0
+        )
+
+    @property
+    def cost_per_call_delta_usd(self) -> Decimal:
+        return (self.head.cost_per_call_usd if self.head else Decimal(0)) - (
+            self.base.cost_per_call_usd if self.base else Decimal(0)
+        )
+
+    def monthly_delta_usd(self, scenario: str) -> Decimal | None:
+        base = self.base.monthly_usd.get(scenario) if self.base else Decimal(0)
+        head = self.head.monthly_usd.get(scenario) if self.head else Decimal(0)
+        if base is None and head is None:
+            return None
+        return (head or Decimal(0)) - (base or Decimal(0))
+
+    @property
+    def growth_pct(self) -> Decimal | None:
+        if not self.base or not self.head or not self.base.input_tokens:
+            return None
+        return Decimal(self.input_tokens_delta * 100) / Decimal(self.base.input_tokens)
+
+
+@dataclass(frozen=True)
+class ScenarioDelta:
+    """A workload's monthly total in one scenario, base → head, split by cause."""
+
+    name: str
+    base_usd: Decimal
+    head_usd: Decimal
+    prompt_change_usd: Decimal  # what the prompt/tool edits cost, at the base traffic
+    traffic_change_usd: Decimal  # what the charter's traffic change costs
+    budget_usd: Decimal | None
+    base_budget_usd: Decimal | None = None
+    calls_per_month_base: Decimal = Decimal(0)
+    calls_per_month_head: Decimal = Decimal(0)
+
+    @property
+    def delta_usd(self) -> Decimal:
+        return self.head_usd - self.base_usd
+
+    @property
+    def headroom_usd(self) -> Decimal | None:
+        return None if self.budget_usd is None else self.budget_usd - self.head_usd
+
+
+@dataclass(frozen=True)
+class WorkloadDiff:
+    id: str
+    path: str
+    owner: str | None
+    status: str  # modified | added | removed | unchanged (only prompts of it changed)
+    charter_changed: bool
+    traffic_changed: bool
+    scenarios: tuple[ScenarioDelta, ...]
+    changed_prompts: tuple[str, ...]
+    kill_switch_usd: Decimal | None = None
+
+    def scenario(self, name: str) -> ScenarioDelta | None:
+        return next((s for s in self.scenarios if s.name == name), None)
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    base: RefInfo
+    head: RefInfo
+    provenance: Provenance
+    documents: tuple[DocumentChange, ...]
+    prompts: tuple[PromptDiff, ...]
+    tools: tuple[ToolDiff, ...]
+    workloads: tuple[WorkloadDiff, ...]
+    notes: tuple[str, ...] = ()
+    schema_version: str = DIFF_SCHEMA_VERSION
+    kind: str = "diff"
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.documents)
+
+    def total(self, scenario: str, attr: str = "delta_usd") -> Decimal:
+        total = Decimal(0)
+        for w in self.workloads:
+            s = w.scenario(scenario)
+            if s is not None:
+                total += getattr(s, attr)
+        return total
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A charter waiver: turns a block into a warning until it expires."""
+
+    key: str  # "rule:PO307" or "budget:monthly_usd.stretch"
+    reason: str
+    approver: str
+    expires: str  # YYYY-MM-DD, inclusive
+    charter: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A broken budget or a blocking rule, and whether this change introduced it."""
+
+    budget: str  # the budget's name, as waivers spell it (see promptops.check)
+    workload: str | None
+    prompt: str | None
+    message: str
+    path: str
+    line: int
+    introduced: bool
+    limit: str = ""
+    value: str = ""
+    waiver: Waiver | None = None
+    expired_waiver: Waiver | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.introduced and self.waiver is None
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    diff: DiffReport
+    findings: tuple = ()  # Finding
+    breaches: tuple[Breach, ...] = ()
+    blocking_reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.blocking_reasons)

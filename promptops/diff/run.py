@@ -1,0 +1,46 @@
+"""Glue for the commands: resolve the sides, compute the diff, load the head for lint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptops.config import Config
+from promptops.diff.loading import LoadedSides
+from promptops.diff.model import DiffReport
+from promptops.documents.workspace import Workspace
+from promptops.git_refs import GitRepo, GitSide, open_sides
+from promptops.tokens.counting import TokenCounter
+
+
+@dataclass
+class DiffRun:
+    report: DiffReport
+    loaded: LoadedSides
+    repo: GitRepo
+    base: GitSide
+    head: GitSide
+
+
+def diff_refs(config: Config, base: str | None, head: str | None) -> DiffRun:
+    """Diff BASE (default: merge-base with the default branch) against HEAD (default: the
+    working tree), priced with the head's config for both sides."""
+    from promptops.diff.compute import run_diff
+
+    repo, base_side, head_side = open_sides(config, base, head)
+    changes = repo.changes(base_side, head_side)
+    counter = TokenCounter(config)
+    try:
+        report, loaded = run_diff(config, base_side, head_side, changes, counter)
+    finally:
+        counter.close()
+    return DiffRun(report, loaded, repo, base_side, head_side)
+
+
+def head_workspace(config: Config, head: GitSide) -> Workspace:
+    """Every document on the head side (the working tree, or a commit's blobs)."""
+    from promptops.documents.workspace import build_workspace, load_workspace
+
+    if head.is_working_tree:
+        return load_workspace(config)
+    files = head.read_many(head.list_files())
+    return build_workspace(config, sorted(files.items()))

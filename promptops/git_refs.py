@@ -1,0 +1,399 @@
+"""Read documents from git refs without a checkout, and find what changed between two sides.
+
+A *side* is a commit (blobs read from the object store) or the working tree (files on disk,
+untracked non-ignored files included). Changes come from git itself (`git diff --name-status
+-M`), so renames are git's rename detection. For the working tree a throw-away copy of the index
+(`GIT_INDEX_FILE`) lets git see untracked files too, without touching the user's index.
+
+Only what changed is read: the diff asks `git grep` (which searches a tree in C without a
+checkout) for the few unchanged documents it depends on, so its cost grows with the size of the
+change, not the size of the repo. GitPython is imported lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from promptops.config import Config
+from promptops.errors import UserError
+from promptops.globs import matches
+
+YAML_PATHSPECS = ("*.yaml", "*.yml")
+WORKING_TREE = "working tree"
+FETCH_HINT = (
+    "fetch it first (`git fetch origin <branch>`); in GitHub Actions check out with "
+    "`actions/checkout` and `fetch-depth: 0` so the base commit is present"
+)
+_STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "T": "modified"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed file between two sides; paths are relative to the config root."""
+
+    status: str  # added | removed | modified | renamed
+    old_path: str | None
+    new_path: str | None
+    similarity: int | None = None  # git's rename score, 0..100
+
+    @property
+    def path(self) -> str:
+        return str(self.new_path or self.old_path)
+
+
+class GitSide:
+    """One side of a diff: a commit, or the working tree when `sha` is None."""
+
+    def __init__(self, repo: GitRepo, label: str, sha: str | None) -> None:
+        self.repo = repo
+        self.label = label
+        self.sha = sha
+
+    @property
+    def is_working_tree(self) -> bool:
+        return self.sha is None
+
+    @property
+    def short(self) -> str:
+        return self.sha[:12] if self.sha else WORKING_TREE
+
+    def read(self, rel: str) -> str | None:
+        """Text of a file (config-root relative) on this side, None when absent or binary."""
+        return self.repo.read(self.sha, rel)
+
+    def read_many(self, rels: list[str]) -> dict[str, str]:
+        """Texts of many files at once (one `git cat-file --batch` run for a commit)."""
+        if self.sha is None or len(rels) < 8:
+            found = {}
+            for rel in rels:
+                text = self.read(rel)
+                if text is not None:
+                    found[rel] = text
+            return found
+        return self.repo.read_batch(self.sha, rels)
+
+    def grep(self, patterns: list[str], fixed: bool = False) -> list[str]:
+        """Config-root relative YAML paths on this side whose text matches any pattern."""
+        return self.repo.grep(self.sha, patterns, fixed)
+
+    def list_files(self) -> list[str]:
+        """Every YAML file on this side selected by the config's globs."""
+        return self.repo.list_files(self.sha)
+
+
+class GitRepo:
+    """A git repository seen from a promptops config root (which may be a subfolder)."""
+
+    def __init__(self, config: Config) -> None:
+        try:
+            import git
+        except ImportError:  # pragma: no cover - GitPython is a dependency
+            raise UserError("promptops diff needs GitPython: pip install GitPython") from None
+        self.config = config
+        try:
+            self.repo = git.Repo(config.root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise UserError(f"{config.root} is not inside a git repository") from None
+        if self.repo.bare:
+            raise UserError(f"{config.root} is a bare git repository; run in a work tree")
+        self.toplevel = Path(self.repo.working_tree_dir or config.root).resolve()
+        prefix = config.root.resolve().relative_to(self.toplevel).as_posix()
+        self.prefix = "" if prefix == "." else prefix + "/"
+        self._git = self.repo.git
+        self._trees: dict[str, dict[str, str]] = {}
+
+    # -- paths -------------------------------------------------------------------------------
+    def _to_rel(self, top_path: str) -> str | None:
+        if not top_path.startswith(self.prefix):
+            return None
+        return top_path[len(self.prefix) :]
+
+    def selected(self, rel: str | None) -> bool:
+        """Whether the config's `paths`/`exclude` globs select this root-relative path."""
+        return bool(
+            rel
+            and rel.endswith((".yaml", ".yml"))
+            and matches(rel, self.config.paths)
+            and not matches(rel, self.config.exclude)
+        )
+
+    def _pathspecs(self) -> list[str]:
+        return [f"{self.prefix}{spec}" if self.prefix else spec for spec in YAML_PATHSPECS]
+
+    # -- refs --------------------------------------------------------------------------------
+    def resolve(self, ref: str) -> str:
+        """The commit sha a ref names; a clear UserError when it is not there."""
+        import git
+
+        try:
+            return self.repo.commit(ref).hexsha
+        except (git.BadName, ValueError, git.GitCommandError, IndexError):
+            raise UserError(f"unknown git ref {ref!r}: {FETCH_HINT}") from None
+
+    def has_commits(self) -> bool:
+        try:
+            self.repo.head.commit  # noqa: B018 - raises on an unborn branch
+        except ValueError:
+            return False
+        return True
+
+    def default_branch(self) -> str:
+        """config `default_branch`, else origin/HEAD's target, else main, else master."""
+        candidates = []
+        if self.config.default_branch:
+            candidates = [self.config.default_branch, f"origin/{self.config.default_branch}"]
+        else:
+            try:
+                target = self._git.symbolic_ref("refs/remotes/origin/HEAD", "--short")
+                candidates.append(target.strip())
+            except Exception:
+                pass
+            candidates += ["main", "origin/main", "master", "origin/master"]
+        for name in candidates:
+            if self._ref_exists(name):
+                return name
+        wanted = self.config.default_branch or "main or master"
+        raise UserError(
+            f"cannot find the default branch ({wanted}) to diff against: pass a base ref "
+            f"explicitly, set `default_branch` in promptops.yaml, or {FETCH_HINT}"
+        )
+
+    def _ref_exists(self, name: str) -> bool:
+        try:
+            self._git.rev_parse("--verify", "--quiet", f"{name}^{{commit}}")
+        except Exception:
+            return False
+        return True
+
+    def merge_base(self, ref: str, other: str = "HEAD") -> str:
+        """The merge-base of `ref` and `other`; a clear error on unrelated or shallow history."""
+        import git
+
+        left, right = self.resolve(ref), self.resolve(other)
+        try:
+            base = self._git.merge_base(left, right).strip()
+        except git.GitCommandError:
+            base = ""
+        if not base:
+            raise UserError(
+                f"no merge-base between {ref!r} and {other!r} (shallow clone?): {FETCH_HINT}"
+            )
+        return base
+
+    def side(self, ref: str | None, label: str | None = None) -> GitSide:
+        """A commit side for a ref, or the working tree for None."""
+        if ref is None:
+            return GitSide(self, WORKING_TREE, None)
+        return GitSide(self, label or ref, self.resolve(ref))
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self, sha: str | None, rel: str) -> str | None:
+        if sha is None:
+            path = self.config.root / rel
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+        try:  # one persistent `git cat-file --batch` process serves every read
+            _, kind, _, data = self._git.get_object_data(f"{sha}:{self.prefix}{rel}")
+        except ValueError:
+            return None
+        if kind not in (b"blob", "blob"):
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def blob_ids(self, sha: str) -> dict[str, str]:
+        """Root-relative path -> blob id of every file at commit `sha` (one `ls-tree`)."""
+        if sha not in self._trees:
+            scope = [self.prefix] if self.prefix else []
+            out = self._git.ls_tree("-r", "-z", "--full-tree", sha, "--", *scope)
+            tree = {}
+            for entry in out.split("\0"):
+                if not entry:
+                    continue
+                meta, path = entry.split("\t", 1)
+                parts = meta.split()
+                rel = self._to_rel(path)
+                if rel is not None and parts[1] == "blob":
+                    tree[rel] = parts[2]
+            self._trees[sha] = tree
+        return self._trees[sha]
+
+    def read_batch(self, sha: str, rels: list[str]) -> dict[str, str]:
+        """Blob texts of `rels` at commit `sha` in one `git cat-file --batch` process.
+
+        Blobs are named by id (from one `ls-tree`), not `sha:path`: resolving a path walks its
+        tree object, which costs O(entries) per file in a folder of thousands of prompts."""
+        import subprocess
+
+        tree = self.blob_ids(sha)
+        rels = [rel for rel in rels if rel in tree]
+        specs = "".join(f"{tree[rel]}\n" for rel in rels).encode()
+        result = subprocess.run(
+            [self._git.GIT_PYTHON_GIT_EXECUTABLE or "git", "cat-file", "--batch"],
+            cwd=self.toplevel,
+            input=specs,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise UserError(f"git cat-file failed: {result.stderr.decode(errors='replace')}")
+        out, pos, found = result.stdout, 0, {}
+        for rel in rels:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) < 3 or header[-1] == b"missing":
+                continue
+            size = int(header[2])
+            data = out[pos : pos + size]
+            pos += size + 1
+            if header[1] != b"blob":
+                continue
+            try:
+                found[rel] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return found
+
+    def list_files(self, sha: str | None) -> list[str]:
+        if sha is None:
+            from promptops.documents.workspace import discover_files
+
+            return discover_files(self.config)
+        scope = [self.prefix] if self.prefix else []  # ls-tree takes literal prefixes only
+        out = self._git.ls_tree("-r", "--name-only", "-z", sha, "--", *scope)
+        rels = (self._to_rel(p) for p in out.split("\0") if p)
+        return sorted(r for r in rels if self.selected(r))
+
+    def grep(self, sha: str | None, patterns: list[str], fixed: bool = False) -> list[str]:
+        import git
+
+        if not patterns:
+            return []
+        args = ["-l", "-I", "-F" if fixed else "-E"]
+        for pattern in patterns:
+            args += ["-e", pattern]
+        if sha is None:
+            args = ["--untracked", *args]
+        else:
+            args.append(sha)
+        try:
+            out = self._git.grep(*args, "--", *self._pathspecs())
+        except git.GitCommandError as exc:
+            if exc.status == 1:  # nothing matched
+                return []
+            raise UserError(f"git grep failed: {exc.stderr.strip()}") from None
+        rels = []
+        for line in out.splitlines():
+            path = line.split(":", 1)[1] if sha is not None and ":" in line else line
+            rel = self._to_rel(path)
+            if self.selected(rel):
+                rels.append(str(rel))
+        return sorted(set(rels))
+
+    # -- changes -----------------------------------------------------------------------------
+    def changes(self, base: GitSide, head: GitSide) -> list[Change]:
+        """Added, removed, modified and renamed YAML documents from base to head."""
+        args = ["--name-status", "-M", "-z"]
+        if head.sha is not None:
+            raw = self._git.diff(*args, base.sha, head.sha, "--", *self._pathspecs())
+        else:
+            raw = self._working_tree_diff(args, str(base.sha))
+        return self._parse_name_status(raw)
+
+    def _working_tree_diff(self, args: list[str], base_sha: str) -> str:
+        """Diff base against the working tree, untracked non-ignored files included."""
+        index = Path(self._git.rev_parse("--git-path", "index").strip())
+        if not index.is_absolute():
+            index = self.toplevel / index
+        with tempfile.TemporaryDirectory(prefix="promptops-index-") as tmp:
+            temp_index = Path(tmp) / "index"
+            if index.is_file():
+                shutil.copyfile(index, temp_index)
+            env: dict[str, Any] = {"GIT_INDEX_FILE": str(temp_index)}
+            self._git.add("--update", env=env)
+            untracked = self._git.ls_files(
+                "--others", "--exclude-standard", "-z", "--", *self._pathspecs()
+            )
+            new_files = [p for p in untracked.split("\0") if p]
+            for start in range(0, len(new_files), 500):
+                self._git.add("--", *new_files[start : start + 500], env=env)
+            return self._git.diff("--cached", *args, base_sha, "--", *self._pathspecs(), env=env)
+
+    def _parse_name_status(self, raw: str) -> list[Change]:
+        fields = raw.split("\0")
+        changes: list[Change] = []
+        i = 0
+        while i < len(fields) and fields[i]:
+            code = fields[i]
+            letter = code[0]
+            if letter in ("R", "C"):
+                old, new = self._to_rel(fields[i + 1]), self._to_rel(fields[i + 2])
+                i += 3
+                score = int(code[1:]) if code[1:].isdigit() else None
+                if letter == "C":  # a copy is an addition for our purposes
+                    if self.selected(new):
+                        changes.append(Change("added", None, new))
+                    continue
+                old_ok, new_ok = self.selected(old), self.selected(new)
+                if old_ok and new_ok:
+                    changes.append(Change("renamed", old, new, score))
+                elif old_ok:
+                    changes.append(Change("removed", old, None))
+                elif new_ok:
+                    changes.append(Change("added", None, new))
+                continue
+            rel = self._to_rel(fields[i + 1])
+            i += 2
+            status = _STATUS.get(letter)
+            if status is None or not self.selected(rel):
+                continue
+            if status == "added":
+                changes.append(Change(status, None, rel))
+            elif status == "removed":
+                changes.append(Change(status, rel, None))
+            else:
+                changes.append(Change(status, rel, rel))
+        return sorted(changes, key=lambda c: c.path)
+
+
+def open_sides(
+    config: Config, base: str | None, head: str | None
+) -> tuple[GitRepo, GitSide, GitSide]:
+    """Resolve BASE and HEAD: head defaults to the working tree, base to the merge-base of
+    HEAD with the default branch."""
+    repo = GitRepo(config)
+    if not repo.has_commits():
+        raise UserError("the repository has no commits yet: commit something to diff against")
+    head_side = repo.side(head)
+    if base is None:
+        branch = repo.default_branch()
+        sha = repo.merge_base(branch, head or "HEAD")
+        base_side = GitSide(repo, f"merge-base with {branch}", sha)
+    else:
+        base_side = repo.side(base)
+    return repo, base_side, head_side
+
+
+_ERE_SPECIAL = re.compile(r"([.\\+*?\[^\]$(){}=!<>|:-])")
+
+
+def ere_escape(text: str) -> str:
+    """Escape a literal for a POSIX extended regular expression (git grep -E)."""
+    return _ERE_SPECIAL.sub(r"\\\1", text)
+
+
+def environment_ok() -> bool:
+    """Whether a git executable is available (GitPython needs one)."""
+    return shutil.which(os.environ.get("GIT_PYTHON_GIT_EXECUTABLE", "git")) is not None

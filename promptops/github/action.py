@@ -1,0 +1,178 @@
+"""The Python half of the GitHub Action (`action/run.sh` calls it; users never need to).
+
+`refs` prints the commit to compare against (the merge-base of the PR's base and head, from
+the event payload unless the `base`/`head` inputs say otherwise). `finish` turns a report into
+what the runner reads: annotations on stdout, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, and an
+exit status per `fail-on`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from promptops.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PromptopsError, UserError
+from promptops.github.event import load_event
+from promptops.github.refs import merge_base
+from promptops.github.report_input import read_report
+from promptops.github.workflow import (
+    Annotation,
+    annotation_from_finding,
+    annotation_lines,
+    append_step_summary,
+    workflow_command,
+    write_outputs,
+)
+
+FAIL_ON = ("error", "warning", "never")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a report means for the required check."""
+
+    blocking: bool
+    reasons: tuple[str, ...]
+    warnings: int
+    monthly_delta_usd: str
+
+
+def compare_base(env: Mapping[str, str], repo_dir: Path) -> str | None:
+    """The merge-base to pass as `--base`, or None when there is nothing to compare with."""
+    base = env.get("INPUT_BASE", "").strip() or load_event(env).base_sha
+    if not base:
+        return None
+    head = env.get("INPUT_HEAD", "").strip() or "HEAD"
+    return merge_base(repo_dir, base, head)
+
+
+def verdict_of(data: object, command_exit_status: int) -> Verdict:
+    """Read `blocking` from the report when it says so; else errors (lint) or the exit code."""
+    report = data if isinstance(data, dict) else {}
+    findings = _findings(data)
+    errors = sum(1 for f in findings if f.get("severity") == "error")
+    warnings = sum(1 for f in findings if f.get("severity") == "warning")
+    if isinstance(report.get("blocking"), bool):
+        blocking = report["blocking"]
+    elif data is not None:
+        blocking = errors > 0 or command_exit_status == EXIT_FINDINGS
+    else:
+        blocking = command_exit_status == EXIT_FINDINGS
+    reasons = tuple(str(r) for r in report.get("blocking_reasons") or [] if r)
+    if blocking and not reasons and errors:
+        reasons = (f"{errors} finding{'s' if errors != 1 else ''} at error severity",)
+    return Verdict(blocking, reasons, warnings, _monthly_delta(report))
+
+
+def should_fail(verdict: Verdict, fail_on: str) -> bool:
+    if fail_on == "never":
+        return False
+    if fail_on == "warning":
+        return verdict.blocking or verdict.warnings > 0
+    return verdict.blocking
+
+
+def finish(
+    report_path: Path,
+    command_exit_status: int,
+    fail_on: str,
+    markdown_out: Path,
+    env: Mapping[str, str],
+) -> int:
+    """Annotations, outputs and summary for one report; the exit status the step ends with."""
+    if fail_on not in FAIL_ON:
+        raise UserError(f"fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+    report = read_report(report_path)
+    verdict = verdict_of(report.data, command_exit_status)
+    markdown_out.write_text(report.markdown, encoding="utf-8")
+    annotations = [
+        Annotation("error", f"Merge blocked: {reason}", title="promptops")
+        for reason in verdict.reasons
+    ] + [
+        annotation_from_finding(_workspace_relative(f, Path.cwd(), env.get("GITHUB_WORKSPACE")))
+        for f in _findings(report.data)
+    ]
+    for line in annotation_lines(annotations):
+        print(line)
+    if env.get("GITHUB_STEP_SUMMARY"):
+        append_step_summary(env["GITHUB_STEP_SUMMARY"], report.markdown)
+    if env.get("GITHUB_OUTPUT"):
+        write_outputs(
+            env["GITHUB_OUTPUT"],
+            {
+                "blocking": "true" if verdict.blocking else "false",
+                "monthly-delta-usd": verdict.monthly_delta_usd,
+                "report-path": str(report_path),
+            },
+        )
+    if should_fail(verdict, fail_on):
+        why = "; ".join(verdict.reasons) or (
+            f"{verdict.warnings} warning(s) with fail-on: warning"
+            if not verdict.blocking
+            else "the gate failed"
+        )
+        print(workflow_command("error", f"promptops: {why}", title="promptops gate"))
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m promptops.github.action")
+    sub = parser.add_subparsers(dest="step", required=True)
+    sub.add_parser("refs", help="print the merge-base to compare against")
+    done = sub.add_parser("finish", help="annotations, outputs, summary, verdict")
+    done.add_argument("--report", type=Path, required=True)
+    done.add_argument("--exit-status", type=int, default=0)
+    done.add_argument("--fail-on", default="error")
+    done.add_argument("--markdown-out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        if args.step == "refs":
+            base = compare_base(os.environ, Path.cwd())
+            if base:
+                print(base)
+            return EXIT_OK
+        return finish(args.report, args.exit_status, args.fail_on, args.markdown_out, os.environ)
+    except PromptopsError as exc:
+        print(workflow_command("error", str(exc), title="promptops"))
+        return exc.exit_code if exc.exit_code else EXIT_USAGE
+
+
+def _workspace_relative(finding: dict, cwd: Path, workspace: str | None) -> dict:
+    """Annotations name files relative to the workspace; findings, to the promptops repo root
+    (which is the `working-directory`, or the git root above it)."""
+    path = finding.get("path")
+    if not workspace or not isinstance(path, str) or Path(path).is_absolute():
+        return finding
+    try:
+        prefix = cwd.resolve().relative_to(Path(workspace).resolve())
+    except ValueError:
+        return finding
+    if prefix == Path(".") or not (cwd / path).exists() or (Path(workspace) / path).exists():
+        return finding
+    return {**finding, "path": (prefix / path).as_posix()}
+
+
+def _findings(data: object) -> list[dict]:
+    items = data.get("findings") if isinstance(data, dict) else data
+    return [f for f in items if isinstance(f, dict)] if isinstance(items, list) else []
+
+
+def _monthly_delta(report: Mapping[str, object]) -> str:
+    totals = report.get("totals")
+    value = totals.get("monthly_delta_usd") if isinstance(totals, dict) else None
+    if value is None or isinstance(value, bool):
+        return ""
+    try:
+        return str(Decimal(str(value)))
+    except InvalidOperation:
+        return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""The JSON view of a diff or check report: versioned, money as decimal strings, stable keys.
+
+This dict is the contract the GitHub Action and the PR comment read; the markdown and text
+renderers read it too, so a stored report renders the same as a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from promptops.diff.model import (
+    SCENARIO_NAMES,
+    Breach,
+    CheckReport,
+    DiffReport,
+    PromptDiff,
+    PromptSide,
+    WorkloadDiff,
+)
+from promptops.report.formatting import signed_usd, usd
+from promptops.report.json_view import decimal_str, to_jsonable
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else decimal_str(value)
+
+
+def _side(side: PromptSide | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {
+        "version": side.version,
+        "path": side.path,
+        "model": side.model,
+        "workload": side.workload,
+        "input_tokens": side.input_tokens,
+        "cached_tokens": side.cached_tokens,
+        "uncached_tokens": side.input_tokens - side.cached_tokens,
+        "parts": {
+            name: {"cached": p.cached, "uncached": p.uncached, "total": p.total}
+            for name, p in side.parts.items()
+        },
+        "output_tokens": side.output_tokens,
+        "thinking_tokens": side.thinking_tokens,
+        "max_output_tokens": side.max_output_tokens,
+        "cache_hit_rate": decimal_str(side.cache_hit_rate),
+        "cost_per_call_usd": decimal_str(side.cost_per_call_usd),
+        "monthly_usd": {k: decimal_str(v) for k, v in side.monthly_usd.items()},
+        "cached_prefix_hash": side.cached_prefix_hash,
+        "volatile_prefix_tokens": side.volatile_prefix_tokens,
+    }
+
+
+def _prompt(p: PromptDiff) -> dict[str, Any]:
+    growth = p.growth_pct
+    side = p.head or p.base
+    return {
+        "id": p.id,
+        "status": p.status,
+        "path": p.path,
+        "old_path": p.old_path,
+        "workload": side.workload if side else None,
+        "base": _side(p.base),
+        "head": _side(p.head),
+        "delta": {
+            "input_tokens": p.input_tokens_delta,
+            "cached_tokens": (p.head.cached_tokens if p.head else 0)
+            - (p.base.cached_tokens if p.base else 0),
+            "output_tokens": (p.head.output_tokens if p.head else 0)
+            - (p.base.output_tokens if p.base else 0),
+            "cost_per_call_usd": decimal_str(p.cost_per_call_delta_usd),
+            "monthly_usd": {
+                name: _money(p.monthly_delta_usd(name))
+                for name in SCENARIO_NAMES
+                if p.monthly_delta_usd(name) is not None
+            },
+        },
+        "growth_pct": None if growth is None else decimal_str(growth.quantize(Decimal("0.1"))),
+        "cached_prefix_changed": p.cached_prefix_changed,
+        "rewarm_usd": _money(p.rewarm_usd),
+        "content_changed": p.content_changed,
+        "version_bumped": p.version_bumped,
+        "settings": list(p.settings),
+        "changed_tools": list(p.changed_tools),
+        "hunks": [
+            {
+                "section": h.section,
+                "tokens_added": h.tokens_added,
+                "tokens_removed": h.tokens_removed,
+                "tokens_delta": h.tokens_delta,
+                "lines": list(h.lines),
+            }
+            for h in p.hunks
+        ],
+    }
+
+
+def _workload(w: WorkloadDiff) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "path": w.path,
+        "owner": w.owner,
+        "status": w.status,
+        "charter_changed": w.charter_changed,
+        "traffic_changed": w.traffic_changed,
+        "changed_prompts": list(w.changed_prompts),
+        "kill_switch_usd": _money(w.kill_switch_usd),
+        "scenarios": {
+            s.name: {
+                "base_usd": decimal_str(s.base_usd),
+                "head_usd": decimal_str(s.head_usd),
+                "delta_usd": decimal_str(s.delta_usd),
+                "prompt_change_usd": decimal_str(s.prompt_change_usd),
+                "traffic_change_usd": decimal_str(s.traffic_change_usd),
+                "budget_usd": _money(s.budget_usd),
+                "headroom_usd": _money(s.headroom_usd),
+                "calls_per_month_base": decimal_str(s.calls_per_month_base),
+                "calls_per_month_head": decimal_str(s.calls_per_month_head),
+            }
+            for s in w.scenarios
+        },
+    }
+
+
+def headline(report: DiffReport) -> str:
+    """One sentence a reviewer reads first."""
+    if not report.changed:
+        return "No prompt, tool or charter changes."
+    n_prompts = len(report.prompts)
+    what = f"{n_prompts} prompt{'s' if n_prompts != 1 else ''} changed"
+    if report.tools:
+        what += f", {len(report.tools)} tool{'s' if len(report.tools) != 1 else ''}"
+    if not report.workloads:
+        per_call = sum((p.cost_per_call_delta_usd for p in report.prompts), Decimal(0))
+        return f"{what}; no workload charter: cost per call {signed_usd(per_call, per_call=True)}."
+    base, head = report.total("expected", "base_usd"), report.total("expected", "head_usd")
+    delta = head - base
+    if delta == 0:
+        return f"Monthly estimate (expected) unchanged at {usd(head)}; {what}."
+    verb = "increases" if delta > 0 else "decreases"
+    change = f"by {usd(abs(delta))}"
+    if base:
+        change += f" ({delta * 100 / base:+.1f}%)"
+    return f"Monthly estimate (expected) {verb} {change}: {usd(base)} → {usd(head)}; {what}."
+
+
+def diff_report_dict(report: DiffReport) -> dict[str, Any]:
+    totals: dict[str, Any] = {
+        "monthly_delta_usd": decimal_str(report.total("expected")),
+        "scenarios": {
+            name: {
+                "base_usd": decimal_str(report.total(name, "base_usd")),
+                "head_usd": decimal_str(report.total(name, "head_usd")),
+                "delta_usd": decimal_str(report.total(name)),
+                "prompt_change_usd": decimal_str(report.total(name, "prompt_change_usd")),
+                "traffic_change_usd": decimal_str(report.total(name, "traffic_change_usd")),
+            }
+            for name in SCENARIO_NAMES
+        },
+        "cost_per_call_delta_usd": decimal_str(
+            sum((p.cost_per_call_delta_usd for p in report.prompts), Decimal(0))
+        ),
+        "input_tokens_delta": sum(p.input_tokens_delta for p in report.prompts),
+        "changed_documents": len(report.documents),
+        "changed_prompts": len(report.prompts),
+    }
+    return {
+        "schema_version": report.schema_version,
+        "kind": report.kind,
+        "headline": headline(report),
+        "changed": report.changed,
+        "base": {"label": report.base.label, "sha": report.base.sha},
+        "head": {"label": report.head.label, "sha": report.head.sha},
+        "totals": totals,
+        "documents": [to_jsonable(d) for d in report.documents],
+        "prompts": [_prompt(p) for p in report.prompts],
+        "tools": [to_jsonable(t) for t in report.tools],
+        "workloads": [_workload(w) for w in report.workloads],
+        "notes": list(report.notes),
+        "provenance": {**to_jsonable(report.provenance), "sentence": report.provenance.sentence()},
+    }
+
+
+def _breach(b: Breach) -> dict[str, Any]:
+    return {
+        "budget": b.budget,
+        "workload": b.workload,
+        "prompt": b.prompt,
+        "message": b.message,
+        "path": b.path,
+        "line": b.line,
+        "introduced": b.introduced,
+        "blocking": b.blocking,
+        "limit": b.limit,
+        "value": b.value,
+        "waiver": to_jsonable(b.waiver) if b.waiver else None,
+        "expired_waiver": to_jsonable(b.expired_waiver) if b.expired_waiver else None,
+    }
+
+
+def check_report_dict(check: CheckReport) -> dict[str, Any]:
+    data = diff_report_dict(check.diff)
+    data["kind"] = "check"
+    data["blocking"] = check.blocking
+    data["blocking_reasons"] = list(check.blocking_reasons)
+    data["warnings"] = list(check.warnings)
+    data["breaches"] = [_breach(b) for b in check.breaches]
+    data["findings"] = [f.to_dict() for f in check.findings]
+    data["notes"] = [*data["notes"], *check.notes]
+    return data
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

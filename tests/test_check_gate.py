@@ -1,0 +1,144 @@
+"""`promptops check` on real git repos: introduced vs pre-existing breaches, waivers, PO307."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from tests.diff_fixtures import base_repo, charter, run_json, triage
+from tests.support.cli import run_cli
+
+TODAY = dt.date.today()
+
+
+def _waiver(expires: dt.date, budget: str = "monthly_usd.stretch") -> str:
+    return (
+        f"  - budget: {budget}\n    reason: launch week\n    approver: finops-lead\n"
+        f"    expires: '{expires.isoformat()}'\n"
+    )
+
+
+def _stretch_repo(tmp_path: Path, stretch_budget: int, waivers: str = "") -> Path:
+    """Base stretch = 3 × $5,841 = $17,523; the change takes it to 3 × $5,940 = $17,820."""
+    budgets = f"  monthly_usd: {{expected: 10000, stretch: {stretch_budget}}}\n"
+    repo = base_repo(tmp_path / "repo", charter(budgets=budgets))
+    repo.branch("feature")
+    repo.write("prompts/triage.yaml", triage(version="1.1.0", system_tokens=1300))
+    if waivers:
+        repo.write("charters/support.yaml", charter(budgets=budgets, waivers=waivers))
+    repo.commit("grow the prompt")
+    return repo.root
+
+
+def test_blocks_a_change_that_pushes_stretch_over_budget(tmp_path: Path) -> None:
+    root = _stretch_repo(tmp_path, 17_600)
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], root, tmp_path / "c")
+    assert code == 1
+    assert report["kind"] == "check" and report["blocking"] is True
+    (reason,) = report["blocking_reasons"]
+    assert "stretch monthly cost $17,820.00 is over its budget of $17,600.00" in reason
+    assert "[monthly_usd.stretch]" in reason and "charters/support.yaml" in reason
+    assert report["totals"]["monthly_delta_usd"] == "99"
+    (breach,) = report["breaches"]
+    assert breach["introduced"] and breach["blocking"]
+
+
+def test_valid_waiver_passes_and_expired_waiver_blocks(tmp_path: Path) -> None:
+    valid = _stretch_repo(tmp_path / "a", 17_600, _waiver(TODAY + dt.timedelta(days=30)))
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], valid, tmp_path / "c")
+    assert code == 0
+    assert report["blocking"] is False and report["blocking_reasons"] == []
+    assert any("waived by finops-lead" in w for w in report["warnings"])
+
+    expired = _stretch_repo(tmp_path / "b", 17_600, _waiver(TODAY - dt.timedelta(days=1)))
+    code, report = run_json(
+        ["check", "--base", "main", "--head", "feature"], expired, tmp_path / "c"
+    )
+    assert code == 1
+    (reason,) = report["blocking_reasons"]
+    assert "expired on" in reason and "finops-lead" in reason
+
+
+def test_waiver_for_a_parent_budget_name_covers_its_scenarios(tmp_path: Path) -> None:
+    root = _stretch_repo(
+        tmp_path, 17_600, _waiver(TODAY + dt.timedelta(days=1), budget="monthly_usd")
+    )
+    code, _ = run_json(["check", "--base", "main", "--head", "feature"], root, tmp_path / "c")
+    assert code == 0
+
+
+def test_breach_already_on_base_only_warns(tmp_path: Path) -> None:
+    root = _stretch_repo(tmp_path, 17_000)  # base $17,523 is already over $17,000
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], root, tmp_path / "c")
+    assert code == 0
+    assert report["blocking_reasons"] == []
+    assert any("already over on the base ref" in w for w in report["warnings"])
+    assert report["breaches"][0]["introduced"] is False
+
+
+def test_version_not_bumped_blocks_at_the_version_line(tmp_path: Path) -> None:
+    repo = base_repo(tmp_path / "repo")
+    repo.branch("feature")
+    repo.write("prompts/triage.yaml", triage(version="1.0.0", system_tokens=1300))
+    repo.commit("forgot the bump")
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 1
+    (finding,) = [f for f in report["findings"] if f["code"] == "PO307"]
+    assert finding["path"] == "prompts/triage.yaml" and finding["line"] == 3
+    assert finding["severity"] == "error"
+    assert any("PO307" in r for r in report["blocking_reasons"])
+
+
+def test_rule_waiver_and_growth_warning(tmp_path: Path) -> None:
+    waiver = (
+        f"  - rule: PO307\n    reason: hotfix\n    approver: lead\n"
+        f"    expires: '{(TODAY + dt.timedelta(days=3)).isoformat()}'\n"
+    )
+    repo = base_repo(tmp_path / "repo")
+    repo.branch("feature")
+    repo.write("charters/support.yaml", charter(waivers=waiver))
+    repo.write("prompts/triage.yaml", triage(version="1.0.0", system_tokens=1500))
+    repo.commit("grow by 24%")
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 0, report["blocking_reasons"]
+    codes = {f["code"]: f["severity"] for f in report["findings"]}
+    assert codes == {"PO307": "warning", "PO308": "warning"}  # 1,250 → 1,550 is +24%
+
+
+def test_max_increase_pct_and_kill_switch(tmp_path: Path) -> None:
+    budgets = "  max_increase: {pct: 1}\n"
+    repo = base_repo(
+        tmp_path / "repo",
+        charter(budgets=budgets, runaway="{multiplier: 15, kill_switch_usd: 88000}"),
+    )
+    repo.branch("feature")
+    repo.write("prompts/triage.yaml", triage(version="1.1.0", system_tokens=1300))
+    repo.commit("grow")
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 1
+    names = {b["budget"] for b in report["breaches"] if b["blocking"]}
+    # +99 / 5,841 = 1.7% > 1%; runaway 15 × 5,940 = 89,100 > 88,000 (base 87,615 was under).
+    assert names == {"max_increase.pct", "kill_switch_usd"}
+
+
+def test_check_outputs_for_the_action(tmp_path: Path) -> None:
+    root = _stretch_repo(tmp_path, 17_600)
+    out = tmp_path / "report.json"
+    md = tmp_path / "comment.md"
+    result = run_cli(
+        [
+            "check", "--base", "main", "--head", "feature", "--format", "github",
+            "--json-output", str(out), "--markdown-output", str(md),
+        ],
+        cwd=root,
+        env={"PROMPTOPS_CACHE_DIR": str(tmp_path / "c")},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "::error file=charters/support.yaml,line=" in result.stdout
+    data = json.loads(out.read_text())
+    for key in ("schema_version", "kind", "blocking", "blocking_reasons", "warnings", "totals",
+                "provenance", "prompts", "workloads", "findings"):  # fmt: skip
+        assert key in data
+    body = md.read_text()
+    assert "❌ 1 blocking issue" in body and "$17,600.00" in body

@@ -1,0 +1,446 @@
+"""The action's run step, run like a runner would, against a fake GitHub and a real git repo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from promptops.github.comments import parse_marker
+from tests.support.action_runner import StepResult, run_step
+from tests.support.cli import REPO_ROOT
+from tests.support.fake_github import FakeGitHub, start_fake_github, stop_fake_github
+
+REPO = "acme/prompts"
+PR = 12
+BREACH = "support-bot: expected monthly cost $3,650.00 exceeds the budget of $3,000.00"
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = start_fake_github()
+    yield fake
+    stop_fake_github(fake)
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def make_repo(path: Path) -> tuple[str, str]:
+    """A repo whose main has one commit and whose feature branch adds one: (base, head)."""
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "examples").mkdir()
+    (path / "examples" / "README.md").write_text("prompts\n", encoding="utf-8")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "base")
+    base = git(path, "rev-parse", "HEAD")
+    git(path, "checkout", "-q", "-b", "feature")
+    (path / "examples" / "prompt.yaml").write_text("kind: prompt\n", encoding="utf-8")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "head")
+    return base, git(path, "rev-parse", "HEAD")
+
+
+def write_event(path: Path, base: str, head: str, *, fork: bool = False) -> Path:
+    event = {
+        "action": "synchronize",
+        "number": PR,
+        "pull_request": {
+            "number": PR,
+            "updated_at": "2026-05-01T09:00:00Z",
+            "base": {"sha": base, "ref": "main", "repo": {"full_name": REPO}},
+            "head": {
+                "sha": head,
+                "ref": "feature",
+                "repo": {"full_name": "fork/prompts" if fork else REPO, "fork": fork},
+            },
+        },
+        "repository": {"full_name": REPO},
+    }
+    path.write_text(json.dumps(event), encoding="utf-8")
+    return path
+
+
+def check_report(path: Path, *, blocking: bool, findings: list[dict] | None = None) -> Path:
+    report = {
+        "schema_version": "1",
+        "blocking": blocking,
+        "blocking_reasons": [BREACH] if blocking else [],
+        "totals": {"monthly_delta_usd": "412.50"},
+        "findings": findings or [],
+    }
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> dict:
+    base, head = make_repo(tmp_path / "repo")
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    return {
+        "repo": tmp_path / "repo",
+        "base": base,
+        "head": head,
+        "temp": runner_temp,
+        "event": write_event(tmp_path / "event.json", base, head),
+    }
+
+
+def run_action(
+    ws: dict, github: FakeGitHub, *, with_: dict | None = None, env: dict | None = None
+) -> StepResult:
+    return run_step(
+        "run",
+        workspace=ws["repo"],
+        runner_temp=ws["temp"],
+        with_=with_,
+        step_outputs={"install": {"python": sys.executable}},
+        env={
+            "GITHUB_API_URL": github.url,
+            "GITHUB_GRAPHQL_URL": github.graphql_url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(ws["event"]),
+            "GITHUB_RUN_ID": "777",
+            **(env or {}),
+        },
+    )
+
+
+def test_a_budget_breach_fails_the_step_comments_and_sets_outputs(workspace, github):
+    report = check_report(workspace["temp"] / "prepared.json", blocking=True)
+    result = run_action(workspace, github, env={"PROMPTOPS_REPORT_FILE": str(report)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["blocking"] == "true"
+    assert result.outputs["monthly-delta-usd"] == "412.50"
+    assert Path(result.outputs["report-path"]).is_file()
+    assert Path(result.outputs["report-path"]).parent.parent == workspace["temp"]
+    assert BREACH in result.summary
+    assert f"::error title=promptops::Merge blocked: {BREACH}" in result.stdout
+    assert "::error title=promptops gate::" in result.stdout
+    comments = github.issue_comments(REPO, PR)
+    assert len(comments) == 1
+    assert parse_marker(comments[0]["body"]) == ("check", "2026-05-01T09:00:00Z")
+    assert BREACH in comments[0]["body"]
+
+
+def test_the_same_pull_request_with_a_waiver_passes(workspace, github):
+    report = check_report(workspace["temp"] / "prepared.json", blocking=False)
+    result = run_action(workspace, github, env={"PROMPTOPS_REPORT_FILE": str(report)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.outputs["blocking"] == "false"
+    assert "::error" not in result.stdout
+    assert len(github.issue_comments(REPO, PR)) == 1
+
+
+def test_a_second_run_updates_the_comment_and_an_identical_one_sends_nothing(workspace, github):
+    env = {"PROMPTOPS_REPORT_FILE": str(check_report(workspace["temp"] / "a.json", blocking=True))}
+    run_action(workspace, github, env=env)
+    run_action(workspace, github, env=env)
+    assert [r.method for r in github.writes()] == ["POST"]
+    env = {"PROMPTOPS_REPORT_FILE": str(check_report(workspace["temp"] / "b.json", blocking=False))}
+    run_action(workspace, github, env=env)
+    assert [r.method for r in github.writes()] == ["POST", "PATCH"]
+    assert len(github.issue_comments(REPO, PR)) == 1
+
+
+def test_fail_on_never_reports_but_does_not_fail(workspace, github):
+    report = check_report(workspace["temp"] / "prepared.json", blocking=True)
+    result = run_action(
+        workspace, github, with_={"fail-on": "never"}, env={"PROMPTOPS_REPORT_FILE": str(report)}
+    )
+    assert result.returncode == 0
+    assert result.outputs["blocking"] == "true"
+
+
+def test_fail_on_warning_fails_on_warnings_and_annotates_most_severe_first(workspace, github):
+    findings = [
+        {
+            "code": "PO306",
+            "severity": "warning",
+            "message": "no max_output_tokens",
+            "path": "examples/prompt.yaml",
+            "line": 1,
+            "column": 1,
+        },
+        {
+            "code": "PO304",
+            "severity": "info",
+            "message": "fyi",
+            "path": "examples/a.yaml",
+            "line": 2,
+            "column": 1,
+        },
+    ]
+    report = check_report(workspace["temp"] / "r.json", blocking=False, findings=findings)
+    env = {"PROMPTOPS_REPORT_FILE": str(report)}
+    passing = run_action(workspace, github, env=env)
+    assert passing.returncode == 0
+    failing = run_action(workspace, github, with_={"fail-on": "warning"}, env=env)
+    assert failing.returncode == 1
+    annotations = [line for line in failing.stdout.splitlines() if line.startswith("::")]
+    assert annotations[0].startswith(
+        "::warning title=promptops (PO306),file=examples/prompt.yaml,line=1"
+    )
+    assert annotations[1].startswith("::notice title=promptops (PO304)")
+
+
+def test_comment_off_sends_no_request(workspace, github):
+    report = check_report(workspace["temp"] / "prepared.json", blocking=True)
+    result = run_action(
+        workspace, github, with_={"comment": "off"}, env={"PROMPTOPS_REPORT_FILE": str(report)}
+    )
+    assert result.returncode == 1
+    assert github.requests == []
+    assert BREACH in result.summary
+
+
+def test_delete_and_new_and_working_directory_tag(workspace, github):
+    env = {"PROMPTOPS_REPORT_FILE": str(check_report(workspace["temp"] / "a.json", blocking=True))}
+    with_ = {"working-directory": "examples", "comment": "delete-and-new"}
+    run_action(workspace, github, with_=with_, env=env)
+    env = {"PROMPTOPS_REPORT_FILE": str(check_report(workspace["temp"] / "b.json", blocking=False))}
+    run_action(workspace, github, with_=with_, env=env)
+    assert [r.method for r in github.writes()] == ["POST", "DELETE", "POST"]
+    (only,) = github.issue_comments(REPO, PR)
+    assert parse_marker(only["body"])[0] == "check/examples"
+
+
+def test_a_read_only_token_on_a_fork_pr_is_a_warning_not_a_failure(workspace, github, tmp_path):
+    github.read_only = True
+    workspace["event"] = write_event(
+        tmp_path / "fork.json", workspace["base"], workspace["head"], fork=True
+    )
+    report = check_report(workspace["temp"] / "prepared.json", blocking=False)
+    result = run_action(workspace, github, env={"PROMPTOPS_REPORT_FILE": str(report)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "forks get a read-only GITHUB_TOKEN" in result.stdout
+    assert result.outputs["blocking"] == "false"
+    assert "passed" in result.summary or "promptops" in result.summary
+
+
+def test_a_missing_base_commit_asks_for_fetch_depth_zero(workspace, github, tmp_path):
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            f"file://{workspace['repo']}",
+            str(clone),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    workspace["repo"] = clone
+    report = check_report(workspace["temp"] / "prepared.json", blocking=False)
+    result = run_action(workspace, github, env={"PROMPTOPS_REPORT_FILE": str(report)})
+    assert result.returncode == 2
+    assert f"the base commit {workspace['base']} is not in this clone" in result.stdout
+    assert "fetch-depth: 0" in result.stdout
+    assert github.requests == []
+
+
+def test_the_base_is_the_merge_base_of_the_event_shas(workspace):
+    from promptops.github.refs import merge_base
+
+    git(workspace["repo"], "checkout", "-q", "main")
+    (workspace["repo"] / "later.txt").write_text("x", encoding="utf-8")
+    git(workspace["repo"], "add", "-A")
+    git(workspace["repo"], "commit", "-q", "-m", "main moves on")
+    main_tip = git(workspace["repo"], "rev-parse", "HEAD")
+    assert merge_base(workspace["repo"], main_tip, workspace["head"]) == workspace["base"]
+
+
+@pytest.mark.parametrize(
+    ("with_", "message"),
+    [
+        ({"command": "deploy; rm -rf /"}, "input command must be check, lint or eval"),
+        ({"comment": "sometimes"}, "input comment must be"),
+        ({"fail-on": "info\n::error::injected"}, "input fail-on must be"),
+        ({"working-directory": "nowhere"}, "working-directory 'nowhere' does not exist"),
+        ({"args": "--foo 'unbalanced"}, "input args has unbalanced quotes"),
+    ],
+)
+def test_bad_inputs_fail_clearly(workspace, github, with_, message):
+    report = check_report(workspace["temp"] / "prepared.json", blocking=False)
+    result = run_action(workspace, github, with_=with_, env={"PROMPTOPS_REPORT_FILE": str(report)})
+    assert result.returncode == 2
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "::error::injected" not in result.stdout.replace("%0A::error::injected", "")
+
+
+def test_a_lint_findings_array_blocks_on_errors(workspace, github):
+    report = workspace["temp"] / "lint.json"
+    report.write_text(
+        json.dumps(
+            [
+                {
+                    "code": "PO101",
+                    "severity": "error",
+                    "message": "variable in cached prefix",
+                    "path": "examples/prompt.yaml",
+                    "line": 4,
+                    "column": 3,
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run_action(
+        workspace, github, with_={"command": "lint"}, env={"PROMPTOPS_REPORT_FILE": str(report)}
+    )
+    assert result.returncode == 1
+    assert result.outputs["blocking"] == "true"
+    assert result.outputs["monthly-delta-usd"] == ""
+    assert "::error title=promptops (PO101),file=examples/prompt.yaml,line=4" in result.stdout
+    assert parse_marker(github.issue_comments(REPO, PR)[0]["body"])[0] == "lint"
+
+
+CHARTER = """\
+kind: charter
+id: support-bot
+owner: jane@example.com
+scenarios:
+  expected: {calls_per_month: 1000000, cache_hit_rate: 0.8, output_tokens: 300}
+budgets:
+  monthly_usd: {expected: 100}
+"""
+PROMPT = """\
+kind: prompt
+id: support/triage
+version: 1.0.0
+model: claude-haiku-4-5
+workload: support-bot
+max_output_tokens: 300
+system: {system}
+messages:
+  - role: user
+    content: "Classify this ticket."
+"""
+WAIVER = """\
+waivers:
+  - budget: monthly_usd.expected
+    reason: launch week traffic
+    approver: finance@example.com
+    expires: 2099-12-31
+"""
+
+
+# TODO(lead): unskip once `promptops check` lands; adjust the waiver keys to its schema.
+@pytest.mark.skip(reason="needs promptops check")
+def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, github):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "charters").mkdir()
+    (repo / "prompts").mkdir()
+    (repo / "charters" / "support-bot.yaml").write_text(CHARTER, encoding="utf-8")
+    (repo / "prompts" / "triage.yaml").write_text(
+        PROMPT.format(system="Be brief."), encoding="utf-8"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", "-b", "feature")
+    long_system = json.dumps("You triage support tickets. " * 400)
+    (repo / "prompts" / "triage.yaml").write_text(
+        PROMPT.format(system=long_system).replace("1.0.0", "1.1.0"), encoding="utf-8"
+    )
+    git(repo, "commit", "-q", "-am", "longer prompt")
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    ws = {
+        "repo": repo,
+        "temp": runner_temp,
+        "event": write_event(tmp_path / "event.json", base, git(repo, "rev-parse", "HEAD")),
+    }
+    sarif = tmp_path / "promptops.sarif"
+    breach = run_action(ws, github, with_={"sarif-file": str(sarif)})
+    assert breach.returncode == 1, breach.stdout + breach.stderr
+    assert breach.outputs["blocking"] == "true"
+    assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    charter = repo / "charters" / "support-bot.yaml"
+    charter.write_text(CHARTER + WAIVER, encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "waive the budget for launch week")
+    waived = run_action(ws, github)
+    assert waived.returncode == 0, waived.stdout + waived.stderr
+    assert waived.outputs["blocking"] == "false"
+
+
+def test_annotations_name_files_relative_to_the_workspace(workspace, github):
+    findings = [
+        {
+            "code": "PO306",
+            "severity": "warning",
+            "message": "m",
+            "path": "prompt.yaml",
+            "line": 1,
+            "column": 1,
+        },
+    ]
+    report = check_report(workspace["temp"] / "r.json", blocking=False, findings=findings)
+    result = run_action(
+        workspace,
+        github,
+        with_={"working-directory": "examples"},
+        env={"PROMPTOPS_REPORT_FILE": str(report)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "::warning title=promptops (PO306),file=examples/prompt.yaml,line=1" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (REPO_ROOT / "README.md").is_file(), reason="pyproject's readme is not in this checkout"
+)
+def test_install_step_builds_a_private_venv_that_the_run_step_uses(workspace, github):
+    installed = run_step(
+        "install",
+        workspace=workspace["repo"],
+        runner_temp=workspace["temp"],
+        step_outputs={"python": {"python-path": sys.executable}},
+        env={"PYTHONPATH": ""},
+        timeout=900,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    venv_python = Path(installed.outputs["python"])
+    assert venv_python.parent.parent == workspace["temp"] / "promptops-venv"
+    report = check_report(workspace["temp"] / "prepared.json", blocking=True)
+    result = run_step(
+        "run",
+        workspace=workspace["repo"],
+        runner_temp=workspace["temp"],
+        step_outputs={"install": {"python": str(venv_python)}},
+        env={
+            "PYTHONPATH": "",
+            "GITHUB_API_URL": github.url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(workspace["event"]),
+            "PROMPTOPS_REPORT_FILE": str(report),
+        },
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["blocking"] == "true"
+    assert len(github.issue_comments(REPO, PR)) == 1
