@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.lint_repo import CHARTER, TOOL, lint, make_repo, only, private_cache, where
-
-__all__ = ["private_cache"]
+from tests.support.lint_repo import CHARTER, TOOL, lint, make_repo, only, where
 
 PROMPT = """\
 kind: prompt

@@ -9,9 +9,7 @@ import pytest
 
 from promptops.lint import rules
 from tests.support.cli import REPO_ROOT, run_cli
-from tests.support.lint_repo import CHARTER, make_repo, private_cache
-
-__all__ = ["private_cache"]
+from tests.support.lint_repo import CHARTER, make_repo
 
 ERROR_PROMPT = """\
 kind: prompt

@@ -17,9 +17,7 @@ from promptops.report.findings_github import (
 )
 from promptops.report.findings_sarif import to_sarif
 from tests.support.cli import run_cli
-from tests.support.lint_repo import CHARTER, make_repo, private_cache
-
-__all__ = ["private_cache"]
+from tests.support.lint_repo import CHARTER, make_repo
 
 BAD = """\
 kind: prompt

@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from promptops.config import load_config
 from promptops.findings import Finding
 from promptops.lint.doc_cache import load_workspace_cached
@@ -37,16 +35,6 @@ input_schema:
   properties:
     order_id: {type: string}
 """
-
-
-@pytest.fixture(autouse=True)
-def private_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """Each test gets its own token and lint cache folder."""
-    folder = tmp_path_factory.mktemp("promptops-cache")
-    monkeypatch.setenv("PROMPTOPS_CACHE_DIR", str(folder))
-    return folder
 
 
 def make_repo(root: Path, files: dict[str, str], config: str = "") -> Path:
