@@ -34,7 +34,7 @@ def test_po101_points_at_the_variable_inside_the_cached_prefix(tmp_path: Path) -
     assert where(findings, "PO101") == [("prompts/a.yaml", 9, 37)]
     finding = only(findings, "PO101")
     assert finding.end_column == 56
-    assert "5m breakpoint at line 11" in finding.message
+    assert "prefix cached by the 5m breakpoint (`cache:` at line 11)" in finding.message
 
 
 def test_po101_never_fires_after_the_last_breakpoint(tmp_path: Path) -> None:

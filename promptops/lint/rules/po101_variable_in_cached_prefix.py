@@ -66,6 +66,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             at = next(i for i in analysis.breakpoints if i >= ref.block)
             ttl = analysis.blocks[at].breakpoint
             where = analysis.breakpoint_span(at)
+            key = "tool_cache" if analysis.blocks[at].part == "tools" else "cache"
             why = volatility(ref.expression, analysis.declared)
             extra = f"; it is volatile ({why})" if why else ""
             yield make_finding(
@@ -73,8 +74,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 SEVERITY,
                 doc,
                 analysis.ref_span(ref),
-                f"{{{{ {ref.expression} }}}} is inside the cached prefix (before the {ttl} "
-                f"breakpoint at line {where.line}){extra}: every call writes a new cache entry "
+                f"{{{{ {ref.expression} }}}} is inside the prefix cached by the {ttl} breakpoint "
+                f"(`{key}:` at line {where.line}){extra}: every call writes a new cache entry "
                 "and none reads one; move it after the last breakpoint",
                 ttl=ttl,
             )

@@ -73,8 +73,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     next(i for i in analysis.breakpoints if i >= ref.block)
                 )
                 effect = (
-                    f"before the cache breakpoint at line {where.line}: every call writes a "
-                    "new cache entry and none reads one"
+                    f"inside the prefix cached by the breakpoint at line {where.line}: every "
+                    "call writes a new cache entry and none reads one"
                 )
             elif ref.part in ("tools", "system"):
                 effect = (
