@@ -90,13 +90,32 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     threshold = float(ctx.limits["duplicate_similarity"])
     store = ctx.store("paragraphs")
     prompts = {doc.path: doc for doc in ctx.workspace.of_kind("prompt")}
-    items: list[Paragraph] = []
-    for doc in prompts.values():
-        cached = store.get_or_compute(
+    cached = {
+        path: store.get_or_compute(
             f"{min_words}:{doc.content_hash}", lambda doc=doc: _paragraphs_of(doc, min_words)
         )
-        path = doc.path
-        items.extend(Paragraph(path, *p[1:]) for p in cached)
+        for path, doc in prompts.items()
+    }
+    targets = ctx.workspace.targets
+    items: list[Paragraph] = []
+    if targets is None:
+        for path, rows in cached.items():
+            items.extend(Paragraph(path, *row[1:]) for row in rows)
+    else:
+        # Linting a few files: only paragraphs that share a word set or an LSH band with
+        # theirs can be reported, so the rest of the repo is never materialised.
+        mine = [Paragraph(p, *row[1:]) for p in targets if p in cached for row in cached[p]]
+        keys = {item.words_key for item in mine}
+        bands = {band for item in mine for band in item.bands}
+        items.extend(mine)
+        for path, rows in cached.items():
+            if path in targets:
+                continue
+            items.extend(
+                Paragraph(path, *row[1:])
+                for row in rows
+                if row[5] in keys or not bands.isdisjoint(row[6])
+            )
 
     def shingles_of(item: Paragraph) -> set[int]:
         text = _texts(prompts[item.path]).get(item.source_path, "")
