@@ -47,8 +47,8 @@ def command(code: str | None, list_rules: bool, fmt: str) -> int:
             click.echo(json.dumps(rows, indent=2))
             return EXIT_OK
         for c, m in rules.RULES.items():
-            where = "" if m.SOURCE in ("lint", "load", "suppressions") else "  [diff/check]"
-            click.echo(f"{c}  {m.NAME:<32} {m.SEVERITY:<8}{where}")
+            where = "" if m.SOURCE in ("lint", "load", "suppressions") else "[diff/check]"
+            click.echo(f"{c}  {m.NAME:<32} {m.SEVERITY:<8} {where}".rstrip())
         return EXIT_OK
     module = rules.get(code)
     doc = textwrap.dedent(module.__doc__ or "").strip()
