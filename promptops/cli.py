@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "bundle": "promptops.commands.bundle:command",
     "diff": "promptops.commands.diff:command",
     "check": "promptops.commands.check:command",
+    "lint": "promptops.commands.lint:command",
+    "rule": "promptops.commands.rule:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -47,6 +49,8 @@ SUMMARIES: dict[str, str] = {
     "bundle": "Resolve released prompt versions from git into one deployable JSON bundle.",
     "diff": "Token and cost impact of a change between two git refs.",
     "check": "The merge gate: lint + diff + charter budgets; exit 1 on a blocking breach.",
+    "lint": "Lint prompts, tools and charters (cache, size, charter rules).",
+    "rule": "Explain a lint rule: what it catches, why it costs, the fix.",
 }
 
 

@@ -1,0 +1,89 @@
+"""The rule registry: one module per rule, one explicit table.
+
+Each module has `CODE`, `NAME`, `SEVERITY`, `SOURCE` and `check(ctx)`; its docstring is the
+rule's documentation (`promptops rule CODE`). SOURCE says who produces the findings: `lint`
+(the module's own `check`), `load` (the workspace loader: YAML, schema, references),
+`suppressions` (the suppression pass) or `diff` (`promptops diff` and `check`, which need a
+base ref). Adding a rule is one new module and one line below.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from promptops.errors import UserError
+from promptops.lint.rules import (
+    po001_yaml_syntax,
+    po002_schema_violation,
+    po003_unresolved_reference,
+    po004_undeclared_or_unused_variable,
+    po009_unused_suppression,
+    po101_variable_in_cached_prefix,
+    po102_volatile_value_in_prefix,
+    po103_prefix_below_cache_minimum,
+    po104_too_many_breakpoints,
+    po105_cache_below_break_even,
+    po106_cache_ttl_order,
+    po201_oversized_prompt,
+    po202_oversized_tool_description,
+    po203_duplicated_instructions,
+    po301_missing_charter,
+    po302_orphaned_workload,
+    po303_model_not_allowed,
+    po304_unbounded_agent,
+    po305_unbounded_thinking,
+    po306_missing_max_output_tokens,
+    po307_version_not_bumped,
+    po308_growth_over_threshold,
+)
+
+_MODULES = (
+    po001_yaml_syntax,
+    po002_schema_violation,
+    po003_unresolved_reference,
+    po004_undeclared_or_unused_variable,
+    po009_unused_suppression,
+    po101_variable_in_cached_prefix,
+    po102_volatile_value_in_prefix,
+    po103_prefix_below_cache_minimum,
+    po104_too_many_breakpoints,
+    po105_cache_below_break_even,
+    po106_cache_ttl_order,
+    po201_oversized_prompt,
+    po202_oversized_tool_description,
+    po203_duplicated_instructions,
+    po301_missing_charter,
+    po302_orphaned_workload,
+    po303_model_not_allowed,
+    po304_unbounded_agent,
+    po305_unbounded_thinking,
+    po306_missing_max_output_tokens,
+    po307_version_not_bumped,
+    po308_growth_over_threshold,
+)
+
+RULES: dict[str, ModuleType] = {module.CODE: module for module in _MODULES}
+
+
+def get(code: str) -> ModuleType:
+    """The rule module for `code` (case-insensitive); a UserError naming the known codes."""
+    rule = RULES.get(code.strip().upper())
+    if rule is None:
+        by_name = {m.NAME: m for m in _MODULES}
+        rule = by_name.get(code.strip().lower())
+    if rule is None:
+        raise UserError(
+            f"unknown rule {code!r}: known rules are {', '.join(RULES)} "
+            "(run `promptops rule --list`)"
+        )
+    return rule
+
+
+def summary(rule: ModuleType) -> str:
+    """The first line of the rule's documentation."""
+    return (rule.__doc__ or "").strip().splitlines()[0].strip()
+
+
+def lint_codes() -> frozenset[str]:
+    """Codes `promptops lint` can report (everything but the base-ref rules)."""
+    return frozenset(code for code, m in RULES.items() if m.SOURCE != "diff")

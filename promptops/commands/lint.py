@@ -1,0 +1,139 @@
+"""`promptops lint`: every static rule, in the format CI, editors and pre-commit need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from promptops.commands.common import (
+    config_for,
+    config_option,
+    emit,
+    format_option,
+    output_option,
+    resolve_format,
+)
+from promptops.config import Config
+from promptops.errors import EXIT_FINDINGS, EXIT_OK
+from promptops.findings import Finding
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [c.strip() for v in values for c in v.split(",") if c.strip()]
+
+
+def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
+    """--force-exclude: drop named files the config excludes or that are not documents."""
+    from promptops.documents.workspace import _KIND_LINE, _relative, read_text
+    from promptops.globs import matches
+
+    kept = []
+    for path in paths:
+        if path.is_dir():
+            kept.append(path)
+            continue
+        rel = _relative(path, config.root)
+        if not matches(rel, config.paths) or matches(rel, config.exclude):
+            continue
+        text = read_text(path) if path.is_file() else ""
+        if text is None or not _KIND_LINE.search(text or ""):
+            continue
+        kept.append(path)
+    return kept
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_option
+@format_option(["text", "json", "sarif", "github", "auto"])
+@output_option
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only these rule codes or prefixes (comma-separated; replaces lint.select).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Skip these rule codes or prefixes (comma-separated; replaces lint.ignore).",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply the config's paths/exclude to files named on the command line too, and skip "
+    "named YAML files that are not promptops documents (what the pre-commit hook uses).",
+)
+def command(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    exit_zero: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    force_exclude: bool,
+) -> int:
+    """Lint prompts, tools and charters: cache layout, size, charter and schema rules.
+
+    PATHS are files or folders to report on (default: the whole repo); the whole repo is
+    always read for references and duplicate detection. Suppress a finding with
+    `# promptops: disable=CODE` on its line or the line above, or a whole file with
+    `# promptops: disable-file=CODE`. `promptops rule CODE` explains each rule.
+
+    Exit codes: 0 no error findings (or --exit-zero), 1 error findings, 2 usage or config error.
+    """
+    from promptops.lint.doc_cache import load_workspace_cached
+    from promptops.lint.run import enabled_codes, lint_workspace, severity_overrides
+
+    config = config_for(paths, config_file)
+    if select:
+        config.lint = {**config.lint, "select": _codes(select)}
+    if ignore:
+        config.lint = {**config.lint, "ignore": _codes(ignore)}
+    enabled_codes(config.lint)  # a bad selector is a usage error even with nothing to lint
+    severity_overrides(config.lint)
+    if force_exclude and paths:
+        paths = tuple(_lintable(paths, config))
+        if not paths:
+            return _report([], 0, fmt, output, config.root, exit_zero)
+    workspace = load_workspace_cached(config, paths)
+    findings = lint_workspace(workspace)
+    checked = len(workspace.targets) if workspace.targets is not None else len(workspace.documents)
+    return _report(findings, checked, fmt, output, config.root, exit_zero)
+
+
+def _report(
+    findings: list[Finding],
+    checked: int,
+    fmt: str,
+    output: Path | None,
+    root: Path,
+    exit_zero: bool,
+) -> int:
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        from promptops.report.findings_text import render_findings_json
+
+        text = render_findings_json(findings, checked)
+    elif fmt == "sarif":
+        from promptops.report.findings_sarif import render_findings_sarif
+
+        text = render_findings_sarif(findings, root)
+    elif fmt == "github":
+        from promptops.report.findings_github import render_findings_github
+
+        text = render_findings_github(findings)
+    else:
+        from promptops.report.findings_text import render_findings_text
+
+        text = render_findings_text(findings, checked, color=None if output is None else False)
+        if findings:
+            text += "Run `promptops rule CODE` for what a rule catches and how to fix it.\n"
+    emit(text, output)
+    if exit_zero:
+        return EXIT_OK
+    return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK

@@ -1,0 +1,167 @@
+"""What a lint rule sees: the workspace, config, prices, token counter, and per-prompt
+analyses (rendered layout, cache breakpoints, token counts) computed once and shared by every
+rule that asks for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from promptops.config import Config
+from promptops.documents.model import Document
+from promptops.documents.workspace import Workspace
+from promptops.documents.yaml_source import Span
+from promptops.errors import UserError
+from promptops.findings import Finding
+from promptops.render import (
+    Block,
+    RenderedPrompt,
+    TemplateRef,
+    layout,
+    placeholder_text,
+    template_refs,
+)
+
+
+def make_finding(
+    code: str, severity: str, doc: Document | str, span: Span, message: str, **extra: Any
+) -> Finding:
+    path = doc if isinstance(doc, str) else doc.path
+    return Finding(
+        code, severity, message, path, span.line, span.column, span.end_line, span.end_column, extra
+    )
+
+
+@dataclass
+class PromptAnalysis:
+    """One prompt rendered at its expected variable sizes, in cache-prefix order."""
+
+    doc: Document
+    charter: Document | None
+    rendered: RenderedPrompt
+    refs: list[TemplateRef]
+
+    @property
+    def blocks(self) -> list[Block]:
+        return self.rendered.blocks
+
+    @cached_property
+    def breakpoints(self) -> list[int]:
+        """Indexes of the blocks a cache breakpoint follows, in prefix order."""
+        return [i for i, b in enumerate(self.blocks) if b.breakpoint]
+
+    @property
+    def last_breakpoint(self) -> int:
+        return self.breakpoints[-1] if self.breakpoints else -1
+
+    @property
+    def declared(self) -> dict[str, Any]:
+        return self.doc.data.get("variables") or {}
+
+    def breakpoint_span(self, index: int) -> Span:
+        """Where the breakpoint after block `index` is written: `cache:` or `tool_cache:`."""
+        block = self.blocks[index]
+        if block.part == "tools":
+            return self.doc.key_span("tool_cache")
+        return self.doc.key_span(*block.source_path[:-1], "cache")
+
+    def ref_span(self, ref: TemplateRef) -> Span:
+        """The `{{ ... }}` of one template occurrence, inside its scalar."""
+        from promptops.render import TEMPLATE
+
+        return self.doc.source.locate(ref.source_path, TEMPLATE, ref.occurrence)
+
+
+def expected_values(prompt: dict[str, Any]) -> dict[str, str]:
+    """Values that stand each variable in at its declared `expected_tokens`."""
+    values = {}
+    for name, spec in (prompt.get("variables") or {}).items():
+        if isinstance(spec, dict) and "expected_tokens" in spec:
+            values[str(name)] = placeholder_text(int(spec["expected_tokens"]))
+    return values
+
+
+@dataclass
+class LintContext:
+    workspace: Workspace
+    enabled: frozenset[str] = frozenset()
+    _analyses: dict[str, PromptAnalysis | None] = field(default_factory=dict)
+    _counts: dict[str, Any] = field(default_factory=dict)
+    _stores: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return self.workspace.config
+
+    @property
+    def limits(self) -> dict[str, float]:
+        return self.config.limits
+
+    @cached_property
+    def prices(self) -> Any:
+        from promptops.pricing.table import PriceTable
+
+        return PriceTable.from_config(self.config)
+
+    @cached_property
+    def counter(self) -> Any:
+        from promptops.tokens.counting import TokenCounter
+
+        return TokenCounter(self.config)
+
+    def store(self, namespace: str) -> Any:
+        """An on-disk memo keyed by content hash (see `lint.disk_cache`), saved on close."""
+        if namespace not in self._stores:
+            from promptops.lint.disk_cache import PickleStore, cache_folder
+
+            self._stores[namespace] = PickleStore(cache_folder(self.config), namespace)
+        return self._stores[namespace]
+
+    def close(self) -> None:
+        if "counter" in self.__dict__:
+            self.counter.close()
+        for store in self._stores.values():
+            store.save()
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled
+
+    def targeted(self, kind: str) -> list[Document]:
+        return self.workspace.targeted(kind)
+
+    def model_prices(self, doc: Document) -> Any:
+        """The prompt's model prices, or None when the model is unknown (PO003 says so)."""
+        model = str(doc.data.get("model", ""))
+        return self.prices.get(model) if self.prices.knows(model) else None
+
+    def analysis(self, doc: Document) -> PromptAnalysis | None:
+        """The prompt's layout at expected sizes; None when it cannot render (PO003 reports)."""
+        if doc.path not in self._analyses:
+            try:
+                rendered = layout(
+                    doc.data, self.workspace.tools_for(doc), expected_values(doc.data)
+                )
+            except (UserError, KeyError, TypeError, ValueError):
+                self._analyses[doc.path] = None
+            else:
+                self._analyses[doc.path] = PromptAnalysis(
+                    doc, self.workspace.charter_for(doc), rendered, template_refs(doc.data)
+                )
+        return self._analyses[doc.path]
+
+    def input_tokens(self, doc: Document) -> Any:
+        """`cost.InputTokens` of the prompt at expected sizes, or None (unknown model)."""
+        if doc.path not in self._counts:
+            analysis = self.analysis(doc)
+            prices = self.model_prices(doc)
+            result = None
+            if analysis is not None and prices is not None:
+                from promptops.pricing.cost import input_tokens
+
+                counts = self.counter.count_blocks(
+                    prices.model, analysis.blocks, prices.tool_overhead_tokens
+                )
+                result = input_tokens(analysis.blocks, counts, prices)
+            self._counts[doc.path] = result
+        return self._counts[doc.path]

@@ -1,0 +1,179 @@
+"""Near-duplicate paragraphs across a set of texts: word 3-shingles, Jaccard similarity.
+
+Every paragraph (text between blank lines) with at least `min_words` words becomes a set of
+hashed word 3-shingles. Candidates come from MinHash with locality-sensitive hashing: a
+32-value one-permutation MinHash signature (densified by rotation for short paragraphs), cut
+into 8 bands of 4 values; two paragraphs are candidates when one band is equal. A pair at
+Jaccard 0.8 becomes a candidate with probability 1 − (1 − 0.8⁴)⁸ ≈ 98.5%, an unrelated pair
+almost never. Each candidate is then confirmed with the exact Jaccard index of the two shingle
+sets, so the threshold is exact while the search stays near-linear. Hashes are stable across
+runs (crc32 of each word, mixed per shingle), so signatures are cached by document content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+SHINGLE_WORDS = 3
+SIGNATURE_SIZE = 32
+BANDS = 8
+ROWS = SIGNATURE_SIZE // BANDS
+LARGE_BUCKET = 64  # beyond this, a band bucket is compared as a star, not all pairs
+_MASK = (1 << 61) - 1
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_word_ids: dict[str, int] = {}
+
+
+class Paragraph(NamedTuple):
+    """One paragraph: where it is, how long, and its MinHash signature."""
+
+    path: str  # document path
+    source_path: tuple[Any, ...]  # value path inside the document
+    offset: int  # start offset inside the parsed text
+    end: int
+    n_words: int
+    words_key: str  # equal for paragraphs with the same words
+    bands: tuple[int, ...]  # LSH keys: a hash per band of the MinHash signature
+
+
+def shingles(words: list[str]) -> set[int]:
+    """Hashes of the word 3-shingles. Words become crc32 ids and a shingle is the hash of a
+    tuple of ints, which (unlike str hashes) is the same in every process."""
+    ids = _word_ids
+    for word in set(words).difference(ids):
+        ids[word] = zlib.crc32(word.encode())
+    numbers = list(map(ids.__getitem__, words))
+    return set(map(hash, zip(numbers, numbers[1:], numbers[2:], strict=False)))
+
+
+def signature(values: set[int]) -> tuple[int, ...]:
+    """One-permutation MinHash: the minimum per bin, empty bins filled from the next
+    non-empty bin to the right (rotation densification)."""
+    if not values:
+        return ()
+    size = SIGNATURE_SIZE
+    # Walking from the largest value down, the last write to a bin is its minimum.
+    filled = {v % size: v // size for v in sorted(values, reverse=True)}
+    if len(filled) == size:
+        return tuple(filled[i] * 64 for i in range(size))
+    first = min(filled)
+    carry, carry_at = filled[first], first + size  # the wrap-around for the last bins
+    result = [0] * size
+    for i in range(size - 1, -1, -1):
+        value = filled.get(i)
+        if value is not None:
+            carry, carry_at = value, i
+        result[i] = carry * 64 + (carry_at - i)
+    return tuple(result)
+
+
+def band_keys(sig: tuple[int, ...]) -> tuple[int, ...]:
+    """One int per band (band index included), so bucketing is a dict of ints."""
+    if len(sig) != SIGNATURE_SIZE:
+        return ()
+    chunks = zip(*[iter(sig)] * ROWS, strict=True)
+    return tuple(hash((band, *chunk)) for band, chunk in enumerate(chunks))
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def paragraphs(
+    path: str, source_path: tuple[Any, ...], text: str, min_words: int
+) -> Iterable[Paragraph]:
+    start = 0
+    for match in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[start:end]
+        words = words_of(chunk)
+        if len(words) >= max(min_words, SHINGLE_WORDS):
+            lead = len(chunk) - len(chunk.lstrip())
+            key = hashlib.sha1(" ".join(words).encode()).hexdigest()[:20]
+            bands = band_keys(signature(shingles(words)))
+            yield Paragraph(path, source_path, start + lead, end, len(words), key, bands)
+        if match:
+            start = match.end()
+
+
+def jaccard(a: set[int], b: set[int]) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+def find_duplicates(
+    items: list[Paragraph],
+    threshold: float,
+    shingles_of: Any,
+    wanted: Callable[[Paragraph], bool] | None = None,
+) -> dict[int, list[tuple[int, float]]]:
+    """For each paragraph index, the other paragraphs at or above `threshold` similarity.
+
+    `shingles_of(paragraph)` gives the full shingle set, asked only for candidate pairs.
+    With `wanted`, only paragraphs it accepts get results (linting one file in a big repo
+    compares that file's paragraphs against all others, not all against all).
+    Identical paragraphs are grouped first; near-duplicates are searched among one
+    representative per group.
+    """
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        groups[item.words_key].append(i)
+    reps = [members[0] for members in groups.values()]
+    group_of = {rep: members for rep, members in zip(reps, groups.values(), strict=True)}
+
+    is_wanted = {
+        rep: wanted is None or any(wanted(items[m]) for m in group_of[rep]) for rep in reps
+    }
+    buckets: dict[int, list[int]] = defaultdict(list)
+    wanted_keys: set[int] | None = None
+    if wanted is not None:  # only bands of the wanted paragraphs matter
+        wanted_keys = {key for rep in reps if is_wanted[rep] for key in items[rep].bands}
+    for rep in reps:
+        for key in items[rep].bands:
+            if wanted_keys is None or key in wanted_keys:
+                buckets[key].append(rep)
+    full: dict[int, set[int]] = {}
+
+    def shingle_set(i: int) -> set[int]:
+        if i not in full:
+            full[i] = shingles_of(items[i])
+        return full[i]
+
+    similar: dict[int, dict[int, float]] = defaultdict(dict)
+    checked: set[tuple[int, int]] = set()
+    for bucket in buckets.values():
+        if len(bucket) < 2:
+            continue
+        if wanted is not None:
+            heads = [a for a in bucket if is_wanted[a]]
+            pairs = [(a, b) if a < b else (b, a) for a in heads for b in bucket if b != a]
+        elif len(bucket) > LARGE_BUCKET:
+            pairs = [(bucket[0], other) for other in bucket[1:]]
+        else:
+            pairs = [(a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :]]
+        for a, b in pairs:
+            if (a, b) in checked:
+                continue
+            checked.add((a, b))
+            score = jaccard(shingle_set(a), shingle_set(b))
+            if score >= threshold:
+                similar[a][b] = similar[b][a] = score
+
+    result: dict[int, list[tuple[int, float]]] = {}
+    for rep, members in group_of.items():
+        if wanted is not None and not any(wanted(items[m]) for m in members):
+            continue
+        near = [(m, score) for other, score in similar[rep].items() for m in group_of[other]]
+        for member in members:
+            same = [(m, 1.0) for m in members if m != member]
+            if same or near:
+                result[member] = same + near
+    return result

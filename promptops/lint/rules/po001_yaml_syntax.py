@@ -1,0 +1,43 @@
+"""A file that is not valid YAML.
+
+**What it catches.** A prompt, tool, charter, eval or release file that the YAML parser
+rejects: bad indentation, a tab, an unclosed quote, a duplicate key. The finding points at the
+line and column where the parser gave up.
+
+**Why it costs money.** A file that does not parse is a prompt nobody can price, render or
+test: the merge gate cannot see what it would cost, so a broken file is a blind spot in the
+budget, not just a typo.
+
+**Fix.** Correct the YAML at the reported position. Multi-line prompt text is easiest to keep
+valid as a literal block (`|`).
+
+**Example.**
+
+Before:
+
+    system: "You are a support agent.
+      Answer briefly.
+
+After:
+
+    system: |
+      You are a support agent.
+      Answer briefly.
+
+Found while loading documents (also by `promptops validate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from promptops.findings import Finding
+
+CODE = "PO001"
+NAME = "yaml-syntax"
+SEVERITY = "error"
+SOURCE = "load"
+
+
+def check(ctx: object) -> Iterator[Finding]:
+    return iter(())

@@ -1,0 +1,161 @@
+"""Near-duplicate paragraphs within one prompt or across prompts.
+
+**What it catches.** Two paragraphs (text between blank lines, at least
+`lint.limits.duplicate_min_words` words, default 25) whose word 3-shingle sets have a Jaccard
+similarity of at least `lint.limits.duplicate_similarity` (default 0.8), in the system prompt
+or messages of the same prompt or of two prompts. Both places are reported, each naming the
+other (and how many more copies there are).
+
+**Why it costs money.** Within a prompt, a repeated instruction is paid on every call for no
+effect. Across prompts, the same block of rules kept in several files drifts apart: one copy
+gets fixed, the others keep costing tokens and giving different answers. Near-duplicates are
+usually the copy someone edited slightly instead of sharing.
+
+**Fix.** Say it once. Within a prompt, delete the repeat. Across prompts, keep one wording
+(ideally in an identical leading system segment, which prompts with the same tools can then
+share in the cache) or suppress with `# promptops: disable=PO203` when the repetition is
+deliberate.
+
+**Example.**
+
+Before:
+
+    system: |
+      Always answer in the customer's language, keep answers under 120 words, never promise
+      refunds, and escalate to a human when the customer mentions legal action or a chargeback.
+
+      ...
+
+      Always answer in the customer's language and keep answers under 120 words; never promise
+      refunds, and escalate to a human if the customer mentions legal action or a chargeback.
+
+After:
+
+    system: |
+      Always answer in the customer's language, keep answers under 120 words, never promise
+      refunds, and escalate to a human when the customer mentions legal action or a chargeback.
+
+      ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from promptops.documents.model import Document
+from promptops.documents.yaml_source import Span
+from promptops.findings import Finding
+from promptops.lint.context import LintContext, make_finding
+from promptops.lint.duplicates import (
+    Paragraph,
+    find_duplicates,
+    paragraphs,
+    shingles,
+    words_of,
+)
+from promptops.render import text_sources
+
+CODE = "PO203"
+NAME = "duplicated-instructions"
+SEVERITY = "warning"
+SOURCE = "lint"
+_WORDS = re.compile(r"[A-Za-z0-9]+")
+
+
+def _texts(doc: Document) -> dict[tuple, str]:
+    return {path: text for _, path, text, _ in text_sources(doc.data)}
+
+
+def _span(doc: Document, item: Paragraph) -> Span:
+    """Where the paragraph starts in the file: its first words, found in the raw scalar."""
+    text = _texts(doc).get(item.source_path, "")
+    lead = _WORDS.findall(text[item.offset : item.end])[:6]
+    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, lead)), re.IGNORECASE)
+    occurrence = len(pattern.findall(text[: item.offset]))
+    return doc.source.locate(item.source_path, pattern, occurrence)
+
+
+def _paragraphs_of(doc: Document, min_words: int) -> list[tuple]:
+    found: list[tuple] = []
+    for _, source_path, text, _ in text_sources(doc.data):
+        found.extend(tuple(p) for p in paragraphs("", source_path, text, min_words))
+    return found
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if not ctx.targeted("prompt"):
+        return
+    min_words = int(ctx.limits["duplicate_min_words"])
+    threshold = float(ctx.limits["duplicate_similarity"])
+    store = ctx.store("paragraphs")
+    prompts = {doc.path: doc for doc in ctx.workspace.of_kind("prompt")}
+    cached = {
+        path: store.get_or_compute(
+            f"{min_words}:{doc.content_hash}", lambda doc=doc: _paragraphs_of(doc, min_words)
+        )
+        for path, doc in prompts.items()
+    }
+    targets = ctx.workspace.targets
+    items: list[Paragraph] = []
+    if targets is None:
+        for path, rows in cached.items():
+            items.extend(Paragraph(path, *row[1:]) for row in rows)
+    else:
+        # Linting a few files: only paragraphs that share a word set or an LSH band with
+        # theirs can be reported, so the rest of the repo is never materialised.
+        mine = [Paragraph(p, *row[1:]) for p in targets if p in cached for row in cached[p]]
+        keys = {item.words_key for item in mine}
+        bands = {band for item in mine for band in item.bands}
+        items.extend(mine)
+        for path, rows in cached.items():
+            if path in targets:
+                continue
+            items.extend(
+                Paragraph(path, *row[1:])
+                for row in rows
+                if row[5] in keys or not bands.isdisjoint(row[6])
+            )
+
+    def shingles_of(item: Paragraph) -> set[int]:
+        text = _texts(prompts[item.path]).get(item.source_path, "")
+        return shingles(words_of(text[item.offset : item.end]))
+
+    wanted = None
+    if ctx.workspace.targets is not None:
+        targets = ctx.workspace.targets
+        wanted = lambda item: item.path in targets  # noqa: E731
+    duplicates = find_duplicates(items, threshold, shingles_of, wanted)
+    spans: dict[int, Span] = {}
+
+    def span(i: int) -> Span:
+        if i not in spans:
+            spans[i] = _span(prompts[items[i].path], items[i])
+        return spans[i]
+
+    for i, others in duplicates.items():
+        item = items[i]
+        if not ctx.workspace.is_target(item.path):
+            continue
+        here = span(i)
+        ranked = sorted(others, key=lambda o: (-o[1], items[o[0]].path, span(o[0]).line))
+        other, score = ranked[0]
+        there = span(other)
+        where = (
+            f"line {there.line} of this prompt"
+            if items[other].path == item.path
+            else f"{items[other].path}:{there.line}"
+        )
+        more = ""
+        if len(ranked) > 1:
+            more = f" and {len(ranked) - 1} more place{'s' if len(ranked) > 2 else ''}"
+        kind = "repeats" if score >= 0.999 else f"is {score:.0%} similar to"
+        yield make_finding(
+            CODE,
+            SEVERITY,
+            item.path,
+            Span(here.line, here.column, here.line, here.end_column, here.index, here.end_index),
+            f"this paragraph ({item.n_words} words) {kind} the one at {where}{more}: say it once",
+            duplicate_of=f"{items[other].path}:{there.line}",
+            similarity=round(score, 3),
+        )
