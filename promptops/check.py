@@ -91,11 +91,9 @@ def find_waiver(
 
 # -- lint ------------------------------------------------------------------------------------
 def lint_findings(workspace: Workspace) -> list[Finding]:
-    """The agreed lint entry point, or the workspace's load findings while it is missing."""
-    try:
-        from promptops.lint.run import lint_workspace
-    except ImportError:
-        return list(workspace.findings)
+    """Every lint finding of the head workspace (load, schema, references and rules)."""
+    from promptops.lint.run import lint_workspace
+
     return list(lint_workspace(workspace))
 
 

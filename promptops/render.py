@@ -129,7 +129,12 @@ def placeholder_text(tokens: int) -> str:
 
 
 def _substitute(
-    text: str, values: dict[str, Any], declared: dict[str, Any], missing: list[str], strict: bool
+    text: str,
+    values: dict[str, Any],
+    declared: dict[str, Any],
+    missing: list[str],
+    strict: bool,
+    use_examples: bool,
 ) -> str:
     def replace(match: re.Match[str]) -> str:
         expression = match.group(1)
@@ -141,7 +146,9 @@ def _substitute(
         if expression not in missing:
             missing.append(expression)
         spec = declared.get(expression) or {}
-        if "example" in spec:
+        # Costing stands each variable in at its expected size; a person reading a rendered
+        # request would rather see the example.
+        if "example" in spec and (use_examples or "expected_tokens" not in spec):
             return str(spec["example"])
         return placeholder_text(spec.get("expected_tokens", PLACEHOLDER_TOKENS))
 
@@ -161,8 +168,10 @@ def layout(
     tools: dict[str, dict[str, Any]],
     values: dict[str, Any] | None = None,
     strict: bool = False,
+    use_examples: bool = False,
 ) -> RenderedPrompt:
-    """Render `prompt` with `values`; unknown variables stand in at their expected size."""
+    """Render `prompt` with `values`. A variable with no value stands in at its
+    `expected_tokens` (the costing rule), or as its `example` with `use_examples`."""
     values = values or {}
     declared = prompt.get("variables") or {}
     missing: list[str] = []
@@ -186,7 +195,7 @@ def layout(
 
     system_blocks = []
     for part, path, text, _ in text_sources({"system": prompt.get("system")}):
-        rendered = _substitute(text, values, declared, missing, strict)
+        rendered = _substitute(text, values, declared, missing, strict, use_examples)
         seg_index = path[1] if len(path) > 1 else 0
         ttl = cache_ttl(segments(prompt.get("system"))[seg_index].get("cache"))
         block = {"type": "text", "text": rendered}
@@ -205,7 +214,7 @@ def layout(
                 else ("messages", m, "content", i, "text")
             )
             raw = str(seg.get("text", ""))
-            rendered = _substitute(raw, values, declared, missing, strict)
+            rendered = _substitute(raw, values, declared, missing, strict, use_examples)
             ttl = cache_ttl(seg.get("cache"))
             block = {"type": "text", "text": rendered}
             if ttl:

@@ -135,7 +135,10 @@ def test_check_outputs_for_the_action(tmp_path: Path) -> None:
         env={"PROMPTOPS_CACHE_DIR": str(tmp_path / "c")},
     )  # fmt: skip
     assert result.returncode == 1
-    assert "::error file=charters/support.yaml,line=" in result.stdout
+    assert (
+        "::error file=charters/support.yaml,line=10,title=budget monthly_usd.stretch::"
+        in result.stdout
+    )
     data = json.loads(out.read_text())
     for key in ("schema_version", "kind", "blocking", "blocking_reasons", "warnings", "totals",
                 "provenance", "prompts", "workloads", "findings"):  # fmt: skip

@@ -194,10 +194,9 @@ def test_fail_on_warning_fails_on_warnings_and_annotates_most_severe_first(works
     failing = run_action(workspace, github, with_={"fail-on": "warning"}, env=env)
     assert failing.returncode == 1
     annotations = [line for line in failing.stdout.splitlines() if line.startswith("::")]
-    assert annotations[0].startswith(
-        "::warning title=promptops (PO306),file=examples/prompt.yaml,line=1"
-    )
-    assert annotations[1].startswith("::notice title=promptops (PO304)")
+    assert annotations[0].startswith("::warning file=examples/prompt.yaml,line=1,")
+    assert annotations[1].startswith("::notice file=")
+    assert "title=promptops (PO304)::" in annotations[1]
 
 
 def test_comment_off_sends_no_request(workspace, github):
@@ -313,7 +312,8 @@ def test_a_lint_findings_array_blocks_on_errors(workspace, github):
     assert result.returncode == 1
     assert result.outputs["blocking"] == "true"
     assert result.outputs["monthly-delta-usd"] == ""
-    assert "::error title=promptops (PO101),file=examples/prompt.yaml,line=4" in result.stdout
+    assert "::error file=examples/prompt.yaml,line=4," in result.stdout
+    assert "title=promptops (PO101)::" in result.stdout
     assert parse_marker(github.issue_comments(REPO, PR)[0]["body"])[0] == "lint"
 
 
@@ -405,7 +405,7 @@ def test_annotations_name_files_relative_to_the_workspace(workspace, github):
         env={"PROMPTOPS_REPORT_FILE": str(report)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "::warning title=promptops (PO306),file=examples/prompt.yaml,line=1" in result.stdout
+    assert "::warning file=examples/prompt.yaml,line=1," in result.stdout
 
 
 @pytest.mark.slow

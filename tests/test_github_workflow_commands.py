@@ -62,8 +62,8 @@ def test_a_finding_becomes_an_annotation_on_its_yaml_line():
     )
     line = annotation_from_finding(finding.to_dict()).command()
     assert line == (
-        "::error title=promptops (PO101),file=prompts/support.yaml,line=12,endLine=12,"
-        "col=5,endColumn=14::variable {{ user }} in the cached prefix"
+        "::error file=prompts/support.yaml,line=12,endLine=12,"
+        "col=5,endColumn=14,title=promptops (PO101)::variable {{ user }} in the cached prefix"
     )
 
 

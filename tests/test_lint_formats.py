@@ -10,11 +10,8 @@ import jsonschema
 import pytest
 
 from promptops.findings import Finding
-from promptops.report.findings_github import (
-    escape_data,
-    escape_property,
-    render_findings_github,
-)
+from promptops.github.workflow import escape_data, escape_property
+from promptops.report.findings_github import render_findings_github
 from promptops.report.findings_sarif import to_sarif
 from tests.support.cli import run_cli
 from tests.support.lint_repo import CHARTER, make_repo

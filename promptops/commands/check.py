@@ -21,7 +21,7 @@ from promptops.errors import EXIT_FINDINGS, EXIT_OK
 @click.option("--base", "base", help="Base ref (default: merge-base with the default branch).")
 @click.option("--head", "head", help="Head ref (default: the working tree).")
 @config_option
-@format_option(["text", "json", "markdown", "github", "auto"], default="auto")
+@format_option(["text", "json", "markdown", "github", "sarif", "auto"], default="auto")
 @output_option
 @click.option(
     "--json-output",
@@ -50,7 +50,8 @@ def command(
     until it expires.
 
     `--format github` prints workflow annotations on the YAML lines followed by the text
-    report; `auto` picks it under GitHub Actions.
+    report; `auto` picks it under GitHub Actions; `sarif` writes the findings for code
+    scanning.
     """
     from promptops.check import run_check
     from promptops.diff.run import diff_refs, head_workspace
@@ -74,6 +75,10 @@ def command(
         from promptops.report.markdown import render_markdown
 
         emit(render_markdown(data), output)
+    elif fmt == "sarif":
+        from promptops.report.findings_sarif import render_findings_sarif
+
+        emit(render_findings_sarif(list(result.findings), root=config.root), output)
     else:
         from promptops.report.diff_text import render_diff_text, render_github_annotations
 

@@ -95,7 +95,7 @@ def command(
         if not sep:
             raise UserError(f"--var expects NAME=VALUE, got {pair!r}")
         values[name] = value
-    rendered = layout(doc.data, workspace.tools_for(doc), values, strict=strict)
+    rendered = layout(doc.data, workspace.tools_for(doc), values, strict=strict, use_examples=True)
     if rendered.placeholders:
         click.echo(
             "promptops: note: placeholders stand in for: " + ", ".join(rendered.placeholders),

@@ -59,15 +59,16 @@ class Annotation:
     title: str | None = None
 
     def command(self) -> str:
+        # The order of GitHub's documentation: file, line, endLine, col, endColumn, title.
         return workflow_command(
             self.level,
             self.message,
-            title=self.title,
             file=self.file,
             line=self.line,
             endLine=self.end_line,
             col=self.col,
             endColumn=self.end_column,
+            title=self.title,
         )
 
 

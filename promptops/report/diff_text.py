@@ -189,26 +189,20 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
 
 
 def render_github_annotations(report: dict[str, Any]) -> str:
-    """GitHub workflow commands: one annotation per finding and budget breach."""
+    """GitHub workflow commands: one annotation per finding and budget breach, most severe
+    first (escaping and GitHub's caps live in `promptops.github.workflow`)."""
+    from promptops.github.workflow import Annotation, annotation_from_finding, annotation_lines
 
-    def escape(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    def prop(text: str) -> str:
-        return escape(text).replace(":", "%3A").replace(",", "%2C")
-
-    out = []
-    levels = {"error": "error", "warning": "warning", "info": "notice"}
-    for f in report.get("findings") or []:
-        level = levels.get(f["severity"], "notice")
-        out.append(
-            f"::{level} file={prop(f['path'])},line={f['line']},col={f['column']},"
-            f"title={prop(f['code'])}::{escape(f['message'])}"
+    annotations = [annotation_from_finding(f) for f in report.get("findings") or []]
+    annotations += [
+        Annotation(
+            level="error" if b["blocking"] else "warning",
+            message=b["message"],
+            file=b["path"],
+            line=b["line"],
+            title=f"budget {b['budget']}",
         )
-    for b in report.get("breaches") or []:
-        level = "error" if b["blocking"] else "warning"
-        out.append(
-            f"::{level} file={prop(b['path'])},line={b['line']},"
-            f"title={prop('budget ' + b['budget'])}::{escape(b['message'])}"
-        )
-    return "\n".join(out) + ("\n" if out else "")
+        for b in report.get("breaches") or []
+    ]
+    lines = annotation_lines(annotations)
+    return "\n".join(lines) + ("\n" if lines else "")

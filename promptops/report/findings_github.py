@@ -8,23 +8,10 @@ per job, so the ones that fail the build must come first.
 
 from __future__ import annotations
 
-from promptops.findings import SEVERITY_RANK, Finding
+from dataclasses import replace
 
-COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
-
-
-def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-def workflow_command(command: str, message: str, **properties: str) -> str:
-    listed = [f"{key}={escape_property(value)}" for key, value in properties.items()]
-    context = f" {','.join(listed)}" if listed else ""
-    return f"::{command}{context}::{escape_data(message)}"
+from promptops.findings import Finding
+from promptops.github.workflow import annotation_from_finding, annotation_lines
 
 
 def _title(code: str) -> str:
@@ -35,21 +22,14 @@ def _title(code: str) -> str:
 
 
 def render_findings_github(findings: list[Finding]) -> str:
-    ordered = sorted(findings, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.sort_key()))
-    lines = []
-    for f in ordered:
-        properties = {"file": f.path, "line": str(f.line)}
-        if f.end_line is not None:
-            properties["endLine"] = str(f.end_line)
-        properties["col"] = str(f.column)
-        if f.end_column is not None and (f.end_line in (None, f.line)):
-            properties["endColumn"] = str(f.end_column)
-        properties["title"] = _title(f.code)
-        lines.append(
-            workflow_command(
-                COMMANDS.get(f.severity, "warning"),
-                f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}",
-                **properties,
-            )
+    """Annotations for findings (escaping, ordering and GitHub's caps: `github.workflow`)."""
+    annotations = [
+        replace(
+            annotation_from_finding(f.to_dict()),
+            title=_title(f.code),
+            message=f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}",
         )
+        for f in findings
+    ]
+    lines = annotation_lines(annotations)
     return "\n".join(lines) + ("\n" if lines else "")
