@@ -49,3 +49,13 @@ def test_o200k_without_a_cached_file_fails_clearly_offline(write_repo, tmp_path)
     result = run_cli(["tokens"], cwd=root, env={"TIKTOKEN_CACHE_DIR": str(tmp_path / "empty")})
     assert result.returncode == 2
     assert "not available offline" in result.stderr
+
+
+def test_a_config_remembered_as_valid_is_revalidated_when_it_changes(write_repo) -> None:
+    root = write_repo({"promptops.yaml": "tokenizer: cl100k_base\n"})
+    assert run_cli(["validate"], cwd=root).returncode == 0
+    assert run_cli(["validate"], cwd=root).returncode == 0  # served by the remembered result
+    (root / "promptops.yaml").write_text("tokenizer: cl100k_base\nlint: {select: 3}\n")
+    result = run_cli(["validate"], cwd=root)
+    assert result.returncode == 2
+    assert "promptops.yaml:2" in result.stderr
