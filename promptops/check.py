@@ -436,6 +436,9 @@ def run_check(
                 f"{p.id}: {tokens(p.head.volatile_prefix_tokens)} cached-prefix tokens follow a "
                 f"template variable ({pct(share)} of the prefix): priced as written on every call"
             )
+    subsidy = subsidy_summary(config, head_workspace)
+    if subsidy is not None and subsidy["exposed_workloads"]:
+        warnings.append(subsidy["sentence"])
     return CheckReport(
         diff=report,
         findings=tuple(final_findings),
@@ -443,7 +446,49 @@ def run_check(
         blocking_reasons=tuple(blocking),
         warnings=tuple(warnings),
         notes=tuple(notes),
+        subsidy=subsidy,
     )
+
+
+def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
+    """The share of budgeted workloads that would cross a budget at book price (only when
+    `effective` prices or discounts are configured: otherwise book is what is paid)."""
+    if workspace is None or not any(
+        "effective" in spec or "discount_pct" in spec for spec in config.prices.values()
+    ):
+        return None
+    from promptops.estimate import estimate_workspace
+    from promptops.report.json_view import decimal_str
+    from promptops.subsidy import subsidy_exposure
+    from promptops.tokens.counting import TokenCounter
+
+    counter = TokenCounter(config)
+    try:
+        estimated = estimate_workspace(workspace, counter)
+    finally:
+        counter.close()
+    exposure = subsidy_exposure(estimated.workloads, estimated.prompts)
+    names = ", ".join(exposure.exposed_workloads)
+    return {
+        "share": decimal_str(exposure.share),
+        "workloads_with_budget": exposure.workloads_with_budget,
+        "exposed_workloads": list(exposure.exposed_workloads),
+        "scenarios": [
+            {
+                "workload": s.workload,
+                "scenario": s.scenario,
+                "budget_usd": decimal_str(s.budget_usd),
+                "book_monthly_usd": decimal_str(s.book_monthly_usd),
+                "effective_monthly_usd": decimal_str(s.effective_monthly_usd),
+            }
+            for s in exposure.scenarios
+        ],
+        "sentence": (
+            f"subsidy exposure: {len(exposure.exposed_workloads)} of "
+            f"{exposure.workloads_with_budget} budgeted workloads ({pct(exposure.share)}) fit "
+            f"their budget only at effective prices and would cross it at book price: {names}"
+        ),
+    }
 
 
 __all__ = ["SCENARIO_NAMES", "charter_waivers", "find_waiver", "lint_findings", "run_check"]

@@ -261,6 +261,7 @@ class CheckReport:
     blocking_reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    subsidy: dict | None = None  # exposure at book price, when effective prices are configured
 
     @property
     def blocking(self) -> bool:

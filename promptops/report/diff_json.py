@@ -209,6 +209,7 @@ def check_report_dict(check: CheckReport) -> dict[str, Any]:
     data["breaches"] = [_breach(b) for b in check.breaches]
     data["findings"] = [f.to_dict() for f in check.findings]
     data["notes"] = [*data["notes"], *check.notes]
+    data["subsidy_exposure"] = check.subsidy
     return data
 
 
