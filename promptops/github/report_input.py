@@ -49,35 +49,7 @@ def read_report(path: str | Path) -> ReportInput:
 
 def render_report_markdown(data: dict | list) -> str:
     """Markdown for a JSON report (lint findings arrays are wrapped as `{"findings": [...]}`)."""
+    from promptops.report.markdown import render_markdown  # lazy: renderers are heavy
+
     report = data if isinstance(data, dict) else {"findings": data}
-    try:
-        from promptops.report.markdown import render_markdown  # lazy: renderers are heavy
-    except ModuleNotFoundError as exc:
-        if exc.name != "promptops.report.markdown":
-            raise
-        return _essentials_markdown(report)  # TODO(lead): drop once report/markdown.py lands
     return render_markdown(report)
-
-
-def _essentials_markdown(report: dict) -> str:
-    """The verdict, the blocking reasons and the monthly delta, for builds without renderers."""
-    blocking = bool(report.get("blocking"))
-    reasons = [str(r) for r in report.get("blocking_reasons") or []]
-    totals = report.get("totals") if isinstance(report.get("totals"), dict) else {}
-    delta = totals.get("monthly_delta_usd")
-    findings = report.get("findings") if isinstance(report.get("findings"), list) else []
-    lines = [
-        "### promptops: " + ("❌ blocking" if blocking else "✅ passed"),
-        "",
-    ]
-    if delta is not None:
-        lines += [f"Expected monthly cost change: **{delta} USD**", ""]
-    if reasons:
-        lines += ["**Blocking:**", *[f"- {reason}" for reason in reasons], ""]
-    if findings:
-        lines += [f"{len(findings)} finding(s):", ""]
-        for finding in findings:
-            if isinstance(finding, dict):
-                where = f"{finding.get('path')}:{finding.get('line')}"
-                lines.append(f"- `{where}` {finding.get('code')} {finding.get('message')}")
-    return "\n".join(lines).rstrip() + "\n"

@@ -182,7 +182,17 @@ def _fits(parts: list[str], limit: int) -> bool:
 
 
 def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED) -> str:
-    """The PR comment body for a diff or check report dict (as the JSON view writes it)."""
+    """The PR comment body for a report dict as the JSON views write it: diff or check, a
+    lint findings report, or eval results."""
+    kind = report.get("kind")
+    if kind == "eval-results":
+        from promptops.report.markdown_findings import render_eval_markdown
+
+        return _cut(render_eval_markdown(report), limit)
+    if kind not in ("diff", "check") and "findings" in report:
+        from promptops.report.markdown_findings import render_findings_markdown
+
+        return _cut(render_findings_markdown(report), limit)
     must = [_title(report), "", f"**{report.get('headline', '')}**", ""]
     reasons = report.get("blocking_reasons") or []
     if reasons:
@@ -254,3 +264,11 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
 
 def _shrink(n: int) -> int:
     return n - 1 if n <= 8 else n * 3 // 4
+
+
+def _cut(text: str, limit: int) -> str:
+    """Keep a body under the comment limit, saying so where it was cut."""
+    if len(text) <= limit:
+        return text
+    note = "\n\n…cut to fit GitHub's comment limit: see the job summary.\n"
+    return text[: limit - len(note)] + note
