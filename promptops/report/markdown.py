@@ -189,7 +189,10 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
         from promptops.report.markdown_findings import render_eval_markdown
 
         return _cut(render_eval_markdown(report), limit)
-    if kind not in ("diff", "check") and "findings" in report:
+    diff_like = kind in ("diff", "check") or any(
+        key in report for key in ("blocking_reasons", "totals", "prompts", "workloads")
+    )
+    if not diff_like and "findings" in report:
         from promptops.report.markdown_findings import render_findings_markdown
 
         return _cut(render_findings_markdown(report), limit)
