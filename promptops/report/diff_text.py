@@ -124,7 +124,7 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
         detail += [f"    {s}" for s in p.get("settings") or []]
         if p.get("changed_tools"):
             detail.append(f"    tools changed: {', '.join(p['changed_tools'])}")
-        if p.get("cached_prefix_changed") and p.get("rewarm_usd"):
+        if p.get("cached_prefix_changed") and _d(p.get("rewarm_usd") or "0") > 0:
             detail.append(
                 paint(
                     f"    cached prefix changed: first calls after deploy write the cache again "

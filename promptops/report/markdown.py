@@ -143,7 +143,7 @@ def _prompt_details(p: dict[str, Any]) -> str:
         lines.append(f"- {setting}")
     if p.get("changed_tools"):
         lines.append(f"- tools changed: {', '.join(p['changed_tools'])}")
-    if p.get("cached_prefix_changed") and p.get("rewarm_usd"):
+    if p.get("cached_prefix_changed") and Decimal(p.get("rewarm_usd") or "0") > 0:
         lines.append(
             f"- cached prefix changed: the first calls after deploy write the cache again "
             f"(≈{_usd(p['rewarm_usd'], True)} per cache entry)"
