@@ -111,11 +111,13 @@ class LintContext:
         return TokenCounter(self.config)
 
     def store(self, namespace: str) -> Any:
-        """An on-disk memo keyed by content hash (see `lint.disk_cache`), saved on close."""
+        """An on-disk memo keyed by content hash (`documents.content_store`), saved on close."""
         if namespace not in self._stores:
-            from promptops.lint.disk_cache import PickleStore, cache_folder
+            from promptops.documents.content_store import ContentStore, cache_folder
 
-            self._stores[namespace] = PickleStore(cache_folder(self.config), namespace)
+            self._stores[namespace] = ContentStore(
+                cache_folder(self.config), f"lint-{namespace}", str(self.config.root)
+            )
         return self._stores[namespace]
 
     def close(self) -> None:
