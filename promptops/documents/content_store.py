@@ -113,6 +113,12 @@ class ContentStore:
         self._used.add(key)
         self._dirty = True
 
+    def put_blob(self, key: str, blob: bytes) -> None:
+        """Remember a value already `marshal.dumps`-ed (e.g. by a forked worker)."""
+        self._entries[key] = (self.generation + 1, blob)
+        self._used.add(key)
+        self._dirty = True
+
     def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
         value = self.get(key)
         if value is None:

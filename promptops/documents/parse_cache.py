@@ -21,11 +21,17 @@ from promptops.findings import Finding
 
 Parsed = tuple[list[Document], list[Finding]]
 ParseOne = Callable[[str, str, bool, str], Parsed]
+Item = tuple[str, str, bool, str]  # rel, text, named, content hash
+PARALLEL_MIN_FILES = 300  # below this a second process costs more than it saves
+
+
+def _key(named: bool, digest: str) -> str:
+    return f"{int(named)}{digest}"
 
 
 def _pack_source(source: SourceMap) -> bytes:
     def spans(table: dict) -> dict:
-        return {path: tuple(span.__dict__.values()) for path, span in table.items()}
+        return {path: tuple(span) for path, span in table.items()}
 
     return marshal.dumps((spans(source.values), spans(source.keys), dict(source.styles)))
 
@@ -81,20 +87,48 @@ class ParseCache:
         self.misses = 0
 
     def parse(self, rel: str, text: str, named: bool, digest: str) -> Parsed:
-        key = f"{int(named)}{digest}"
-        packed = self.store.get(key)
-        if packed is not None:
-            try:
-                parsed = _unpack(rel, text, digest, packed)
-            except (TypeError, ValueError):  # an entry of an unexpected shape: parse again
-                pass
-            else:
-                self.hits += 1
-                return parsed
-        self.misses += 1
-        parsed = self.parse_one(rel, text, named, digest)
-        self.store.put(key, _pack(parsed))
-        return parsed
+        return self.parse_many([(rel, text, named, digest)])[0]
+
+    def parse_many(self, items: list[Item]) -> list[Parsed]:
+        """Parse (rel, text, named, digest) items, from the cache where possible. With many
+        misses (a cold run over a big repo) a forked child parses half of them."""
+        results: list[Parsed | None] = [None] * len(items)
+        misses = []
+        for i, (rel, text, named, digest) in enumerate(items):
+            packed = self.store.get(_key(named, digest))
+            if packed is not None:
+                try:
+                    results[i] = _unpack(rel, text, digest, packed)
+                    continue
+                except (TypeError, ValueError):  # an entry of an unexpected shape
+                    pass
+            misses.append(i)
+        self.hits += len(items) - len(misses)
+        self.misses += len(misses)
+        mine, theirs, pending = misses, [], None
+        if len(misses) >= PARALLEL_MIN_FILES:
+            from promptops.forking import fork_call
+
+            theirs = misses[len(misses) // 2 :]
+            pending = fork_call(self._parse_packed, [items[i] for i in theirs])
+            if pending is not None:
+                mine = misses[: len(misses) // 2]
+        for i in mine:
+            rel, text, named, digest = items[i]
+            results[i] = parsed = self.parse_one(rel, text, named, digest)
+            self.store.put(_key(named, digest), _pack(parsed))
+        if pending is not None:
+            blobs = pending.result()
+            if not isinstance(blobs, list) or len(blobs) != len(theirs):
+                blobs = self._parse_packed([items[i] for i in theirs])  # the child failed
+            for i, blob in zip(theirs, blobs, strict=True):
+                rel, text, named, digest = items[i]
+                self.store.put_blob(_key(named, digest), blob)
+                results[i] = _unpack(rel, text, digest, marshal.loads(blob))
+        return results  # type: ignore[return-value]
+
+    def _parse_packed(self, items: list[Item]) -> list[bytes]:
+        return [marshal.dumps(_pack(self.parse_one(*item))) for item in items]
 
     def save(self) -> None:
         self.store.save()

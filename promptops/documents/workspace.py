@@ -149,6 +149,10 @@ def parse_file(rel: str, text: str, named: bool = False, digest: str | None = No
     return [doc], schema_findings
 
 
+def _parse_all(items: list[tuple[str, str, bool, str]]) -> list[Parsed]:
+    return [parse_file(*item) for item in items]
+
+
 def parse_documents(
     files: Iterable[tuple[str, str]],
     explicit: set[str] | None = None,
@@ -160,17 +164,16 @@ def parse_documents(
     With a `cache`, unchanged files are served from it.
     """
     explicit = explicit or set()
+    items = [
+        (rel, text, named, content_hash(text))
+        for rel, text in files
+        if (named := rel in explicit) or _KIND_LINE.search(text)
+    ]
+    parse = cache.parse_many if cache is not None else _parse_all
+    parsed = parse(items)
     documents: list[Document] = []
     findings: list[Finding] = []
-    for rel, text in files:
-        named = rel in explicit
-        if not named and not _KIND_LINE.search(text):
-            continue
-        digest = content_hash(text)
-        if cache is not None:
-            docs, found = cache.parse(rel, text, named, digest)
-        else:
-            docs, found = parse_file(rel, text, named, digest)
+    for docs, found in parsed:
         documents.extend(docs)
         findings.extend(found)
     return documents, findings
