@@ -18,8 +18,14 @@ from typing import Any
 
 
 def can_fork() -> bool:
-    """Forking pays off only with a second core; PROMPTOPS_NO_FORK=1 turns it off."""
+    """Forking pays off only with a second core, and is safe only with no other thread (a
+    lock held by another thread at fork time stays held forever in the child).
+    PROMPTOPS_NO_FORK=1 turns it off."""
     if os.environ.get("PROMPTOPS_NO_FORK") or not hasattr(os, "fork"):
+        return False
+    import threading
+
+    if threading.active_count() > 1:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) > 1
