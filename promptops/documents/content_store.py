@@ -49,7 +49,7 @@ def salt() -> str:
 
 def cache_folder(config: Config) -> Path | None:
     """The token cache folder (`cache_dir` or $PROMPTOPS_CACHE_DIR / XDG); None with
-    PROMPTOPS_NO_CACHE=1, which turns every content-hash cache off."""
+    PROMPTOPS_NO_CACHE=1, which turns the parse and lint caches off (not token counts)."""
     if os.environ.get("PROMPTOPS_NO_CACHE"):
         return None
     from promptops.tokens.cache import default_cache_dir
