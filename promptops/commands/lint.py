@@ -25,7 +25,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 
 def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
     """--force-exclude: drop named files the config excludes or that are not documents."""
-    from promptops.documents.workspace import _KIND_LINE, _relative, read_text
+    from promptops.documents.workspace import is_document_text, read_text, relative_path
     from promptops.globs import matches
 
     kept = []
@@ -33,11 +33,11 @@ def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
         if path.is_dir():
             kept.append(path)
             continue
-        rel = _relative(path, config.root)
+        rel = relative_path(path, config.root)
         if not matches(rel, config.paths) or matches(rel, config.exclude):
             continue
         text = read_text(path) if path.is_file() else ""
-        if text is None or not _KIND_LINE.search(text or ""):
+        if not text or not is_document_text(text):
             continue
         kept.append(path)
     return kept
@@ -86,7 +86,7 @@ def command(
 
     Exit codes: 0 no error findings (or --exit-zero), 1 error findings, 2 usage or config error.
     """
-    from promptops.lint.doc_cache import load_workspace_cached
+    from promptops.documents.workspace import load_workspace
     from promptops.lint.run import enabled_codes, lint_workspace, severity_overrides
 
     config = config_for(paths, config_file)
@@ -100,7 +100,7 @@ def command(
         paths = tuple(_lintable(paths, config))
         if not paths:
             return _report([], 0, fmt, output, config.root, exit_zero)
-    workspace = load_workspace_cached(config, paths)
+    workspace = load_workspace(config, paths)
     findings = lint_workspace(workspace)
     checked = len(workspace.targets) if workspace.targets is not None else len(workspace.documents)
     return _report(findings, checked, fmt, output, config.root, exit_zero)

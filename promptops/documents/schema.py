@@ -17,6 +17,13 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
+def _quick_check(kind: str) -> Any:
+    from promptops.documents.schema_check import compile_schema
+
+    return compile_schema(load_schema(kind))
+
+
+@cache
 def _validator(kind: str) -> Any:
     import jsonschema
 
@@ -59,6 +66,8 @@ def validate_document(doc: Document) -> list[Finding]:
                 span.end_line,
             )
         ]
+    if _quick_check(doc.kind)(doc.data):
+        return []  # certainly valid: jsonschema (and its import) is only needed for errors
     findings = []
     for error in _validator(doc.kind).iter_errors(doc.data):
         message, path, _ = _describe(error)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptops.config import Config
 from promptops.documents.model import KINDS, Document
@@ -21,6 +22,11 @@ from promptops.documents.yaml_source import YamlProblem, load_yaml
 from promptops.errors import UserError
 from promptops.findings import Finding
 from promptops.globs import matches
+
+if TYPE_CHECKING:
+    from promptops.documents.parse_cache import ParseCache
+
+Parsed = tuple[list[Document], list[Finding]]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _KIND_LINE = re.compile(r"^kind:\s*[\"']?(" + "|".join(KINDS) + r")\b", re.MULTILINE)
@@ -78,7 +84,8 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative_path(path: Path, root: Path) -> str:
+    """`path` relative to the repo root, POSIX separators (as given when outside it)."""
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
@@ -113,58 +120,62 @@ def read_text(path: Path) -> str | None:
         return None
 
 
+def is_document_text(text: str) -> bool:
+    """Whether a file declares one of the promptops kinds on a top-level `kind:` line
+    (a cheap filter before parsing: other YAML in the repo is never parsed)."""
+    return _KIND_LINE.search(text) is not None
+
+
+def parse_file(rel: str, text: str, named: bool = False, digest: str | None = None) -> Parsed:
+    """Parse and validate one file: its document (none when it is not a promptops document)
+    and its load findings (PO001 YAML, PO002 schema). A file the user `named` is always
+    reported on, even if it has no known kind."""
+    loaded = load_yaml(text)
+    if isinstance(loaded, YamlProblem):
+        message = f"invalid YAML: {loaded.message}"
+        return [], [Finding("PO001", "error", message, rel, loaded.line, loaded.column)]
+    if not isinstance(loaded.data, dict):
+        return [], [Finding("PO002", "error", "a document must be a YAML mapping", rel, 1, 1)]
+    if "kind" not in loaded.data:
+        if named or _ANY_KIND_LINE.search(text):
+            message = f"missing 'kind': expected one of {', '.join(KINDS)}"
+            return [], [Finding("PO002", "error", message, rel, 1, 1)]
+        return [], []
+    doc = Document(rel, loaded.data, loaded.source, digest or content_hash(text))
+    schema_findings = validate_document(doc)
+    if doc.kind not in KINDS and not named:
+        return [], []
+    doc.valid = not schema_findings
+    return [doc], schema_findings
+
+
+def _parse_all(items: list[tuple[str, str, bool, str]]) -> list[Parsed]:
+    return [parse_file(*item) for item in items]
+
+
 def parse_documents(
-    files: Iterable[tuple[str, str]], explicit: set[str] | None = None
+    files: Iterable[tuple[str, str]],
+    explicit: set[str] | None = None,
+    cache: ParseCache | None = None,
 ) -> tuple[list[Document], list[Finding]]:
     """Parse (path, text) pairs into documents; files without a promptops kind are skipped.
 
     A file the user named explicitly is always reported on, even if it has no known kind.
+    With a `cache`, unchanged files are served from it.
     """
     explicit = explicit or set()
+    items = [
+        (rel, text, named, content_hash(text))
+        for rel, text in files
+        if (named := rel in explicit) or _KIND_LINE.search(text)
+    ]
+    parse = cache.parse_many if cache is not None else _parse_all
+    parsed = parse(items)
     documents: list[Document] = []
     findings: list[Finding] = []
-    for rel, text in files:
-        named = rel in explicit
-        if not named and not _KIND_LINE.search(text):
-            continue
-        loaded = load_yaml(text)
-        if isinstance(loaded, YamlProblem):
-            findings.append(
-                Finding(
-                    "PO001",
-                    "error",
-                    f"invalid YAML: {loaded.message}",
-                    rel,
-                    loaded.line,
-                    loaded.column,
-                )
-            )
-            continue
-        if not isinstance(loaded.data, dict):
-            findings.append(
-                Finding("PO002", "error", "a document must be a YAML mapping", rel, 1, 1)
-            )
-            continue
-        if "kind" not in loaded.data:
-            if named or _ANY_KIND_LINE.search(text):
-                findings.append(
-                    Finding(
-                        "PO002",
-                        "error",
-                        f"missing 'kind': expected one of {', '.join(KINDS)}",
-                        rel,
-                        1,
-                        1,
-                    )
-                )
-            continue
-        doc = Document(rel, loaded.data, loaded.source, content_hash(text))
-        schema_findings = validate_document(doc)
-        if doc.kind not in KINDS and not named:
-            continue
-        doc.valid = not schema_findings
-        findings.extend(schema_findings)
-        documents.append(doc)
+    for docs, found in parsed:
+        documents.extend(docs)
+        findings.extend(found)
     return documents, findings
 
 
@@ -245,11 +256,11 @@ def _expand_targets(config: Config, paths: Iterable[str | Path]) -> set[str]:
         if not path.exists():
             raise UserError(f"no such file or directory: {raw}")
         if path.is_dir():
-            base = _relative(path, config.root)
+            base = relative_path(path, config.root)
             prefix = "" if base in (".", "") else base.rstrip("/") + "/"
             targets.update(p for p in discover_files(config) if p.startswith(prefix))
         else:
-            targets.add(_relative(path, config.root))
+            targets.add(relative_path(path, config.root))
     return targets
 
 
@@ -257,7 +268,7 @@ def load_workspace(config: Config, paths: Iterable[str | Path] | None = None) ->
     """Load every document under the config root; `paths` narrows what gets reported."""
     paths = list(paths or [])
     targets = _expand_targets(config, paths) if paths else None
-    explicit_files = {_relative(Path(p), config.root) for p in paths if Path(p).is_file()}
+    explicit_files = {relative_path(Path(p), config.root) for p in paths if Path(p).is_file()}
     rels = discover_files(config)
     rels.extend(sorted(explicit_files - set(rels)))
     files = []
@@ -277,8 +288,16 @@ def build_workspace(
     targets: set[str] | None = None,
     explicit: set[str] | None = None,
 ) -> Workspace:
-    """Parse, validate and cross-reference (path, text) pairs from any source."""
-    documents, findings = parse_documents(files, explicit)
+    """Parse, validate and cross-reference (path, text) pairs from any source.
+
+    Parse results are cached by content hash (see `documents.parse_cache`), so unchanged
+    files cost a lookup in every command; PROMPTOPS_NO_CACHE=1 turns that off.
+    """
+    from promptops.documents.parse_cache import ParseCache
+
+    cache = ParseCache(config, parse_file)
+    documents, findings = parse_documents(files, explicit, cache)
+    cache.save()
     workspace = Workspace(config=config, documents=documents, targets=targets)
     findings.extend(_duplicate_ids(documents))
     findings.extend(resolve_references(workspace))

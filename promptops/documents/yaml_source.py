@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -20,11 +20,14 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 PathKey = tuple[Any, ...]
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
-@dataclass(frozen=True)
-class Span:
-    """A region of the source, 1-based lines and columns; ``index`` is the 0-based offset."""
+class Span(NamedTuple):
+    """A region of the source, 1-based lines and columns; ``index`` is the 0-based offset.
+
+    A named tuple (not a dataclass): a big repo has ~50 spans per document, and tuples are
+    cheap to build and to store in the parse cache."""
 
     line: int
     column: int
@@ -124,7 +127,10 @@ class _Builder:
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
+                if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value
+                else:
+                    key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, str | int | float | bool) and key is not None:
                     key = str(key)
                 child = (*path, key)
@@ -139,6 +145,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         self.source.styles[path] = node.style
+        if node.tag == _STR_TAG:
+            return node.value  # what SafeConstructor.construct_yaml_str returns, without the calls
         if node.tag == _TIMESTAMP_TAG:
             return node.value  # dates stay as written: schemas and users compare strings
         return self.loader.construct_object(node, deep=True)

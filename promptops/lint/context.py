@@ -111,11 +111,13 @@ class LintContext:
         return TokenCounter(self.config)
 
     def store(self, namespace: str) -> Any:
-        """An on-disk memo keyed by content hash (see `lint.disk_cache`), saved on close."""
+        """An on-disk memo keyed by content hash (`documents.content_store`), saved on close."""
         if namespace not in self._stores:
-            from promptops.lint.disk_cache import PickleStore, cache_folder
+            from promptops.documents.content_store import ContentStore, cache_folder
 
-            self._stores[namespace] = PickleStore(cache_folder(self.config), namespace)
+            self._stores[namespace] = ContentStore(
+                cache_folder(self.config), f"lint-{namespace}", str(self.config.root)
+            )
         return self._stores[namespace]
 
     def close(self) -> None:
@@ -123,6 +125,24 @@ class LintContext:
             self.counter.close()
         for store in self._stores.values():
             store.save()
+
+    def prefetch_tokens(self) -> None:
+        """Start counting every text the token rules will ask for (each targeted prompt's
+        blocks at expected sizes, long tool descriptions), in a second process when it pays
+        off, while the other rules run (see `TokenCounter.prefetch`)."""
+        if self.counter.tokenizer == "anthropic":
+            return  # exact counts come from the lock file
+        texts: list[str] = []
+        for doc in self.targeted("prompt"):
+            analysis = self.analysis(doc)
+            if analysis is not None and self.model_prices(doc) is not None:
+                texts.extend(block.text for block in analysis.blocks)
+        limit = int(self.limits["max_tool_description_tokens"])
+        for tool in self.targeted("tool"):
+            description = str(tool.data.get("description") or "")
+            if len(description) > limit:
+                texts.append(description)
+        self.counter.prefetch(texts)
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled

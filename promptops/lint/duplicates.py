@@ -7,7 +7,7 @@ into 8 bands of 4 values; two paragraphs are candidates when one band is equal. 
 Jaccard 0.8 becomes a candidate with probability 1 − (1 − 0.8⁴)⁸ ≈ 98.5%, an unrelated pair
 almost never. Each candidate is then confirmed with the exact Jaccard index of the two shingle
 sets, so the threshold is exact while the search stays near-linear. Hashes are stable across
-runs (crc32 of each word, mixed per shingle), so signatures are cached by document content.
+runs (crc32 of each word, a tuple hash per shingle), so signatures are cached by content.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ SIGNATURE_SIZE = 32
 BANDS = 8
 ROWS = SIGNATURE_SIZE // BANDS
 LARGE_BUCKET = 64  # beyond this, a band bucket is compared as a star, not all pairs
-_MASK = (1 << 61) - 1
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _word_ids: dict[str, int] = {}
@@ -43,51 +42,65 @@ class Paragraph(NamedTuple):
 
 
 def shingles(words: list[str]) -> set[int]:
-    """Hashes of the word 3-shingles. Words become crc32 ids and a shingle is the hash of a
-    tuple of ints, which (unlike str hashes) is the same in every process."""
-    ids = _word_ids
-    for word in set(words).difference(ids):
-        ids[word] = zlib.crc32(word.encode())
-    numbers = list(map(ids.__getitem__, words))
+    """Hashes of the word 3-shingles, for the exact Jaccard check of candidate pairs. Words
+    become crc32 ids and a shingle is the hash of a tuple of ints (the same in every process)."""
+    numbers = _ids(words)
     return set(map(hash, zip(numbers, numbers[1:], numbers[2:], strict=False)))
 
 
-def signature(values: set[int]) -> tuple[int, ...]:
-    """One-permutation MinHash: the minimum per bin, empty bins filled from the next
-    non-empty bin to the right (rotation densification)."""
-    if not values:
+def _ids(words: list[str]) -> list[int]:
+    ids = _word_ids
+    for word in set(words).difference(ids):
+        ids[word] = zlib.crc32(word.encode())
+    return list(map(ids.__getitem__, words))
+
+
+def _shingle_hashes(ids: list[int]) -> list[int]:
+    """Hashes of the word 3-shingles (with repeats): a tuple of ints hashes the same in every
+    process of one Python version (the cache salt includes it)."""
+    return list(map(hash, zip(ids, ids[1:], ids[2:], strict=False)))
+
+
+def signature(hashes: list[int]) -> tuple[Any, ...]:
+    """One-permutation MinHash: the minimum hash per bin (bin = low bits). An empty bin takes
+    the next non-empty bin to the right, wrapping (rotation densification), as
+    (value, distance), so it never equals a filled bin by accident.
+
+    Built from C-level calls only: sorted descending and fed to dict(), each bin keeps its
+    last, i.e. smallest, value; only the (few) empty bins are visited in Python."""
+    if not hashes:
         return ()
     size = SIGNATURE_SIZE
-    # Walking from the largest value down, the last write to a bin is its minimum.
-    filled = {v % size: v // size for v in sorted(values, reverse=True)}
-    if len(filled) == size:
-        return tuple(filled[i] * 64 for i in range(size))
-    first = min(filled)
-    carry, carry_at = filled[first], first + size  # the wrap-around for the last bins
-    result = [0] * size
-    for i in range(size - 1, -1, -1):
-        value = filled.get(i)
-        if value is not None:
-            carry, carry_at = value, i
-        result[i] = carry * 64 + (carry_at - i)
+    ordered = sorted(hashes, reverse=True)
+    filled = dict(zip(map(_BIN.__and__, ordered), ordered, strict=True))
+    result: list[Any] = list(map(filled.get, _BINS))
+    if len(filled) < size:
+        for i in _ALL_BINS.difference(filled):
+            j = i + 1
+            while j % size not in filled:
+                j += 1
+            result[i] = (filled[j % size], j - i)
     return tuple(result)
+
+
+_BIN = SIGNATURE_SIZE - 1
+_BINS = range(SIGNATURE_SIZE)
+_ALL_BINS = frozenset(_BINS)
 
 
 def band_keys(sig: tuple[int, ...]) -> tuple[int, ...]:
     """One int per band (band index included), so bucketing is a dict of ints."""
     if len(sig) != SIGNATURE_SIZE:
         return ()
-    chunks = zip(*[iter(sig)] * ROWS, strict=True)
-    return tuple(hash((band, *chunk)) for band, chunk in enumerate(chunks))
+    return tuple(hash((band, sig[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS))
 
 
 def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def paragraphs(
-    path: str, source_path: tuple[Any, ...], text: str, min_words: int
-) -> Iterable[Paragraph]:
+def _chunks(text: str, min_words: int) -> Iterable[tuple[int, int, list[str]]]:
+    """(start, end, words) of each paragraph with at least `min_words` words."""
     start = 0
     for match in [*_PARAGRAPH_BREAK.finditer(text), None]:
         end = match.start() if match else len(text)
@@ -95,11 +108,35 @@ def paragraphs(
         words = words_of(chunk)
         if len(words) >= max(min_words, SHINGLE_WORDS):
             lead = len(chunk) - len(chunk.lstrip())
-            key = hashlib.sha1(" ".join(words).encode()).hexdigest()[:20]
-            bands = band_keys(signature(shingles(words)))
-            yield Paragraph(path, source_path, start + lead, end, len(words), key, bands)
+            yield start + lead, end, words
         if match:
             start = match.end()
+
+
+def sketch(
+    texts: dict[str, list[tuple[tuple[Any, ...], str]]], min_words: int
+) -> dict[str, list[Paragraph]]:
+    """The paragraphs of many documents ({path: [(source_path, text)]}) with their LSH band
+    keys (their words, word count and a key equal for equal word sequences)."""
+    found: list[tuple[str, tuple[Any, ...], int, int, list[str]]] = [
+        (path, source_path, start, end, words)
+        for path, sources in texts.items()
+        for source_path, text in sources
+        for start, end, words in _chunks(text, min_words)
+    ]
+    bands = [band_keys(signature(_shingle_hashes(_ids(item[4])))) for item in found]
+    result: dict[str, list[Paragraph]] = {path: [] for path in texts}
+    for (path, source_path, start, end, words), keys in zip(found, bands, strict=True):
+        key = hashlib.sha1(" ".join(words).encode()).hexdigest()[:20]
+        result[path].append(Paragraph(path, source_path, start, end, len(words), key, keys))
+    return result
+
+
+def paragraphs(
+    path: str, source_path: tuple[Any, ...], text: str, min_words: int
+) -> list[Paragraph]:
+    """The paragraphs of one text (see `sketch`)."""
+    return sketch({path: [(source_path, text)]}, min_words)[path]
 
 
 def jaccard(a: set[int], b: set[int]) -> float:

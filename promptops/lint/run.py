@@ -20,6 +20,8 @@ from promptops.lint.context import LintContext
 from promptops.lint.rules.po302_orphaned_workload import owner_problem
 from promptops.lint.suppressions import apply_suppressions
 
+TOKEN_RULES = frozenset({"PO103", "PO201", "PO202"})
+
 
 def _matches(code: str, selector: str) -> bool:
     selector = selector.strip().upper()
@@ -87,9 +89,14 @@ def lint_workspace(workspace: Workspace, base: str | None = None) -> list[Findin
     findings = [f for f in workspace.findings if workspace.is_target(f.path) and f.code in enabled]
     ctx = LintContext(workspace, enabled)
     try:
-        for code, rule in rules.RULES.items():
-            if rule.SOURCE == "lint" and code in enabled:
-                findings.extend(rule.check(ctx))
+        selected = [
+            code for code, r in rules.RULES.items() if r.SOURCE == "lint" and code in enabled
+        ]
+        if TOKEN_RULES.intersection(selected):
+            ctx.prefetch_tokens()
+        # Rules that count tokens go last, so the others run while the counts are computed.
+        for code in sorted(selected, key=lambda c: (c in TOKEN_RULES, c)):
+            findings.extend(rules.RULES[code].check(ctx))
     finally:
         ctx.close()
     if "PO302" in enabled:

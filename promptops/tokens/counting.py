@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,12 @@ from promptops.tokens.lockfile import LockFile
 from promptops.tokens.tokenizers import count_tokens
 
 ESTIMATE_FALLBACK = "cl100k_base"
+PREFETCH_MIN_CHARS = 1_000_000  # below this, counting in a second process does not pay off
 _FRAME_TEXT = "x"
+
+
+def _count_all(encoding: str, texts: list[str]) -> list[int]:
+    return [count_tokens(encoding, text) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class TokenCounter:
         self._frames: dict[tuple[str, str], int] = {}
         self.used_exact = False
         self.used_estimate = False
+        self._pending: tuple[list[str], Any] | None = None
 
     # -- provenance -------------------------------------------------------------------------
     @property
@@ -60,8 +67,37 @@ class TokenCounter:
         return f"{self.estimator} estimate (no exact counts in {self.config.lock_path.name} yet)"
 
     # -- counting ---------------------------------------------------------------------------
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Start estimating, in a forked child, the texts that are not cached yet, so the
+        caller can do other work meanwhile (a cold run over a big repo: tokenizing is the
+        largest single cost). Small batches, one core, or no fork: nothing happens here and
+        `estimate` counts as usual."""
+        if self._pending is not None:
+            return
+        missing = list(dict.fromkeys(t for t in texts if self.cache.get(t) is None))
+        if sum(map(len, missing)) < PREFETCH_MIN_CHARS:
+            return
+        from promptops.forking import fork_call
+
+        pending = fork_call(_count_all, self.estimator, missing)
+        if pending is not None:
+            self._pending = (missing, pending)
+
+    def _collect(self) -> None:
+        if self._pending is None:
+            return
+        texts, pending = self._pending
+        self._pending = None
+        counts = pending.result()
+        if isinstance(counts, list) and len(counts) == len(texts):
+            for text, count in zip(texts, counts, strict=True):
+                self.cache.put(text, count)
+
     def estimate(self, text: str) -> int:
         cached = self.cache.get(text)
+        if cached is None and self._pending is not None:
+            self._collect()
+            cached = self.cache.get(text)
         if cached is not None:
             return cached
         tokens = count_tokens(self.estimator, text)
@@ -86,6 +122,7 @@ class TokenCounter:
         return [self.count_block(model, block, tool_overhead) for block in blocks]
 
     def close(self) -> None:
+        self._collect()
         self.cache.save()
         if self.lock is not None and self.update_lock:
             self.lock.save()

@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 
 from promptops.config import load_config
+from promptops.documents.workspace import load_workspace
 from promptops.findings import Finding
-from promptops.lint.doc_cache import load_workspace_cached
 from promptops.lint.run import lint_workspace
 
 CHARTER = """\
@@ -50,7 +50,7 @@ def make_repo(root: Path, files: dict[str, str], config: str = "") -> Path:
 def lint(root: Path, paths: list[str] | None = None, **lint_config: object) -> list[Finding]:
     config = load_config(root)
     config.lint = {**config.lint, **lint_config}
-    workspace = load_workspace_cached(config, [root / p for p in paths] if paths else None)
+    workspace = load_workspace(config, [root / p for p in paths] if paths else None)
     return lint_workspace(workspace)
 
 

@@ -50,8 +50,8 @@ from promptops.lint.context import LintContext, make_finding
 from promptops.lint.duplicates import (
     Paragraph,
     find_duplicates,
-    paragraphs,
     shingles,
+    sketch,
     words_of,
 )
 from promptops.render import text_sources
@@ -76,11 +76,8 @@ def _span(doc: Document, item: Paragraph) -> Span:
     return doc.source.locate(item.source_path, pattern, occurrence)
 
 
-def _paragraphs_of(doc: Document, min_words: int) -> list[tuple]:
-    found: list[tuple] = []
-    for _, source_path, text, _ in text_sources(doc.data):
-        found.extend(tuple(p) for p in paragraphs("", source_path, text, min_words))
-    return found
+def _sources(doc: Document) -> list[tuple[tuple, str]]:
+    return [(source_path, text) for _, source_path, text, _ in text_sources(doc.data)]
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -90,12 +87,17 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     threshold = float(ctx.limits["duplicate_similarity"])
     store = ctx.store("paragraphs")
     prompts = {doc.path: doc for doc in ctx.workspace.of_kind("prompt")}
-    cached = {
-        path: store.get_or_compute(
-            f"{min_words}:{doc.content_hash}", lambda doc=doc: _paragraphs_of(doc, min_words)
-        )
-        for path, doc in prompts.items()
-    }
+    key_of = {path: f"{min_words}:{doc.content_hash}" for path, doc in prompts.items()}
+    cached: dict[str, list] = {}
+    for path in prompts:
+        rows = store.get(key_of[path])
+        if rows is not None:
+            cached[path] = rows
+    # Documents sketched for the first time are hashed in one batch (numpy for a whole repo).
+    missing = {path: _sources(doc) for path, doc in prompts.items() if path not in cached}
+    for path, found in sketch(missing, min_words).items():
+        cached[path] = [("", *item[1:]) for item in found]
+        store.put(key_of[path], cached[path])
     targets = ctx.workspace.targets
     items: list[Paragraph] = []
     if targets is None:

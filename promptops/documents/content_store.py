@@ -1,0 +1,146 @@
+"""A small on-disk memo for results that are pure functions of a file's text.
+
+Loading a big repo is mostly YAML parsing with positions and schema validation, and every
+command (`validate`, `tokens`, `lint`, `mbom`, `check`, `diff`) loads the whole repo. A file
+whose bytes did not change since the last run should cost a dictionary lookup, so results are
+stored by content hash, one file per namespace and repo under the token cache folder.
+
+The file is salted with the promptops version, the Python version and the bytes of every
+schema, so an upgrade or a schema change never reads stale results; a checksum guards the
+payload, so a truncated or damaged file is an empty cache, never a crash. Values are
+`marshal`-ed (plain data only: no code runs when reading, unlike pickle), each on its own, so
+a value that cannot be stored is just recomputed next time. Writes are atomic. Entries no run
+has used for `MAX_AGE` saves are dropped, so the file tracks the repo, not its history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import struct
+import sys
+import zlib
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from promptops import __version__
+from promptops.config import Config
+
+FORMAT = 1  # bump when what is stored (or how it is computed) changes
+MAX_AGE = 8  # saves an entry survives without being used
+_MAGIC = b"POPS"
+_HEADER = struct.Struct(">4s16sI")  # magic, salt, crc32 of the payload
+
+
+@cache
+def salt() -> str:
+    """16 hex digits that change with the format, promptops, Python and the schemas."""
+    from promptops.resources import schemas_dir
+
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}".encode())
+    for schema in sorted(schemas_dir().glob("*.schema.json")):
+        digest.update(schema.name.encode() + b"\0" + schema.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_folder(config: Config) -> Path | None:
+    """The token cache folder (`cache_dir` or $PROMPTOPS_CACHE_DIR / XDG); None with
+    PROMPTOPS_NO_CACHE=1, which turns the parse and lint caches off (not token counts)."""
+    if os.environ.get("PROMPTOPS_NO_CACHE"):
+        return None
+    from promptops.tokens.cache import default_cache_dir
+
+    return config.cache_dir or default_cache_dir()
+
+
+def store_path(folder: Path, namespace: str, scope: str) -> Path:
+    """One file per namespace and scope (the repo root), so repos never evict each other."""
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:12]
+    return folder / f"{namespace}-{digest}.bin"
+
+
+def _read(path: Path) -> tuple[int, dict[str, tuple[int, bytes]]]:
+    """The generation and entries of a store file; empty when missing, stale or damaged."""
+    try:
+        blob = path.read_bytes()
+        magic, stored_salt, checksum = _HEADER.unpack_from(blob)
+        payload = memoryview(blob)[_HEADER.size :]
+        if magic != _MAGIC or stored_salt != salt().encode() or zlib.crc32(payload) != checksum:
+            return 0, {}
+        generation, entries = marshal.loads(payload)
+        if not isinstance(generation, int) or not isinstance(entries, dict):
+            return 0, {}
+        return generation, entries
+    except Exception:  # a missing, unreadable or damaged cache is an empty cache
+        return 0, {}
+
+
+class ContentStore:
+    """`get(key)`, `put(key, value)`, `get_or_compute(key, fn)`; `save()` at the end of a run.
+
+    Keys should include a content hash; values must be plain data (`marshal`-able).
+    """
+
+    def __init__(self, folder: Path | None, namespace: str, scope: str = "") -> None:
+        self.path = store_path(folder, namespace, scope) if folder is not None else None
+        self.generation, self._entries = _read(self.path) if self.path else (0, {})
+        self._used: set[str] = set()
+        self._dirty = False
+
+    def get(self, key: str) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        try:
+            value = marshal.loads(entry[1])
+        except Exception:
+            del self._entries[key]
+            return None
+        self._used.add(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Remember `value` (a snapshot: later changes to it are not stored)."""
+        try:
+            blob = marshal.dumps(value)
+        except ValueError:  # not plain data: computed again next time
+            return
+        self._entries[key] = (self.generation + 1, blob)
+        self._used.add(key)
+        self._dirty = True
+
+    def put_blob(self, key: str, blob: bytes) -> None:
+        """Remember a value already `marshal.dumps`-ed (e.g. by a forked worker)."""
+        self._entries[key] = (self.generation + 1, blob)
+        self._used.add(key)
+        self._dirty = True
+
+    def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
+        value = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
+
+    def save(self) -> None:
+        """Write the file when something new was computed; never fails the run."""
+        if self.path is None or not self._dirty:
+            return
+        generation = self.generation + 1
+        oldest = generation - MAX_AGE
+        kept = {
+            key: (generation if key in self._used else stamp, blob)
+            for key, (stamp, blob) in self._entries.items()
+            if key in self._used or stamp >= oldest
+        }
+        payload = marshal.dumps((generation, kept))
+        header = _HEADER.pack(_MAGIC, salt().encode(), zlib.crc32(payload))
+        from promptops.tokens.cache import atomic_write
+
+        with contextlib.suppress(OSError):  # a read-only cache folder is no error
+            atomic_write(self.path, header + payload)
+        self.generation, self._entries, self._dirty = generation, kept, False
