@@ -136,7 +136,7 @@ class _Members:
     ) -> dict[str, Figures]:
         """Each member of `side` priced against the charters of `charters` (the base side's
         for the traffic split); `only` narrows to those workloads."""
-        result = {}
+        planned = []  # (path, key, tool paths, charter path)
         for path in side.members:
             summary = side.tree.summary(path)
             workload = summary.workload
@@ -150,16 +150,22 @@ class _Members:
                 [side.tree.blobs[p] if p else None for p in tool_paths],
                 charters.tree.blobs.get(charter_path) if charter_path else None,
             )
-            figures = self._memo.get(key)
-            if figures is None:
-                figures = self.cache.get(key)
-                if figures is None:
-                    figures = self._price(side, path, tool_paths, charters, charter_path)
-                    self.cache.put(key, figures)
-                elif figures.skipped is None:  # the counter's provenance label needs to know
+            planned.append((path, key, tool_paths, charter_path))
+            if key not in self._memo and (figures := self.cache.get(key)) is not None:
+                self._memo[key] = figures
+                if figures.skipped is None:  # the counter's provenance label needs to know
                     self.counter.used_exact |= figures.exact in ("exact", "mixed")
                     self.counter.used_estimate |= figures.exact in ("estimate", "mixed")
-                self._memo[key] = figures
+
+        misses = [plan for plan in planned if plan[1] not in self._memo]
+        wanted = {rel for path, _, tools, _ in misses for rel in (path, *tools) if rel}
+        self.loaded.parser.prefetch(side, sorted(wanted))  # one batch read for all misses
+        result = {}
+        for path, key, tool_paths, charter_path in planned:
+            if key not in self._memo:
+                self._memo[key] = self._price(side, path, tool_paths, charters, charter_path)
+                self.cache.put(key, self._memo[key])
+            figures = self._memo[key]
             if figures.skipped not in (None, "invalid"):
                 self.notes.append(f"{path}: not priced: {figures.skipped}")
             result[path] = figures

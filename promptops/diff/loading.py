@@ -89,6 +89,7 @@ class Parser:
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], tuple[list[Document], list[Finding]]] = {}
+        self._texts: dict[tuple[int, str], str] = {}  # prefetched (side, path) -> text
 
     def parse(self, rel: str, text: str, quick: bool) -> tuple[list[Document], list[Finding]]:
         key = (rel, content_hash(text))
@@ -107,12 +108,21 @@ class Parser:
             for doc in docs:
                 target.docs[rel] = doc
 
+    def prefetch(self, target: SideDocs, rels: list[str]) -> None:
+        """Read many files of a side at once for later `extra` calls."""
+        wanted = [r for r in rels if r not in target.docs and (id(target), r) not in self._texts]
+        for rel, text in read_side(target.side, target.tree, wanted).items():
+            self._texts[(id(target), rel)] = text
+
     def extra(self, target: SideDocs, rels: list[str], quick: bool = False) -> list[Document]:
         """Documents parsed for pricing only: not part of what the diff reports."""
         found = [target.docs[r] for r in rels if r in target.docs]
         wanted = [r for r in rels if r not in target.docs]
-        for rel, text in read_side(target.side, target.tree, wanted).items():
-            found.extend(self.parse(rel, text, quick)[0])
+        self.prefetch(target, wanted)
+        for rel in wanted:
+            text = self._texts.get((id(target), rel))
+            if text is not None:
+                found.extend(self.parse(rel, text, quick)[0])
         return found
 
 
