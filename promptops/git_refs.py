@@ -5,9 +5,11 @@ untracked non-ignored files included). Changes come from git itself (`git diff -
 -M`), so renames are git's rename detection. For the working tree a throw-away copy of the index
 (`GIT_INDEX_FILE`) lets git see untracked files too, without touching the user's index.
 
-Only what changed is read: the diff asks `git grep` (which searches a tree in C without a
-checkout) for the few unchanged documents it depends on, so its cost grows with the size of the
-change, not the size of the repo. GitPython is imported lazily.
+Only what changed is read: `git diff --raw` names the changed files and their blob ids, one
+`ls-tree` gives every other blob id, and `promptops.diff.index` maps blob ids to what the diff
+needs to know about a document without reading it, so the work grows with the size of the
+change, not the size of the repo. Every call is the git CLI through `subprocess` (importing
+GitPython alone costs ~100 ms, more than a warm diff).
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from promptops.config import Config
 from promptops.errors import UserError
-from promptops.globs import matches
+from promptops.globs import glob_to_regex
 
 YAML_PATHSPECS = ("*.yaml", "*.yml")
 WORKING_TREE = "working tree"
@@ -41,6 +43,8 @@ class Change:
     old_path: str | None
     new_path: str | None
     similarity: int | None = None  # git's rename score, 0..100
+    old_blob: str | None = None  # blob ids from `git diff --raw` (None: not known)
+    new_blob: str | None = None
 
     @property
     def path(self) -> str:
@@ -87,26 +91,70 @@ class GitSide:
         return self.repo.list_files(self.sha)
 
 
+class GitError(Exception):
+    """A git command failed; `status` is its exit code."""
+
+    def __init__(self, args: list[str], status: int, stderr: str) -> None:
+        super().__init__(f"git {' '.join(args)} failed ({status}): {stderr.strip()}")
+        self.status = status
+        self.stderr = stderr
+
+
+def git_executable() -> str:
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+
+
 class GitRepo:
     """A git repository seen from a promptops config root (which may be a subfolder)."""
 
     def __init__(self, config: Config) -> None:
-        try:
-            import git
-        except ImportError:  # pragma: no cover - GitPython is a dependency
-            raise UserError("promptops diff needs GitPython: pip install GitPython") from None
         self.config = config
+        self.toplevel = config.root.resolve()
         try:
-            self.repo = git.Repo(config.root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            out = self._run("rev-parse", "--is-bare-repository", "--show-toplevel")
+        except GitError:
             raise UserError(f"{config.root} is not inside a git repository") from None
-        if self.repo.bare:
+        except OSError:
+            raise UserError("promptops diff needs git on PATH") from None
+        lines = out.splitlines()
+        if not lines or lines[0].strip() == "true" or len(lines) < 2:
             raise UserError(f"{config.root} is a bare git repository; run in a work tree")
-        self.toplevel = Path(self.repo.working_tree_dir or config.root).resolve()
+        self.toplevel = Path(lines[1].strip()).resolve()
         prefix = config.root.resolve().relative_to(self.toplevel).as_posix()
         self.prefix = "" if prefix == "." else prefix + "/"
-        self._git = self.repo.git
         self._trees: dict[str, dict[str, str]] = {}
+        self._globs: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+
+    def _run(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: bytes | None = None,
+        ok: tuple[int, ...] = (0,),
+    ) -> str:
+        return self._run_bytes(*args, env=env, input=input, ok=ok).decode(
+            "utf-8", "surrogateescape"
+        )
+
+    def _run_bytes(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: bytes | None = None,
+        ok: tuple[int, ...] = (0,),
+    ) -> bytes:
+        result = subprocess.run(
+            [git_executable(), *args],
+            cwd=self.toplevel,
+            env={**os.environ, **env} if env else None,
+            input=input,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode not in ok:
+            raise GitError(list(args), result.returncode, result.stderr.decode(errors="replace"))
+        return result.stdout
 
     # -- paths -------------------------------------------------------------------------------
     def _to_rel(self, top_path: str) -> str | None:
@@ -116,12 +164,12 @@ class GitRepo:
 
     def selected(self, rel: str | None) -> bool:
         """Whether the config's `paths`/`exclude` globs select this root-relative path."""
-        return bool(
-            rel
-            and rel.endswith((".yaml", ".yml"))
-            and matches(rel, self.config.paths)
-            and not matches(rel, self.config.exclude)
-        )
+        if not rel or not rel.endswith((".yaml", ".yml")):
+            return False
+        if self._globs is None:  # one regex per list: this runs for every file of a tree
+            self._globs = (_any_glob(self.config.paths), _any_glob(self.config.exclude))
+        wanted, excluded = self._globs
+        return bool(wanted.match(rel)) and not excluded.match(rel)
 
     def _pathspecs(self) -> list[str]:
         return [f"{self.prefix}{spec}" if self.prefix else spec for spec in YAML_PATHSPECS]
@@ -129,19 +177,15 @@ class GitRepo:
     # -- refs --------------------------------------------------------------------------------
     def resolve(self, ref: str) -> str:
         """The commit sha a ref names; a clear UserError when it is not there."""
-        import git
-
+        if not ref or ref.startswith("-"):
+            raise UserError(f"unknown git ref {ref!r}: {FETCH_HINT}")
         try:
-            return self.repo.commit(ref).hexsha
-        except (git.BadName, ValueError, git.GitCommandError, IndexError):
+            return self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+        except GitError:
             raise UserError(f"unknown git ref {ref!r}: {FETCH_HINT}") from None
 
     def has_commits(self) -> bool:
-        try:
-            self.repo.head.commit  # noqa: B018 - raises on an unborn branch
-        except ValueError:
-            return False
-        return True
+        return self._ref_exists("HEAD")
 
     def default_branch(self) -> str:
         """config `default_branch`, else origin/HEAD's target, else main, else master."""
@@ -150,9 +194,9 @@ class GitRepo:
             candidates = [self.config.default_branch, f"origin/{self.config.default_branch}"]
         else:
             try:
-                target = self._git.symbolic_ref("refs/remotes/origin/HEAD", "--short")
+                target = self._run("symbolic-ref", "refs/remotes/origin/HEAD", "--short")
                 candidates.append(target.strip())
-            except Exception:
+            except GitError:
                 pass
             candidates += ["main", "origin/main", "master", "origin/master"]
         for name in candidates:
@@ -166,19 +210,17 @@ class GitRepo:
 
     def _ref_exists(self, name: str) -> bool:
         try:
-            self._git.rev_parse("--verify", "--quiet", f"{name}^{{commit}}")
-        except Exception:
+            self._run("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}")
+        except GitError:
             return False
         return True
 
     def merge_base(self, ref: str, other: str = "HEAD") -> str:
         """The merge-base of `ref` and `other`; a clear error on unrelated or shallow history."""
-        import git
-
         left, right = self.resolve(ref), self.resolve(other)
         try:
-            base = self._git.merge_base(left, right).strip()
-        except git.GitCommandError:
+            base = self._run("merge-base", left, right).strip()
+        except GitError:
             base = ""
         if not base:
             raise UserError(
@@ -200,22 +242,13 @@ class GitRepo:
                 return path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 return None
-        try:  # one persistent `git cat-file --batch` process serves every read
-            _, kind, _, data = self._git.get_object_data(f"{sha}:{self.prefix}{rel}")
-        except ValueError:
-            return None
-        if kind not in (b"blob", "blob"):
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return self.read_batch(sha, [rel]).get(rel)
 
     def blob_ids(self, sha: str) -> dict[str, str]:
         """Root-relative path -> blob id of every file at commit `sha` (one `ls-tree`)."""
         if sha not in self._trees:
             scope = [self.prefix] if self.prefix else []
-            out = self._git.ls_tree("-r", "-z", "--full-tree", sha, "--", *scope)
+            out = self._run("ls-tree", "-r", "-z", "--full-tree", sha, "--", *scope)
             tree = {}
             for entry in out.split("\0"):
                 if not entry:
@@ -228,28 +261,22 @@ class GitRepo:
             self._trees[sha] = tree
         return self._trees[sha]
 
-    def read_batch(self, sha: str, rels: list[str]) -> dict[str, str]:
-        """Blob texts of `rels` at commit `sha` in one `git cat-file --batch` process.
+    def read_blobs(self, blobs: list[str]) -> dict[str, str]:
+        """Texts of blobs by id in one `git cat-file --batch` run (binary or missing: left out).
 
-        Blobs are named by id (from one `ls-tree`), not `sha:path`: resolving a path walks its
-        tree object, which costs O(entries) per file in a folder of thousands of prompts."""
-        import subprocess
-
-        tree = self.blob_ids(sha)
-        rels = [rel for rel in rels if rel in tree]
-        specs = "".join(f"{tree[rel]}\n" for rel in rels).encode()
-        result = subprocess.run(
-            [self._git.GIT_PYTHON_GIT_EXECUTABLE or "git", "cat-file", "--batch"],
-            cwd=self.toplevel,
-            input=specs,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise UserError(f"git cat-file failed: {result.stderr.decode(errors='replace')}")
-        out, pos, found = result.stdout, 0, {}
-        for rel in rels:
+        Blobs are named by id, not `sha:path`: resolving a path walks its tree object, which
+        costs O(entries) per file in a folder of thousands of prompts."""
+        wanted = list(dict.fromkeys(blobs))
+        if not wanted:
+            return {}
+        try:
+            out = self._run_bytes(
+                "cat-file", "--batch", input="".join(f"{b}\n" for b in wanted).encode()
+            )
+        except GitError as exc:
+            raise UserError(f"git cat-file failed: {exc.stderr.strip()}") from None
+        pos, found = 0, {}
+        for blob in wanted:
             end = out.index(b"\n", pos)
             header = out[pos:end].split()
             pos = end + 1
@@ -261,38 +288,38 @@ class GitRepo:
             if header[1] != b"blob":
                 continue
             try:
-                found[rel] = data.decode("utf-8")
+                found[blob] = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue
         return found
+
+    def read_batch(self, sha: str, rels: list[str]) -> dict[str, str]:
+        """Blob texts of `rels` at commit `sha` (one `ls-tree`, one `cat-file --batch`)."""
+        tree = self.blob_ids(sha)
+        rels = [rel for rel in rels if rel in tree]
+        texts = self.read_blobs([tree[rel] for rel in rels])
+        return {rel: texts[tree[rel]] for rel in rels if tree[rel] in texts}
 
     def list_files(self, sha: str | None) -> list[str]:
         if sha is None:
             from promptops.documents.workspace import discover_files
 
             return discover_files(self.config)
-        scope = [self.prefix] if self.prefix else []  # ls-tree takes literal prefixes only
-        out = self._git.ls_tree("-r", "--name-only", "-z", sha, "--", *scope)
-        rels = (self._to_rel(p) for p in out.split("\0") if p)
-        return sorted(r for r in rels if self.selected(r))
+        return sorted(r for r in self.blob_ids(sha) if self.selected(r))
 
     def grep(self, sha: str | None, patterns: list[str], fixed: bool = False) -> list[str]:
-        import git
-
         if not patterns:
             return []
-        args = ["-l", "-I", "-F" if fixed else "-E"]
+        args = ["grep", "-l", "-I", "-F" if fixed else "-E"]
         for pattern in patterns:
             args += ["-e", pattern]
         if sha is None:
-            args = ["--untracked", *args]
+            args = [args[0], "--untracked", *args[1:]]
         else:
             args.append(sha)
         try:
-            out = self._git.grep(*args, "--", *self._pathspecs())
-        except git.GitCommandError as exc:
-            if exc.status == 1:  # nothing matched
-                return []
+            out = self._run(*args, "--", *self._pathspecs(), ok=(0, 1))  # 1: nothing matched
+        except GitError as exc:
             raise UserError(f"git grep failed: {exc.stderr.strip()}") from None
         rels = []
         for line in out.splitlines():
@@ -304,39 +331,41 @@ class GitRepo:
 
     # -- changes -----------------------------------------------------------------------------
     def changes(self, base: GitSide, head: GitSide) -> list[Change]:
-        """Added, removed, modified and renamed YAML documents from base to head."""
-        args = ["--name-status", "-M", "-z"]
+        """Added, removed, modified and renamed YAML documents from base to head, with the blob
+        ids of both sides (for the working tree: of a throw-away index)."""
+        args = ["--raw", "--no-abbrev", "-M", "-z"]
         if head.sha is not None:
-            raw = self._git.diff(*args, base.sha, head.sha, "--", *self._pathspecs())
+            raw = self._run("diff", *args, str(base.sha), head.sha, "--", *self._pathspecs())
         else:
             raw = self._working_tree_diff(args, str(base.sha))
-        return self._parse_name_status(raw)
+        return self._parse_raw(raw)
 
     def _working_tree_diff(self, args: list[str], base_sha: str) -> str:
         """Diff base against the working tree, untracked non-ignored files included."""
-        index = Path(self._git.rev_parse("--git-path", "index").strip())
+        index = Path(self._run("rev-parse", "--git-path", "index").strip())
         if not index.is_absolute():
             index = self.toplevel / index
         with tempfile.TemporaryDirectory(prefix="promptops-index-") as tmp:
             temp_index = Path(tmp) / "index"
             if index.is_file():
                 shutil.copyfile(index, temp_index)
-            env: dict[str, Any] = {"GIT_INDEX_FILE": str(temp_index)}
-            self._git.add("--update", env=env)
-            untracked = self._git.ls_files(
-                "--others", "--exclude-standard", "-z", "--", *self._pathspecs()
+            env = {"GIT_INDEX_FILE": str(temp_index)}
+            self._run("add", "--update", env=env)
+            untracked = self._run(
+                "ls-files", "--others", "--exclude-standard", "-z", "--", *self._pathspecs()
             )
             new_files = [p for p in untracked.split("\0") if p]
             for start in range(0, len(new_files), 500):
-                self._git.add("--", *new_files[start : start + 500], env=env)
-            return self._git.diff("--cached", *args, base_sha, "--", *self._pathspecs(), env=env)
+                self._run("add", "--", *new_files[start : start + 500], env=env)
+            return self._run("diff", "--cached", *args, base_sha, "--", *self._pathspecs(), env=env)
 
-    def _parse_name_status(self, raw: str) -> list[Change]:
+    def _parse_raw(self, raw: str) -> list[Change]:
         fields = raw.split("\0")
         changes: list[Change] = []
         i = 0
         while i < len(fields) and fields[i]:
-            code = fields[i]
+            meta = fields[i].lstrip(":").split()
+            old_blob, new_blob, code = _blob(meta[2]), _blob(meta[3]), meta[4]
             letter = code[0]
             if letter in ("R", "C"):
                 old, new = self._to_rel(fields[i + 1]), self._to_rel(fields[i + 2])
@@ -344,15 +373,15 @@ class GitRepo:
                 score = int(code[1:]) if code[1:].isdigit() else None
                 if letter == "C":  # a copy is an addition for our purposes
                     if self.selected(new):
-                        changes.append(Change("added", None, new))
+                        changes.append(Change("added", None, new, new_blob=new_blob))
                     continue
                 old_ok, new_ok = self.selected(old), self.selected(new)
                 if old_ok and new_ok:
-                    changes.append(Change("renamed", old, new, score))
+                    changes.append(Change("renamed", old, new, score, old_blob, new_blob))
                 elif old_ok:
-                    changes.append(Change("removed", old, None))
+                    changes.append(Change("removed", old, None, old_blob=old_blob))
                 elif new_ok:
-                    changes.append(Change("added", None, new))
+                    changes.append(Change("added", None, new, new_blob=new_blob))
                 continue
             rel = self._to_rel(fields[i + 1])
             i += 2
@@ -360,12 +389,24 @@ class GitRepo:
             if status is None or not self.selected(rel):
                 continue
             if status == "added":
-                changes.append(Change(status, None, rel))
+                changes.append(Change(status, None, rel, new_blob=new_blob))
             elif status == "removed":
-                changes.append(Change(status, rel, None))
+                changes.append(Change(status, rel, None, old_blob=old_blob))
             else:
-                changes.append(Change(status, rel, rel))
+                changes.append(Change(status, rel, rel, None, old_blob, new_blob))
         return sorted(changes, key=lambda c: c.path)
+
+
+def _any_glob(patterns: list[str]) -> re.Pattern[str]:
+    """One regex matching what `globs.matches(path, patterns)` matches."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns))
+
+
+def _blob(sha: str) -> str | None:
+    """A blob id from `--raw` output; None for git's all-zero "no blob"."""
+    return None if not sha.strip("0") else sha
 
 
 def open_sides(
@@ -395,5 +436,5 @@ def ere_escape(text: str) -> str:
 
 
 def environment_ok() -> bool:
-    """Whether a git executable is available (GitPython needs one)."""
-    return shutil.which(os.environ.get("GIT_PYTHON_GIT_EXECUTABLE", "git")) is not None
+    """Whether a git executable is available."""
+    return shutil.which(git_executable()) is not None

@@ -1,7 +1,9 @@
 """Compute the DiffReport between two sides: per document, per prompt, per workload.
 
 Base and head are priced with the same price table and token counter (the head's config), so a
-price-table change never shows up as a prompt change. A workload whose charter changed its
+price-table change never shows up as a prompt change. Changed prompts (and users of changed
+tools) are priced in full; the other prompts of affected workloads only feed the workload totals,
+so their figures come from `figure_cache` and are priced only on a miss. A workload whose charter changed its
 traffic is priced a third time — head prompts at the base charter's traffic — which splits its
 delta into what the prompt edits cost and what the traffic change costs.
 """
@@ -13,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from promptops.config import Config
+from promptops.diff.figure_cache import FigureCache, Figures, figures_key, pricing_fingerprint
+from promptops.diff.index import DocIndex
 from promptops.diff.loading import LoadedSides, SideDocs, load_sides, workspace_of
 from promptops.diff.model import (
     SCENARIO_NAMES,
@@ -32,10 +36,11 @@ from promptops.diff.tool_schema import definition_text, tool_changes
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UnknownModelError, UserError
-from promptops.estimate import provenance
 from promptops.git_refs import Change, GitSide
 from promptops.pricing.cost import PARTS
 from promptops.pricing.table import MILLION, PriceTable
+from promptops.report.model import PromptEstimate, Provenance
+from promptops.tokens.cache import default_cache_dir
 from promptops.tokens.counting import TokenCounter
 
 # Fields that do not change what the model sees or what it costs.
@@ -105,6 +110,102 @@ def _to_side(priced: PricedPrompt, doc: Document) -> PromptSide:
         cached_prefix_hash=est.tokens.cached_prefix_hash,
         volatile_prefix_tokens=priced.volatile_total,
         max_output_tokens=int(max_output) if max_output is not None else None,
+    )
+
+
+class _Members:
+    """Figures of the affected workloads' other prompts: from the figure cache when their
+    prompt, tools, charter and pricing inputs are unchanged, else read and priced (and cached)."""
+
+    def __init__(
+        self,
+        config: Config,
+        loaded: LoadedSides,
+        counter: TokenCounter,
+        table: PriceTable,
+        notes: list[str],
+        cache: FigureCache,
+    ) -> None:
+        self.config, self.loaded, self.counter, self.table = config, loaded, counter, table
+        self.notes, self.cache = notes, cache
+        self.fingerprint = pricing_fingerprint(config, table, counter)
+        self._memo: dict[str, Figures] = {}
+
+    def figures(
+        self, side: SideDocs, charters: SideDocs, only: set[str] | None = None
+    ) -> dict[str, Figures]:
+        """Each member of `side` priced against the charters of `charters` (the base side's
+        for the traffic split); `only` narrows to those workloads."""
+        planned = []  # (path, key, tool paths, charter path)
+        for path in side.members:
+            summary = side.tree.summary(path)
+            workload = summary.workload
+            if only is not None and workload not in only:
+                continue
+            tool_paths = [side.tree.first("tool", t) for t in summary.tools]
+            charter_path = charters.tree.first("charter", workload) if workload else None
+            key = figures_key(
+                self.fingerprint,
+                side.tree.blobs[path],
+                [side.tree.blobs[p] if p else None for p in tool_paths],
+                charters.tree.blobs.get(charter_path) if charter_path else None,
+            )
+            planned.append((path, key, tool_paths, charter_path))
+            if key not in self._memo and (figures := self.cache.get(key)) is not None:
+                self._memo[key] = figures
+                if figures.skipped is None:  # the counter's provenance label needs to know
+                    self.counter.used_exact |= figures.exact in ("exact", "mixed")
+                    self.counter.used_estimate |= figures.exact in ("estimate", "mixed")
+
+        misses = [plan for plan in planned if plan[1] not in self._memo]
+        wanted = {rel for path, _, tools, _ in misses for rel in (path, *tools) if rel}
+        self.loaded.parser.prefetch(side, sorted(wanted))  # one batch read for all misses
+        result = {}
+        for path, key, tool_paths, charter_path in planned:
+            if key not in self._memo:
+                self._memo[key] = self._price(side, path, tool_paths, charters, charter_path)
+                self.cache.put(key, self._memo[key])
+            figures = self._memo[key]
+            if figures.skipped not in (None, "invalid"):
+                self.notes.append(f"{path}: not priced: {figures.skipped}")
+            result[path] = figures
+        return result
+
+    def _price(
+        self,
+        side: SideDocs,
+        path: str,
+        tool_paths: list[str | None],
+        charters: SideDocs,
+        charter_path: str | None,
+    ) -> Figures:
+        parser = self.loaded.parser
+        prompts = parser.extra(side, [path], quick=True)
+        doc = prompts[0] if prompts else None
+        if doc is None or doc.kind != "prompt" or not doc.valid:
+            return Figures(None, (), "estimate", skipped="invalid")
+        docs = [doc, *parser.extra(side, [p for p in tool_paths if p])]
+        if charter_path:
+            docs += parser.extra(charters, [charter_path])
+        try:
+            priced = price_prompt(workspace_of(self.config, docs), doc, self.counter, self.table)
+        except (UnknownModelError, UserError) as exc:
+            return Figures(str(doc.data.get("workload")), (), "estimate", skipped=exc.message)
+        return figures_of(priced.estimate)
+
+
+def _provenance(table: PriceTable, counter: TokenCounter, exact: list[str]) -> Provenance:
+    """`estimate.provenance` over figures (cached figures have no PromptEstimate)."""
+    from promptops import __version__
+
+    kinds = set(exact)
+    counts = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "estimate")
+    return Provenance(
+        price_table_date=table.date,
+        tokenizer=counter.label,
+        counts=counts,
+        prices_overridden=table.overridden,
+        promptops_version=__version__,
     )
 
 
@@ -198,15 +299,23 @@ def _prompt_diff(
     )
 
 
-def _sum_scenarios(prompts: list[PricedPrompt]) -> dict[str, tuple[Decimal, Decimal]]:
+def _sum_scenarios(prompts: list[Figures]) -> dict[str, tuple[Decimal, Decimal]]:
     """scenario -> (monthly USD, calls per month) over prompts."""
     totals = {name: (Decimal(0), Decimal(0)) for name in SCENARIO_NAMES}
-    for priced in prompts:
-        for s in priced.estimate.scenarios:
-            if s.name in totals:
-                money, calls = totals[s.name]
-                totals[s.name] = (money + s.monthly_usd, calls + s.calls_per_month)
+    for figures in prompts:
+        for name, monthly, calls_per_month in figures.scenarios:
+            if name in totals:
+                money, calls = totals[name]
+                totals[name] = (money + monthly, calls + calls_per_month)
     return totals
+
+
+def figures_of(estimate: PromptEstimate) -> Figures:
+    return Figures(
+        estimate.workload,
+        tuple((s.name, s.monthly_usd, s.calls_per_month) for s in estimate.scenarios),
+        estimate.tokens.exact,
+    )
 
 
 def _budgets(charter: Document | None) -> dict[str, Decimal | None]:
@@ -217,14 +326,16 @@ def _budgets(charter: Document | None) -> dict[str, Decimal | None]:
 def _workload_diff(
     workload: str,
     loaded: LoadedSides,
-    base_priced: dict[str, PricedPrompt],
-    head_priced: dict[str, PricedPrompt],
-    mixed_priced: dict[str, PricedPrompt] | None,
+    base_priced: dict[str, Figures],
+    head_priced: dict[str, Figures],
+    mixed_priced: dict[str, Figures] | None,
     changed_prompt_ids: list[str],
 ) -> WorkloadDiff:
     base_charter = loaded.base.of_kind("charter").get(workload)
     head_charter = loaded.head.of_kind("charter").get(workload)
-    members = lambda priced: [p for p in priced.values() if p.estimate.workload == workload]  # noqa: E731
+    members = lambda priced: [  # noqa: E731
+        f for f in priced.values() if f.workload == workload and f.skipped is None
+    ]
     base_totals = _sum_scenarios(members(base_priced))
     head_totals = _sum_scenarios(members(head_priced))
     mixed_totals = _sum_scenarios(members(mixed_priced)) if mixed_priced is not None else None
@@ -318,7 +429,10 @@ def run_diff(
 ) -> tuple[DiffReport, LoadedSides]:
     """The report and the documents it was computed from (the gate needs the charters)."""
     table = table or PriceTable.from_config(config)
-    loaded = load_sides(config, base, head, changes)
+    cache_dir = config.cache_dir or default_cache_dir()
+    index = DocIndex(cache_dir)
+    loaded = load_sides(config, base, head, changes, index)
+    index.save({*loaded.base.tree.blobs.values(), *loaded.head.tree.blobs.values()})
     notes: list[str] = []
     pricer = _Pricer(counter, table, notes)
     base_ws = workspace_of(config, list(loaded.base.docs.values()))
@@ -332,6 +446,11 @@ def run_diff(
         loaded.head, loaded.workloads, changed_paths_head, loaded.changed_tools
     )
     head_priced = pricer.price(head_ws, head_docs_to_price)
+    members = _Members(config, loaded, counter, table, notes, FigureCache(cache_dir))
+    base_figures = {p: figures_of(e.estimate) for p, e in base_priced.items()}
+    base_figures.update(members.figures(loaded.base, loaded.base))
+    head_figures = {p: figures_of(e.estimate) for p, e in head_priced.items()}
+    head_figures.update(members.figures(loaded.head, loaded.head))
 
     # Head prompts at the base charters' traffic, for workloads whose traffic changed.
     base_charters, head_charters = loaded.base.of_kind("charter"), loaded.head.of_kind("charter")
@@ -342,7 +461,7 @@ def run_diff(
         and w in head_charters
         and base_charters[w].data.get("scenarios") != head_charters[w].data.get("scenarios")
     }
-    mixed_priced: dict[str, PricedPrompt] | None = None
+    mixed_figures: dict[str, Figures] | None = None
     if traffic_changed:
         mixed_docs = [
             d
@@ -354,6 +473,8 @@ def run_diff(
             mixed_ws,
             [d for d in head_docs_to_price if str(d.data.get("workload")) in traffic_changed],
         )
+        mixed_figures = {p: figures_of(e.estimate) for p, e in mixed_priced.items()}
+        mixed_figures.update(members.figures(loaded.head, loaded.base, traffic_changed))
 
     documents: list[DocumentChange] = []
     prompts: list[PromptDiff] = []
@@ -413,9 +534,9 @@ def run_diff(
         _workload_diff(
             w,
             loaded,
-            base_priced,
-            head_priced,
-            mixed_priced if w in traffic_changed else None,
+            base_figures,
+            head_figures,
+            mixed_figures if w in traffic_changed else None,
             changed_ids_by_workload.get(w, []),
         )
         for w in sorted(loaded.workloads)
@@ -423,11 +544,12 @@ def run_diff(
     ]
     for w in sorted(loaded.workloads - set(base_charters) - set(head_charters)):
         notes.append(f"workload {w!r} has no charter: its prompts have per-call figures only")
-    estimates = [p.estimate for p in (*base_priced.values(), *head_priced.values())]
+    loaded.figures_cached, loaded.figures_priced = members.cache.hits, members.cache.misses
+    priced = [*base_figures.values(), *head_figures.values()]
     report = DiffReport(
         base=RefInfo(base.label, base.sha),
         head=RefInfo(head.label, head.sha),
-        provenance=provenance(table, counter, estimates),
+        provenance=_provenance(table, counter, [f.exact for f in priced if f.skipped is None]),
         documents=tuple(documents),
         prompts=tuple(prompts),
         tools=tuple(tools),

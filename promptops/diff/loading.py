@@ -1,14 +1,16 @@
 """Load exactly the documents a diff needs, from both sides, without a checkout.
 
-1. the changed documents (git's name-status, renames included);
-2. prompts that use a changed tool (dependents);
-3. every prompt of an affected workload (workload totals need them all), where a workload is
-   affected when its charter changed or one of its prompts changed;
-4. the tools and charters those prompts reference.
+1. the changed documents (git's `diff --raw`, renames included), parsed in full;
+2. prompts that use a changed tool (they are shown as changed too);
+3. the charters of affected workloads (a workload is affected when its charter changed or one of
+   its prompts changed) and the tools the loaded prompts reference;
+4. the *members* of affected workloads — every prompt of the workload, because its totals need
+   them all. Members are only named here (path and blob id); the diff takes their figures from
+   `figure_cache` and reads and prices a member only on a cache miss.
 
-Steps 2-4 ask `git grep -F` for candidate files (a superset) and confirm by parsing, so unchanged
-documents outside the affected workloads are never read. Unchanged files have the same text on
-both sides and are parsed once.
+Which file is which document comes from `index.DocIndex` (summaries by blob id) over one
+`ls-tree` of the base; the head's tree is the base's with git's changes applied. So after the
+first run nothing outside the change is read, and no command scans every file.
 """
 
 from __future__ import annotations
@@ -16,21 +18,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from promptops.config import Config
+from promptops.diff.index import DocIndex, Summary, TreeView, summarize
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace, content_hash, parse_documents
 from promptops.documents.yaml_source import SourceMap
 from promptops.findings import Finding
-from promptops.git_refs import Change, GitSide, ere_escape
+from promptops.git_refs import Change, GitRepo, GitSide
 
 
 @dataclass
 class SideDocs:
-    """The documents read from one side, by path."""
+    """The documents read from one side, by path, and the side's tree of summaries."""
 
     side: GitSide
+    tree: TreeView
     docs: dict[str, Document] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     tried: set[str] = field(default_factory=set)
+    members: list[str] = field(default_factory=list)  # affected workloads' other prompts
 
     def prompts(self) -> list[Document]:
         return [d for d in self.docs.values() if d.kind == "prompt" and d.valid]
@@ -47,6 +52,9 @@ class LoadedSides:
     workloads: set[str]  # affected workload (charter) ids
     changed_tools: set[str]
     changed_charters: set[str]
+    parser: Parser = field(default_factory=lambda: Parser())
+    figures_cached: int = 0  # members whose figures came from the figure cache
+    figures_priced: int = 0  # members read and priced (cache misses)
 
 
 def quick_prompt(rel: str, text: str) -> Document | None:
@@ -67,25 +75,89 @@ def quick_prompt(rel: str, text: str) -> Document | None:
     return Document(rel, data, SourceMap(text), content_hash(text))
 
 
-class _Parser:
+def read_side(side: GitSide, tree: TreeView, rels: list[str]) -> dict[str, str]:
+    """Texts of `rels`: from disk for the working tree, else by blob id in one batch."""
+    if side.sha is None:
+        return side.read_many(rels)
+    blobs = {rel: tree.blobs[rel] for rel in rels if rel in tree.blobs}
+    texts = side.repo.read_blobs(list(blobs.values()))
+    return {rel: texts[blob] for rel, blob in blobs.items() if blob in texts}
+
+
+class Parser:
     """Parse (path, text) once per distinct content, for both sides."""
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], tuple[list[Document], list[Finding]]] = {}
+        self._texts: dict[tuple[int, str], str] = {}  # prefetched (side, path) -> text
+
+    def parse(self, rel: str, text: str, quick: bool) -> tuple[list[Document], list[Finding]]:
+        key = (rel, content_hash(text))
+        if key not in self._memo:
+            doc = quick_prompt(rel, text) if quick else None
+            self._memo[key] = ([doc], []) if doc else parse_documents([(rel, text)])
+        return self._memo[key]
 
     def load(self, target: SideDocs, rels: list[str], quick: bool = False) -> None:
-        """Read and parse `rels`; `quick` parses plain prompts leniently (see quick_prompt)."""
+        """Read and parse `rels` into the side; `quick` parses plain prompts leniently."""
         wanted = [r for r in rels if r not in target.tried]
         target.tried.update(wanted)
-        for rel, text in target.side.read_many(wanted).items():
-            key = (rel, content_hash(text))
-            if key not in self._memo:
-                doc = quick_prompt(rel, text) if quick else None
-                self._memo[key] = ([doc], []) if doc else parse_documents([(rel, text)])
-            docs, findings = self._memo[key]
+        for rel, text in read_side(target.side, target.tree, wanted).items():
+            docs, findings = self.parse(rel, text, quick)
             target.findings.extend(findings)
             for doc in docs:
                 target.docs[rel] = doc
+
+    def prefetch(self, target: SideDocs, rels: list[str]) -> None:
+        """Read many files of a side at once for later `extra` calls."""
+        wanted = [r for r in rels if r not in target.docs and (id(target), r) not in self._texts]
+        for rel, text in read_side(target.side, target.tree, wanted).items():
+            self._texts[(id(target), rel)] = text
+
+    def extra(self, target: SideDocs, rels: list[str], quick: bool = False) -> list[Document]:
+        """Documents parsed for pricing only: not part of what the diff reports."""
+        found = [target.docs[r] for r in rels if r in target.docs]
+        wanted = [r for r in rels if r not in target.docs]
+        self.prefetch(target, wanted)
+        for rel in wanted:
+            text = self._texts.get((id(target), rel))
+            if text is not None:
+                found.extend(self.parse(rel, text, quick)[0])
+        return found
+
+
+def trees(
+    repo: GitRepo, base: GitSide, changes: list[Change], index: DocIndex
+) -> tuple[TreeView, TreeView]:
+    """Both sides' selected files by blob id, with summaries (new blobs are read once)."""
+    base_blobs = {p: b for p, b in repo.blob_ids(str(base.sha)).items() if repo.selected(p)}
+    head_blobs = dict(base_blobs)
+    for change in changes:
+        if change.old_path:
+            head_blobs.pop(change.old_path, None)
+    unknown: dict[str, str] = {}  # head path -> text, for changes git gave no blob id
+    for change in changes:
+        if change.new_path and change.new_blob:
+            head_blobs[change.new_path] = change.new_blob
+        elif change.new_path:
+            unknown[change.new_path] = ""
+    if unknown:
+        texts = read_side(GitSide(repo, "", None), TreeView({}, {}), sorted(unknown))
+        for rel, text in texts.items():
+            head_blobs[rel] = "text:" + content_hash(text)
+            index.put(head_blobs[rel], summarize(text))
+    summaries: dict[str, Summary] = {}
+    missing = []
+    for blob in {*base_blobs.values(), *head_blobs.values()}:
+        found = index.get(blob)
+        if found is None:
+            missing.append(blob)
+        else:
+            summaries[blob] = found
+    for blob, text in repo.read_blobs(missing).items():
+        summaries[blob] = summarize(text)
+        index.put(blob, summaries[blob])
+    return TreeView(base_blobs, summaries), TreeView(head_blobs, summaries)
 
 
 def _workload_of(doc: Document) -> str | None:
@@ -93,9 +165,13 @@ def _workload_of(doc: Document) -> str | None:
     return None if value is None else str(value)
 
 
-def load_sides(config: Config, base: GitSide, head: GitSide, changes: list[Change]) -> LoadedSides:
-    parser = _Parser()
-    base_docs, head_docs = SideDocs(base), SideDocs(head)
+def load_sides(
+    config: Config, base: GitSide, head: GitSide, changes: list[Change], index: DocIndex
+) -> LoadedSides:
+    base_tree, head_tree = trees(base.repo, base, changes, index)
+    parser = Parser()
+    base_docs, head_docs = SideDocs(base, base_tree), SideDocs(head, head_tree)
+    sides = (base_docs, head_docs)
     parser.load(base_docs, [c.old_path for c in changes if c.old_path])
     parser.load(head_docs, [c.new_path for c in changes if c.new_path])
     changed = [*base_docs.docs.values(), *head_docs.docs.values()]
@@ -103,39 +179,30 @@ def load_sides(config: Config, base: GitSide, head: GitSide, changes: list[Chang
     charters = {d.id for d in changed if d.kind == "charter"}
     workloads = set(charters)
     workloads.update(w for d in changed if d.kind == "prompt" and (w := _workload_of(d)))
-    sides = (base_docs, head_docs)
 
-    # Unchanged files are identical on both sides and changed ones are loaded already, so
-    # asking git grep on the head side finds the candidates of both sides.
-    if tools:  # prompts that use a changed tool
-        candidates = head.grep(sorted(tools), fixed=True)
+    if tools:  # prompts that use a changed tool are shown, so they are read
         for side in sides:
-            parser.load(side, candidates, quick=True)
+            users = sorted(p for p, s in side.tree.prompts() if tools & set(s.tools))
+            parser.load(side, users, quick=True)
             for doc in side.prompts():
                 uses = {str(t) for t in doc.data.get("tools") or []}
                 if tools & uses and (workload := _workload_of(doc)):
                     workloads.add(workload)
 
-    if workloads:  # every prompt of an affected workload
-        candidates = head.grep(sorted(workloads), fixed=True)  # a superset; parsing confirms
-        for side in sides:
-            parser.load(side, candidates, quick=True)
-
-    need: set[str] = set()  # the tools and charters the loaded prompts reference
-    for side in sides:
-        have_tools, have_charters = side.of_kind("tool"), side.of_kind("charter")
-        uses = {str(t) for p in side.prompts() for t in p.data.get("tools") or []}
-        need |= (uses - set(have_tools)) | (workloads - set(have_charters))
-    if need:  # anchored on the top-level `id:` line, or every user of a tool would match
-        patterns = [
-            f"^id:[[:space:]]*[\"']?{ere_escape(i)}[\"']?[[:space:]]*(#.*)?$" for i in sorted(need)
-        ]
-        candidates = head.grep(patterns)
-        for side in sides:
-            parser.load(side, candidates)
-    return LoadedSides(base_docs, head_docs, changes, workloads, tools, charters)
+    for side in sides:  # charters of affected workloads, tools of the loaded prompts
+        charter_paths = [side.tree.first("charter", w) for w in sorted(workloads)]
+        uses = sorted({str(t) for p in side.prompts() for t in p.data.get("tools") or []})
+        tool_paths = [side.tree.first("tool", t) for t in uses]
+        parser.load(side, [p for p in (*charter_paths, *tool_paths) if p])
+        side.members = sorted(
+            path
+            for path, s in side.tree.prompts()
+            if s.workload in workloads and path not in side.docs
+        )
+    return LoadedSides(base_docs, head_docs, changes, workloads, tools, charters, parser)
 
 
 def workspace_of(config: Config, docs: list[Document]) -> Workspace:
-    """A workspace over the given documents only (references were resolved by loading)."""
-    return Workspace(config=config, documents=docs)
+    """A workspace over the given documents only (references were resolved by loading);
+    sorted by path, so an id two files share resolves as it does in the whole repo."""
+    return Workspace(config=config, documents=sorted(docs, key=lambda d: d.path))

@@ -1,0 +1,117 @@
+"""Each prompt's priced figures on disk, so a warm diff prices only what changed.
+
+A workload's totals need every prompt of the workload, but an unchanged prompt with unchanged
+tools and charter costs what it cost last time. Its figures (per scenario: monthly USD and calls
+per month; the exactness of its token counts) are stored under a key made of everything they
+depend on: the prompt's blob id, its tools' and charter's blob ids, and a fingerprint of the
+pricing inputs (price table date, config price overrides, tokenizer, the lock file's counts when
+they are used, the promptops version and `COST_MODEL_VERSION`). Any change to one of them is a
+different key, so a stale figure cannot be served; bump `COST_MODEL_VERSION` whenever the cost
+model changes what it computes.
+
+One small JSON file per key (in folders by key prefix) under the token cache folder: a diff
+reads only the keys of the workloads it touches, and concurrent runs never lose each other's
+writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from promptops import __version__
+from promptops.config import Config
+from promptops.pricing.table import PriceTable
+from promptops.tokens.cache import atomic_write
+from promptops.tokens.counting import TokenCounter
+
+COST_MODEL_VERSION = "1"
+FOLDER = "diff-figures-v1"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a workload total needs from one prompt; `skipped` says why it has none."""
+
+    workload: str | None
+    scenarios: tuple[tuple[str, Decimal, Decimal], ...]  # (name, monthly USD, calls per month)
+    exact: str  # "exact" | "estimate" | "mixed"
+    skipped: str | None = None  # "invalid", or the reason it could not be priced
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workload": self.workload,
+            "scenarios": [[n, str(m), str(c)] for n, m, c in self.scenarios],
+            "exact": self.exact,
+            "skipped": self.skipped,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Figures:
+        return cls(
+            value["workload"],
+            tuple((str(n), Decimal(m), Decimal(c)) for n, m, c in value["scenarios"]),
+            str(value["exact"]),
+            value.get("skipped"),
+        )
+
+
+def pricing_fingerprint(config: Config, table: PriceTable, counter: TokenCounter) -> str:
+    """Every input to a prompt's figures that is not one of its documents."""
+    parts: dict[str, Any] = {
+        "cost_model": COST_MODEL_VERSION,
+        "promptops": __version__,
+        "price_table_date": table.date,
+        "price_overrides": config.prices,
+        "tokenizer": config.tokenizer,
+        "estimator": counter.estimator,
+    }
+    if counter.lock is not None:  # exact counts come from the lock file
+        try:
+            parts["lock"] = hashlib.sha256(config.lock_path.read_bytes()).hexdigest()
+        except OSError:
+            parts["lock"] = None
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def figures_key(
+    fingerprint: str, prompt_blob: str, tool_blobs: list[str | None], charter_blob: str | None
+) -> str:
+    text = json.dumps([fingerprint, prompt_blob, tool_blobs, charter_blob])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class FigureCache:
+    """Figures by key; a missing or unreadable entry is a miss, never an error."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder / FOLDER if folder else None
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path | None:
+        return self.folder / key[:2] / f"{key[2:]}.json" if self.folder else None
+
+    def get(self, key: str) -> Figures | None:
+        path = self._path(key)
+        found = None
+        if path is not None:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, ArithmeticError):
+                found = Figures.from_json(json.loads(path.read_text(encoding="utf-8")))
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: str, figures: Figures) -> None:
+        path = self._path(key)
+        if path is not None:
+            with contextlib.suppress(OSError):  # a read-only cache never fails a diff
+                atomic_write(path, json.dumps(figures.to_json(), separators=(",", ":")))

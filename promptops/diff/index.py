@@ -1,0 +1,174 @@
+"""What the diff needs to know about every document of a tree, without reading it again.
+
+A workload's totals need every prompt of the workload, and a changed tool affects every prompt
+that names it. Finding those means knowing each file's kind, id, workload and tools. That
+summary depends only on the file's text, so it is remembered on disk by git blob id: after the
+first run a diff reads only the blobs it has never seen (the changed ones) and one `ls-tree`.
+
+A summary is read from the top-level `kind:`, `id:`, `workload:` and `tools:` entries alone,
+parsed by the same YAML library as the whole document would be; anything unusual (document
+markers, anchors, tags, an entry spanning odd lines) parses the whole text instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from promptops.documents.workspace import _KIND_LINE
+from promptops.tokens.cache import atomic_write
+
+INDEX_VERSION = "1"
+_ENTRY = re.compile(r"^(?:kind|id|workload|tools)[ \t]*:", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^[^\s#]", re.MULTILINE)  # the next top-level entry starts here
+_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)  # directives, several documents
+_UNUSUAL = re.compile(r"[&*!]|<<")  # anchors, aliases, tags, merge keys
+
+
+class Summary(NamedTuple):
+    """A file's identity as a promptops document; kind None for anything else."""
+
+    kind: str | None
+    id: str
+    workload: str | None
+    tools: tuple[str, ...]
+
+    def to_json(self) -> list[Any]:
+        return [self.kind, self.id, self.workload, list(self.tools)]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> Summary:
+        return cls(value[0], value[1], value[2], tuple(value[3]))
+
+
+NOT_A_DOCUMENT = Summary(None, "", None, ())
+
+
+def _load(text: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError:
+        return None
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """`tools` as the diff iterates it (`str(t) for t in value or []`)."""
+    try:
+        return tuple(str(t) for t in value or [])
+    except TypeError:
+        return ()
+
+
+def _entries(text: str) -> str | None:
+    """The text of the four top-level entries, or None when only a full parse is safe."""
+    chunks = []
+    for match in _ENTRY.finditer(text):
+        line_end = text.find("\n", match.end())
+        if line_end < 0:
+            chunks.append(text[match.start() :])
+            continue
+        following = _TOP_LEVEL.search(text, line_end + 1)
+        chunks.append(text[match.start() : following.start() if following else len(text)])
+    joined = "\n".join(chunk.rstrip("\n") for chunk in chunks)
+    return None if _UNUSUAL.search(joined) else joined
+
+
+def summarize(text: str) -> Summary:
+    """kind, id, workload and tools as the full document loader would read them."""
+    if not _KIND_LINE.search(text):
+        return NOT_A_DOCUMENT  # the loader skips files without a promptops `kind:` line
+    entries = None if _MARKERS.search(text) else _entries(text)
+    data = _load(entries) if entries is not None else None
+    if not isinstance(data, dict) or "kind" not in data:
+        data = _load(text)
+    if not isinstance(data, dict) or "kind" not in data:
+        return NOT_A_DOCUMENT
+    workload = data.get("workload")
+    return Summary(
+        str(data.get("kind", "")),
+        str(data.get("id", "")),
+        None if workload is None else str(workload),
+        _names(data.get("tools")) if data.get("kind") == "prompt" else (),
+    )
+
+
+class DocIndex:
+    """Summaries by blob id in one JSON file under the cache folder."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.path = folder / f"diff-index-v{INDEX_VERSION}.json" if folder else None
+        self._entries: dict[str, list[Any]] = {}
+        self._dirty = False
+        if self.path is not None and self.path.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(data, dict):
+                    self._entries = data
+
+    def get(self, blob: str) -> Summary | None:
+        value = self._entries.get(blob)
+        if not isinstance(value, list) or len(value) != 4:
+            return None
+        return Summary.from_json(value)
+
+    def put(self, blob: str, summary: Summary) -> None:
+        self._entries[blob] = summary.to_json()
+        self._dirty = True
+
+    def save(self, live: set[str]) -> None:
+        """Persist new summaries; entries of blobs no longer in `live` are dropped once they
+        outnumber the live ones (the index follows the repo instead of growing forever)."""
+        if not self._dirty or self.path is None:
+            return
+        if len(self._entries) > 2 * max(len(live), 1000):
+            self._entries = {b: v for b, v in self._entries.items() if b in live}
+        with contextlib.suppress(OSError):  # a read-only cache never fails a diff
+            atomic_write(self.path, json.dumps(self._entries, separators=(",", ":")))
+        self._dirty = False
+
+
+@dataclass
+class TreeView:
+    """One side's selected documents: path -> blob id and blob id -> summary."""
+
+    blobs: dict[str, str]  # root-relative path -> blob id (None-free)
+    summaries: dict[str, Summary]  # blob id -> summary
+
+    def summary(self, path: str) -> Summary:
+        return self.summaries.get(self.blobs.get(path, ""), NOT_A_DOCUMENT)
+
+    def first(self, kind: str, doc_id: str) -> str | None:
+        """The path a workspace would resolve (kind, id) to: the first by path."""
+        return self._by_id.get((kind, doc_id))
+
+    def prompts(self) -> list[tuple[str, Summary]]:
+        """Every prompt (path, summary), in no particular order."""
+        return self._prompts
+
+    @cached_property
+    def _by_id(self) -> dict[tuple[str, str], str]:
+        by_id: dict[tuple[str, str], str] = {}
+        summaries = self.summaries
+        for path, blob in self.blobs.items():  # no sort: the least path wins, as if sorted
+            s = summaries.get(blob)
+            if s is None or s.kind is None:
+                continue
+            key = (s.kind, s.id)
+            known = by_id.get(key)
+            if known is None or path < known:
+                by_id[key] = path
+        return by_id
+
+    @cached_property
+    def _prompts(self) -> list[tuple[str, Summary]]:
+        summaries = self.summaries
+        found = ((path, summaries.get(blob)) for path, blob in self.blobs.items())
+        return [(path, s) for path, s in found if s is not None and s.kind == "prompt"]
