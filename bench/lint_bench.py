@@ -9,8 +9,7 @@ with PROMPTOPS_NO_FORK=1, for machines with one core. "One file" runs the `promp
 as pre-commit does (interpreter start included). The baseline is the time to YAML-parse and
 tokenize the same files with no promptops code at all: cold lint should stay within 2x of it.
 
-The repo comes from `bench/generate_repo.py` (shared with the other benchmarks) when it is
-there; otherwise from the small generator below, which makes the same kinds of documents.
+The repo comes from `bench/generate_repo.py`, shared with the other benchmarks.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -30,102 +28,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-WORDS = [
-    "answer",
-    "customer",
-    "account",
-    "billing",
-    "refund",
-    "order",
-    "shipment",
-    "policy",
-    "escalate",
-    "politely",
-    "concise",
-    "summarize",
-    "invoice",
-    "ticket",
-    "priority",
-    "product",
-    "warranty",
-    "replacement",
-    "region",
-    "currency",
-    "support",
-    "agent",
-    "review",
-    "verify",
-    "identity",
-    "history",
-    "payment",
-    "method",
-    "subscription",
-    "plan",
-    "upgrade",
-    "downgrade",
-]
-
-
-def _sentence(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
-
-
-def fallback_generate(out: Path, prompts: int, seed: int) -> None:
-    """A small stand-in for bench/generate_repo.py: tools, charters and N valid prompts."""
-    rng = random.Random(seed)
-    (out / "tools").mkdir(parents=True, exist_ok=True)
-    (out / "charters").mkdir(exist_ok=True)
-    (out / "prompts").mkdir(exist_ok=True)
-    (out / "promptops.yaml").write_text("lint:\n  limits:\n    max_input_tokens: 15000\n")
-    for t in range(20):
-        (out / "tools" / f"tool-{t}.yaml").write_text(
-            f"kind: tool\nid: tool_{t}\nversion: 1.0.0\n"
-            f"description: {_sentence(rng, 20)}\n"
-            "input_schema:\n  type: object\n  properties:\n    query: {type: string}\n"
-        )
-    for c in range(10):
-        (out / "charters" / f"w{c}.yaml").write_text(
-            f"kind: charter\nid: workload-{c}\nowner: team-{c}@example.com\n"
-            "models:\n  allowed: [claude-haiku-4-5, claude-sonnet-4-6]\n"
-            "agent:\n  max_steps: 8\n"
-            "scenarios:\n  expected:\n    calls_per_month: 2000000\n    cache_hit_rate: 0.8\n"
-            "    output_tokens: 300\n"
-        )
-    for p in range(prompts):
-        tools = rng.sample(range(20), 2)
-        body = "\n".join(
-            "      " + _sentence(rng, rng.randint(12, 30)) for _ in range(rng.randint(20, 60))
-        )
-        (out / "prompts" / f"p{p:04d}.yaml").write_text(
-            f"kind: prompt\nid: prompt-{p}\nversion: 1.0.{p % 7}\nmodel: claude-sonnet-4-6\n"
-            f"workload: workload-{p % 10}\nmax_output_tokens: 600\n"
-            f"tools: [tool_{tools[0]}, tool_{tools[1]}]\n"
-            "system:\n  - text: |\n" + body + "\n    cache: true\n"
-            "messages:\n  - role: user\n    content: 'Question: {{ question }}'\n"
-            "variables:\n  question: {description: the user question, expected_tokens: 200}\n"
-        )
-
 
 def generate(out: Path, prompts: int, seed: int, generator: Path | None = None) -> str:
+    """Write the synthetic repo with the shared generator; return its name for the report."""
     generator = generator or HERE / "generate_repo.py"
-    if generator.is_file():
-        subprocess.run(
-            [
-                sys.executable,
-                str(generator),
-                str(out),
-                "--prompts",
-                str(prompts),
-                "--seed",
-                str(seed),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        return generator.name
-    fallback_generate(out, prompts, seed)
-    return "bench/lint_bench.py fallback generator"
+    subprocess.run(
+        [sys.executable, str(generator), str(out), "--prompts", str(prompts), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return generator.name
 
 
 def _env(cache_dir: Path) -> dict[str, str]:

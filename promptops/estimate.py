@@ -146,7 +146,12 @@ def estimate_workloads(
 def provenance(
     table: PriceTable, counter: TokenCounter, prompts: list[PromptEstimate]
 ) -> Provenance:
-    kinds = {p.tokens.exact for p in prompts}
+    return provenance_of(table, counter, [p.tokens.exact for p in prompts])
+
+
+def provenance_of(table: PriceTable, counter: TokenCounter, exactness: list[str]) -> Provenance:
+    """Where the numbers come from, given each figure's exactness (exact/estimate/mixed)."""
+    kinds = set(exactness)
     counts = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "estimate")
     return Provenance(
         price_table_date=table.date,

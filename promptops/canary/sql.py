@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from promptops.canary.cohort import HISTOGRAM_BASE
 from promptops.canary.prices import PriceBook
+from promptops.canary.summaries import TOTAL_COLUMNS
 from promptops.errors import UserError
 
 ATTRIBUTES = {
@@ -127,17 +128,8 @@ def aggregation_sql(
     ]
     empty = [
         f"{null_int} AS {name}"
-        for name in (
-            "successes",
-            "failures",
-            "errors",
-            "cache_hit_calls",
-            "input_tokens",
-            "output_tokens",
-            "cache_read_input_tokens",
-            "cache_creation_input_tokens",
-            "latency_calls",
-        )
+        for name in TOTAL_COLUMNS
+        if name != "calls"
     ] + [
         f"{null_double} AS {name}"
         for name in (

@@ -36,10 +36,11 @@ from promptops.diff.tool_schema import definition_text, tool_changes
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UnknownModelError, UserError
+from promptops.estimate import provenance_of
 from promptops.git_refs import Change, GitSide
 from promptops.pricing.cost import PARTS
 from promptops.pricing.table import MILLION, PriceTable
-from promptops.report.model import PromptEstimate, Provenance
+from promptops.report.model import PromptEstimate
 from promptops.tokens.cache import default_cache_dir
 from promptops.tokens.counting import TokenCounter
 
@@ -192,21 +193,6 @@ class _Members:
         except (UnknownModelError, UserError) as exc:
             return Figures(str(doc.data.get("workload")), (), "estimate", skipped=exc.message)
         return figures_of(priced.estimate)
-
-
-def _provenance(table: PriceTable, counter: TokenCounter, exact: list[str]) -> Provenance:
-    """`estimate.provenance` over figures (cached figures have no PromptEstimate)."""
-    from promptops import __version__
-
-    kinds = set(exact)
-    counts = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "estimate")
-    return Provenance(
-        price_table_date=table.date,
-        tokenizer=counter.label,
-        counts=counts,
-        prices_overridden=table.overridden,
-        promptops_version=__version__,
-    )
 
 
 def _rewarm_usd(priced: PricedPrompt) -> Decimal:
@@ -549,7 +535,7 @@ def run_diff(
     report = DiffReport(
         base=RefInfo(base.label, base.sha),
         head=RefInfo(head.label, head.sha),
-        provenance=_provenance(table, counter, [f.exact for f in priced if f.skipped is None]),
+        provenance=provenance_of(table, counter, [f.exact for f in priced if f.skipped is None]),
         documents=tuple(documents),
         prompts=tuple(prompts),
         tools=tuple(tools),
