@@ -329,6 +329,26 @@ class GitRepo:
                 rels.append(str(rel))
         return sorted(set(rels))
 
+    def grep_fixed(self, sha: str, patterns: list[str]) -> list[str]:
+        """Selected root-relative paths at commit `sha` whose bytes contain any of the fixed
+        strings: no binary skipping, no path quoting, case-sensitive (a miss is a real miss)."""
+        if not patterns:
+            return []
+        args = ["grep", "-l", "-z", "-F", "--no-textconv"]
+        for pattern in patterns:
+            args += ["-e", pattern]
+        try:
+            out = self._run(*args, sha, "--", *self._pathspecs(), ok=(0, 1))
+        except GitError as exc:
+            raise UserError(f"git grep failed: {exc.stderr.strip()}") from None
+        rels = set()
+        for entry in out.split("\0"):
+            if entry.startswith(sha + ":"):
+                rel = self._to_rel(entry[len(sha) + 1 :])
+                if self.selected(rel):
+                    rels.add(str(rel))
+        return sorted(rels)
+
     # -- changes -----------------------------------------------------------------------------
     def changes(self, base: GitSide, head: GitSide) -> list[Change]:
         """Added, removed, modified and renamed YAML documents from base to head, with the blob
