@@ -139,6 +139,8 @@ class Lookup(Protocol):
 
     def ensure(self, ids: set[str]) -> None: ...
 
+    def ensure_kind(self, kind: str) -> None: ...
+
 
 @dataclass
 class TreeView:
@@ -160,9 +162,17 @@ class TreeView:
     def summary(self, path: str) -> Summary:
         return self.summaries.get(self.blobs.get(path, ""), NOT_A_DOCUMENT)
 
+    def need_tools(self) -> None:
+        """Summarize every document that could be a tool (a no-op on a full tree)."""
+        if self.lookup is not None:
+            self.lookup.ensure_kind("tool")
+
     def first(self, kind: str, doc_id: str) -> str | None:
         """The path a workspace would resolve (kind, id) to: the first by path."""
-        self.need({doc_id})
+        if kind == "tool":  # tools are few: all of them is one cheap search
+            self.need_tools()
+        else:
+            self.need({doc_id})
         return self._views()[1].get((kind, doc_id))
 
     def prompts_using(self, tools: set[str]) -> list[tuple[str, Summary]]:

@@ -163,6 +163,7 @@ class TreeSearch:
         self.repo, self.sha, self.trees = repo, sha, trees
         self.summaries, self.index = summaries, index
         self.covered: set[str] = set()
+        self.kinds: set[str] = set()
         self.everything = False
 
     def _read(self, blobs: set[str]) -> None:
@@ -185,6 +186,15 @@ class TreeSearch:
         hits = self.repo.grep_fixed(self.sha, [*sorted(new), "\\"])
         self._read({base[rel] for rel in hits if rel in base})
         self.covered |= new
+
+    def ensure_kind(self, kind: str) -> None:
+        """Summarize every document whose kind could be `kind`: its value is a whole scalar
+        somewhere in the text, spelled verbatim unless escaped."""
+        if self.everything or kind in self.kinds:
+            return
+        base = self.trees[0]
+        self._read({base[rel] for rel in self.repo.grep_word(self.sha, kind) if rel in base})
+        self.kinds.add(kind)
 
 
 def trees(
@@ -265,10 +275,7 @@ def load_sides(
         side.members = sorted(
             path for path, _ in side.tree.prompts_in(workloads) if path not in side.docs
         )
-        side.tree.need(  # one search for every tool a loaded prompt or a member names
-            {str(t) for p in side.prompts() for t in p.data.get("tools") or []}
-            | {t for path in side.members for t in side.tree.summary(path).tools}
-        )
+        side.tree.need_tools()  # tools a loaded prompt or a member names
         charter_paths = [side.tree.first("charter", w) for w in sorted(workloads)]
         uses = sorted({str(t) for p in side.prompts() for t in p.data.get("tools") or []})
         tool_paths = [side.tree.first("tool", t) for t in uses]
