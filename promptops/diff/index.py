@@ -112,6 +112,11 @@ class DocIndex:
                 if isinstance(data, dict):
                     self._entries = data
 
+    @property
+    def empty(self) -> bool:
+        """No summaries on disk: a first run, which will count tokens too."""
+        return not self._entries
+
     def get(self, blob: str) -> Summary | None:
         value = self._entries.get(blob)
         if not isinstance(value, list) or len(value) != 4:
