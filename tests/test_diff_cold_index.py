@@ -93,6 +93,8 @@ def _check(tmp_path: Path, workload: str) -> tuple[str, int, int]:
     cache = tmp_path / "cache"
     repo = _repo(tmp_path / "repo", cache, workload)
     cold, known, blobs, members = _report(repo.root)
+    again, *_ = _report(repo.root)  # the searches come from the index now
+    assert again == cold
     _full_index(repo.root, cache)
     full, known_full, _, members_full = _report(repo.root)
     assert known_full >= blobs  # the full path knew every file

@@ -123,6 +123,15 @@ class DocIndex:
             return None
         return Summary.from_json(value)
 
+    def search(self, key: str) -> list[str] | None:
+        """Blob ids a tree search found before (`key` names the commit and the query)."""
+        value = self._entries.get("search:" + key)
+        return value if isinstance(value, list) and all(isinstance(b, str) for b in value) else None
+
+    def put_search(self, key: str, blobs: list[str]) -> None:
+        self._entries["search:" + key] = blobs
+        self._dirty = True
+
     def put(self, blob: str, summary: Summary) -> None:
         self._entries[blob] = summary.to_json()
         self._dirty = True

@@ -15,6 +15,8 @@ first run nothing outside the change is read, and no command scans every file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -182,18 +184,34 @@ class TreeSearch:
             self.everything = True
             self._read({b for tree in self.trees for b in tree.values()})
             return
-        base = self.trees[0]
-        hits = self.repo.grep_fixed(self.sha, [*sorted(new), "\\"])
-        self._read({base[rel] for rel in hits if rel in base})
+        self._read(self._search("ids:" + "\0".join(sorted(new)), sorted(new), None))
         self.covered |= new
+
+    def _search(self, query: str, ids: list[str], kind: str | None) -> set[str]:
+        """Blob ids of the base tree that a search finds, remembered in the index by commit,
+        file selection and query (a commit's blobs never change), so the same diff again
+        runs no search."""
+        scope = json.dumps([self.repo.prefix, self.repo.config.paths, self.repo.config.exclude])
+        digest = hashlib.sha256(f"{scope}\0{query}".encode()).hexdigest()[:24]
+        key = f"{self.sha}:{digest}"
+        known = self.index.search(key)
+        if known is not None:
+            return set(known)
+        base = self.trees[0]
+        if kind is None:
+            hits = self.repo.grep_fixed(self.sha, [*ids, "\\"])
+        else:
+            hits = self.repo.grep_word(self.sha, kind)
+        blobs = sorted({base[rel] for rel in hits if rel in base})
+        self.index.put_search(key, blobs)
+        return set(blobs)
 
     def ensure_kind(self, kind: str) -> None:
         """Summarize every document whose kind could be `kind`: its value is a whole scalar
         somewhere in the text, spelled verbatim unless escaped."""
         if self.everything or kind in self.kinds:
             return
-        base = self.trees[0]
-        self._read({base[rel] for rel in self.repo.grep_word(self.sha, kind) if rel in base})
+        self._read(self._search("kind:" + kind, [], kind))
         self.kinds.add(kind)
 
 
