@@ -10,7 +10,10 @@
 
 Which file is which document comes from `index.DocIndex` (summaries by blob id) over one
 `ls-tree` of the base; the head's tree is the base's with git's changes applied. So after the
-first run nothing outside the change is read, and no command scans every file.
+first run nothing outside the change is read, and no command scans every file. On a cold index
+(more than `SCAN_LIMIT` unknown blobs) the changed files are summarized and `TreeSearch` finds
+the rest with `git grep` at the base commit: the files that could name a touched workload,
+charter or tool id, and the files that could be tool definitions; only those are read.
 """
 
 from __future__ import annotations
