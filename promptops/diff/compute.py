@@ -45,9 +45,6 @@ from promptops.report.model import PromptEstimate
 from promptops.tokens.cache import default_cache_dir
 from promptops.tokens.counting import TokenCounter
 
-# From this many unpriced workload members a forked child prices half of them.
-FORK_MIN_MISSES = 64
-
 # Fields that do not change what the model sees or what it costs.
 METADATA_FIELDS = {"prompt": ("version", "description", "labels"), "tool": ("version", "labels")}
 
@@ -165,7 +162,6 @@ class _Members:
         misses = [plan for plan in planned if plan[1] not in self._memo]
         wanted = {rel for path, _, tools, _ in misses for rel in (path, *tools) if rel}
         self.loaded.parser.prefetch(side, sorted(wanted))  # one batch read for all misses
-        self._price_misses(side, charters, list({plan[1]: plan for plan in misses}.values()))
         result = {}
         for path, key, tool_paths, charter_path in planned:
             if key not in self._memo:
@@ -176,44 +172,6 @@ class _Members:
                 self.notes.append(f"{path}: not priced: {figures.skipped}")
             result[path] = figures
         return result
-
-    def _price_misses(self, side: SideDocs, charters: SideDocs, misses: list[tuple]) -> None:
-        """Price and cache the misses; with many, a forked child prices half of them on the
-        second core (its figures come back as the cache would serve them)."""
-        later: list[tuple] = []
-        pending = None
-        if len(misses) >= FORK_MIN_MISSES and self.counter.tokenizer != "anthropic":
-            from promptops.forking import fork_call
-
-            half = len(misses) // 2
-            pending = fork_call(self._price_json, side, charters, misses[half:])
-            if pending is not None:
-                misses, later = misses[:half], misses[half:]
-        for path, key, tool_paths, charter_path in misses:
-            self._memo[key] = self._price(side, path, tool_paths, charters, charter_path)
-            self.cache.put(key, self._memo[key])
-        if pending is None:
-            return
-        sent = pending.result()
-        if not isinstance(sent, list) or len(sent) != len(later):
-            sent = [None] * len(later)
-        for value, (path, key, tool_paths, charter_path) in zip(sent, later, strict=True):
-            figures = None
-            with contextlib.suppress(ValueError, KeyError, TypeError, ArithmeticError):
-                figures = Figures.from_json(value) if isinstance(value, dict) else None
-            if figures is None:  # the child failed: price here
-                figures = self._price(side, path, tool_paths, charters, charter_path)
-            elif figures.skipped is None:  # the counter's provenance label needs to know
-                self.counter.used_exact |= figures.exact in ("exact", "mixed")
-                self.counter.used_estimate |= figures.exact in ("estimate", "mixed")
-            self._memo[key] = figures
-            self.cache.put(key, figures)
-
-    def _price_json(
-        self, side: SideDocs, charters: SideDocs, misses: list[tuple]
-    ) -> list[dict[str, Any]]:
-        """(In the forked child.) The misses' figures as the cache stores them."""
-        return [self._price(side, p, tools, charters, c).to_json() for p, _, tools, c in misses]
 
     def _price(
         self,
