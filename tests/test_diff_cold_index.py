@@ -4,7 +4,8 @@ Each repo has more unknown files than `SCAN_LIMIT`, so an empty cache takes the 
 the same diff with a document index that already summarizes every blob (the full path) must
 give a byte-identical JSON report. The workload's members spell `workload:` in every way YAML
 allows that the search must still find: quoted, single-quoted, escaped, on the next line,
-through an alias. (A flow-mapping file has no `kind:` line: not a document.)
+through an alias (a flow-mapping file has no `kind:` line: not a document); the tool they use
+spells its kind quoted, followed by a comment.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _repo(root: Path, cache: Path, workload: str = "support") -> GitRepo:
     repo.write(
         "prompts/triage.yaml", triage().replace("workload: support", f"workload: {workload}")
     )
-    repo.write("tools/lookup.yaml", LOOKUP_TOOL)
+    repo.write("tools/lookup.yaml", LOOKUP_TOOL.replace("kind: tool", 'kind: "tool"  # quoted'))
     escaped = "".join(f"\\x{ord(c):02x}" if i == 1 else c for i, c in enumerate(workload))
     for path, line in MEMBERS.items():
         body = BODY.format(id=Path(path).stem)
