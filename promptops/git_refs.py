@@ -329,6 +329,45 @@ class GitRepo:
                 rels.append(str(rel))
         return sorted(set(rels))
 
+    def grep_fixed(self, sha: str, strings: list[str]) -> list[str]:
+        """Selected root-relative paths at commit `sha` whose text contains any of the strings
+        (none spanning lines). Many strings make one ERE alternation (git tries `-F -e`
+        patterns one by one, several times slower with hundreds); each character is literal
+        or a one-character bracket expression, so no escape's meaning depends on the regex
+        library."""
+        if len(strings) <= 16:  # a few fixed strings beat the regex engine
+            return self._grep_tree(sha, ["-F", *(a for s in strings for a in ("-e", s))])
+        pattern = "|".join("".join(_literal(c) for c in s) for s in strings)
+        return self._grep_tree(sha, ["-E", "-e", pattern])
+
+    def grep_word(self, sha: str, word: str) -> list[str]:
+        """Selected paths at `sha` with `word` not followed by a character that could continue
+        a YAML scalar or a name ([A-Za-z0-9_./-]), or with a backslash: every file in which
+        `word` is a whole scalar. PCRE (a fast literal scan) when git has it, else ERE."""
+        if not word.isalnum():
+            raise ValueError(word)
+        try:
+            return self._grep_tree(sha, ["-P", "-e", word + r"(?![A-Za-z0-9_./-])|\\"])
+        except UserError:
+            return self._grep_tree(sha, ["-E", "-e", word + r"([^A-Za-z0-9_./-]|$)|[\]"])
+
+    def _grep_tree(self, sha: str, pattern_args: list[str]) -> list[str]:
+        """`git grep -l` at a commit, as bytes (C locale), case-sensitive, no binary skipping,
+        no path quoting: a file it leaves out does not contain the pattern."""
+        args = ["grep", "-l", "-z", "--no-textconv", *pattern_args, sha]
+        env = {"LC_ALL": "C"}
+        try:
+            out = self._run(*args, "--", *self._pathspecs(), env=env, ok=(0, 1))
+        except GitError as exc:
+            raise UserError(f"git grep failed: {exc.stderr.strip()}") from None
+        rels = set()
+        for entry in out.split("\0"):
+            if entry.startswith(sha + ":"):
+                rel = self._to_rel(entry[len(sha) + 1 :])
+                if self.selected(rel):
+                    rels.add(str(rel))
+        return sorted(rels)
+
     # -- changes -----------------------------------------------------------------------------
     def changes(self, base: GitSide, head: GitSide) -> list[Change]:
         """Added, removed, modified and renamed YAML documents from base to head, with the blob
@@ -402,6 +441,17 @@ def _any_glob(patterns: list[str]) -> re.Pattern[str]:
     if not patterns:
         return re.compile(r"(?!)")
     return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns))
+
+
+def _literal(char: str) -> str:
+    """One character as an ERE matching exactly it: ordinary characters stand for themselves,
+    a special one goes in brackets (where only `^`, `]` and `-` are special, none alone)."""
+    if char not in _ERE_META:
+        return char
+    return "\\^" if char == "^" else f"[{char}]"
+
+
+_ERE_META = set(".[]\\()*+?{}|^$")
 
 
 def _blob(sha: str) -> str | None:

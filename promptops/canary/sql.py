@@ -126,11 +126,7 @@ def aggregation_sql(
         f"{epoch_min} AS first_seen",
         f"{epoch_max} AS last_seen",
     ]
-    empty = [
-        f"{null_int} AS {name}"
-        for name in TOTAL_COLUMNS
-        if name != "calls"
-    ] + [
+    empty = [f"{null_int} AS {name}" for name in TOTAL_COLUMNS if name != "calls"] + [
         f"{null_double} AS {name}"
         for name in (
             "cost_micro_usd_sum",

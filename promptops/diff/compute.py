@@ -10,6 +10,7 @@ delta into what the prompt edits cost and what the traffic change costs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -405,6 +406,27 @@ def compute_diff(
     return run_diff(config, base, head, changes, counter, table)[0]
 
 
+def _preload_encoding(counter: TokenCounter) -> Any:
+    """Load the tokenizer in a thread while git works (the loading waits on `git grep` and
+    `cat-file`): a diff on an empty cache needs it, and loading takes a few hundred
+    milliseconds. The caller joins the thread before counting, so the encoding is never
+    loaded twice."""
+    import threading
+
+    from promptops.tokens.tokenizers import load_encoding
+
+    if counter.tokenizer == "anthropic" and counter.lock is not None:
+        return None  # exact counts from the lock file; estimates only for new content
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # counting reports any problem itself
+            load_encoding(counter.estimator)
+
+    thread = threading.Thread(target=load, name="load-encoding", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_diff(
     config: Config,
     base: GitSide,
@@ -417,7 +439,10 @@ def run_diff(
     table = table or PriceTable.from_config(config)
     cache_dir = config.cache_dir or default_cache_dir()
     index = DocIndex(cache_dir)
+    preload = _preload_encoding(counter) if index.empty else None
     loaded = load_sides(config, base, head, changes, index)
+    if preload is not None:
+        preload.join()
     index.save({*loaded.base.tree.blobs.values(), *loaded.head.tree.blobs.values()})
     notes: list[str] = []
     pricer = _Pricer(counter, table, notes)
@@ -432,7 +457,8 @@ def run_diff(
         loaded.head, loaded.workloads, changed_paths_head, loaded.changed_tools
     )
     head_priced = pricer.price(head_ws, head_docs_to_price)
-    members = _Members(config, loaded, counter, table, notes, FigureCache(cache_dir))
+    figure_cache = FigureCache(cache_dir)
+    members = _Members(config, loaded, counter, table, notes, figure_cache)
     base_figures = {p: figures_of(e.estimate) for p, e in base_priced.items()}
     base_figures.update(members.figures(loaded.base, loaded.base))
     head_figures = {p: figures_of(e.estimate) for p, e in head_priced.items()}
@@ -461,6 +487,7 @@ def run_diff(
         )
         mixed_figures = {p: figures_of(e.estimate) for p, e in mixed_priced.items()}
         mixed_figures.update(members.figures(loaded.head, loaded.base, traffic_changed))
+    figure_cache.close()
 
     documents: list[DocumentChange] = []
     prompts: list[PromptDiff] = []

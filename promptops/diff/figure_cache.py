@@ -94,6 +94,7 @@ class FigureCache:
         self.folder = folder / FOLDER if folder else None
         self.hits = 0
         self.misses = 0
+        self._writer: Any = None  # a thread pool, once there is something to write
 
     def _path(self, key: str) -> Path | None:
         return self.folder / key[:2] / f"{key[2:]}.json" if self.folder else None
@@ -111,7 +112,23 @@ class FigureCache:
         return found
 
     def put(self, key: str, figures: Figures) -> None:
+        """Write an entry in the background (a cold diff writes hundreds, each a few system
+        calls that need no interpreter lock); `close` waits for them."""
         path = self._path(key)
-        if path is not None:
-            with contextlib.suppress(OSError):  # a read-only cache never fails a diff
-                atomic_write(path, json.dumps(figures.to_json(), separators=(",", ":")))
+        if path is None:
+            return
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
+        self._writer.submit(_write, path, json.dumps(figures.to_json(), separators=(",", ":")))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
+
+def _write(path: Path, text: str) -> None:
+    with contextlib.suppress(OSError):  # a read-only cache never fails a diff
+        atomic_write(path, text)

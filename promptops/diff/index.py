@@ -16,9 +16,8 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from promptops.documents.workspace import _KIND_LINE
 from promptops.tokens.cache import atomic_write
@@ -113,11 +112,25 @@ class DocIndex:
                 if isinstance(data, dict):
                     self._entries = data
 
+    @property
+    def empty(self) -> bool:
+        """No summaries on disk: a first run, which will count tokens too."""
+        return not self._entries
+
     def get(self, blob: str) -> Summary | None:
         value = self._entries.get(blob)
         if not isinstance(value, list) or len(value) != 4:
             return None
         return Summary.from_json(value)
+
+    def search(self, key: str) -> list[str] | None:
+        """Blob ids a tree search found before (`key` names the commit and the query)."""
+        value = self._entries.get("search:" + key)
+        return value if isinstance(value, list) and all(isinstance(b, str) for b in value) else None
+
+    def put_search(self, key: str, blobs: list[str]) -> None:
+        self._entries["search:" + key] = blobs
+        self._dirty = True
 
     def put(self, blob: str, summary: Summary) -> None:
         self._entries[blob] = summary.to_json()
@@ -135,40 +148,73 @@ class DocIndex:
         self._dirty = False
 
 
+class Lookup(Protocol):
+    """Makes sure a tree's summaries include every document that could mention some ids."""
+
+    def ensure(self, ids: set[str]) -> None: ...
+
+    def ensure_kind(self, kind: str) -> None: ...
+
+
 @dataclass
 class TreeView:
-    """One side's selected documents: path -> blob id and blob id -> summary."""
+    """One side's selected documents: path -> blob id and blob id -> summary.
+
+    With a `lookup`, `summaries` covers only part of the tree (a cold index): the documents
+    that could name an id are summarized on demand, before any question about that id."""
 
     blobs: dict[str, str]  # root-relative path -> blob id (None-free)
     summaries: dict[str, Summary]  # blob id -> summary
+    lookup: Lookup | None = None
+    _memo: tuple[int, dict[tuple[str, str], str], list[tuple[str, Summary]]] | None = None
+
+    def need(self, ids: set[str]) -> None:
+        """Summarize every document that could name one of `ids` (a no-op on a full tree)."""
+        if self.lookup is not None and ids:
+            self.lookup.ensure(ids)
 
     def summary(self, path: str) -> Summary:
         return self.summaries.get(self.blobs.get(path, ""), NOT_A_DOCUMENT)
 
+    def need_tools(self) -> None:
+        """Summarize every document that could be a tool (a no-op on a full tree)."""
+        if self.lookup is not None:
+            self.lookup.ensure_kind("tool")
+
     def first(self, kind: str, doc_id: str) -> str | None:
         """The path a workspace would resolve (kind, id) to: the first by path."""
-        return self._by_id.get((kind, doc_id))
+        if kind == "tool":  # tools are few: all of them is one cheap search
+            self.need_tools()
+        else:
+            self.need({doc_id})
+        return self._views()[1].get((kind, doc_id))
 
-    def prompts(self) -> list[tuple[str, Summary]]:
-        """Every prompt (path, summary), in no particular order."""
-        return self._prompts
+    def prompts_using(self, tools: set[str]) -> list[tuple[str, Summary]]:
+        """Every prompt (path, summary) that names one of `tools`, in no particular order."""
+        self.need(tools)
+        return [(p, s) for p, s in self._views()[2] if tools.intersection(s.tools)]
 
-    @cached_property
-    def _by_id(self) -> dict[tuple[str, str], str]:
+    def prompts_in(self, workloads: set[str]) -> list[tuple[str, Summary]]:
+        """Every prompt (path, summary) of one of `workloads`, in no particular order."""
+        self.need(workloads)
+        return [(p, s) for p, s in self._views()[2] if s.workload in workloads]
+
+    def _views(self) -> tuple[int, dict[tuple[str, str], str], list[tuple[str, Summary]]]:
+        """(kind, id) -> first path, and the prompts; rebuilt when summaries grew."""
+        if self._memo is not None and self._memo[0] == len(self.summaries):
+            return self._memo
         by_id: dict[tuple[str, str], str] = {}
+        prompts = []
         summaries = self.summaries
         for path, blob in self.blobs.items():  # no sort: the least path wins, as if sorted
             s = summaries.get(blob)
             if s is None or s.kind is None:
                 continue
+            if s.kind == "prompt":
+                prompts.append((path, s))
             key = (s.kind, s.id)
             known = by_id.get(key)
             if known is None or path < known:
                 by_id[key] = path
-        return by_id
-
-    @cached_property
-    def _prompts(self) -> list[tuple[str, Summary]]:
-        summaries = self.summaries
-        found = ((path, summaries.get(blob)) for path, blob in self.blobs.items())
-        return [(path, s) for path, s in found if s is not None and s.kind == "prompt"]
+        self._memo = (len(summaries), by_id, prompts)
+        return self._memo

@@ -10,15 +10,21 @@
 
 Which file is which document comes from `index.DocIndex` (summaries by blob id) over one
 `ls-tree` of the base; the head's tree is the base's with git's changes applied. So after the
-first run nothing outside the change is read, and no command scans every file.
+first run nothing outside the change is read, and no command scans every file. On a cold index
+(more than `SCAN_LIMIT` unknown blobs) the changed files are summarized and `TreeSearch` finds
+the rest with `git grep` at the base commit: the files that could name a touched workload,
+charter or tool id, and the files that could be tool definitions; only those are read.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 
 from promptops.config import Config
-from promptops.diff.index import DocIndex, Summary, TreeView, summarize
+from promptops.diff.index import NOT_A_DOCUMENT, DocIndex, Summary, TreeView, summarize
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace, content_hash, parse_documents
 from promptops.documents.yaml_source import SourceMap
@@ -126,6 +132,92 @@ class Parser:
         return found
 
 
+# Below this many unknown blobs, reading them all is cheaper than searching the tree.
+SCAN_LIMIT = 300
+_GREPPABLE = re.compile(r"[A-Za-z0-9._/-]+")
+_NOT_A_STRING = {"inf", "-inf", "nan", "true", "false", "none"}
+
+
+def greppable(doc_id: str) -> bool:
+    """Whether every document whose summary names `doc_id` contains it verbatim or a
+    backslash. YAML spells a string's characters literally except for escapes in double
+    quotes (hence the backslash) and `''` in single quotes (hence no quotes), and an id
+    without spaces cannot be folded across lines; a non-string scalar (number, bool, date)
+    whose `str()` is the id would not be verbatim, so ids that `str()` of one could produce
+    (no letter but e, or inf/nan/True/False/None) are refused."""
+    return (
+        _GREPPABLE.fullmatch(doc_id) is not None
+        and any(c.isalpha() and c not in "eE" for c in doc_id)
+        and doc_id.lower() not in _NOT_A_STRING
+    )
+
+
+class TreeSearch:
+    """Summaries on demand for a cold index: `git grep` the base tree for the ids, read and
+    summarize only the hits (the head differs from the base only in changed files, which are
+    summarized up front). An id it cannot search for safely summarizes the whole tree."""
+
+    def __init__(
+        self,
+        repo: GitRepo,
+        sha: str,
+        trees: tuple[dict[str, str], dict[str, str]],
+        summaries: dict[str, Summary],
+        index: DocIndex,
+    ) -> None:
+        self.repo, self.sha, self.trees = repo, sha, trees
+        self.summaries, self.index = summaries, index
+        self.covered: set[str] = set()
+        self.kinds: set[str] = set()
+        self.everything = False
+
+    def _read(self, blobs: set[str]) -> None:
+        missing = [b for b in blobs if b not in self.summaries]
+        for blob, text in self.repo.read_blobs(missing).items():
+            self.summaries[blob] = summarize(text)
+            self.index.put(blob, self.summaries[blob])
+        for blob in missing:  # unreadable (binary, not UTF-8): not a document, as in full mode
+            self.summaries.setdefault(blob, NOT_A_DOCUMENT)
+
+    def ensure(self, ids: set[str]) -> None:
+        new = ids - self.covered
+        if self.everything or not new:
+            return
+        if not all(greppable(i) for i in new):
+            self.everything = True
+            self._read({b for tree in self.trees for b in tree.values()})
+            return
+        self._read(self._search("ids:" + "\0".join(sorted(new)), sorted(new), None))
+        self.covered |= new
+
+    def _search(self, query: str, ids: list[str], kind: str | None) -> set[str]:
+        """Blob ids of the base tree that a search finds, remembered in the index by commit,
+        file selection and query (a commit's blobs never change), so the same diff again
+        runs no search."""
+        scope = json.dumps([self.repo.prefix, self.repo.config.paths, self.repo.config.exclude])
+        digest = hashlib.sha256(f"{scope}\0{query}".encode()).hexdigest()[:24]
+        key = f"{self.sha}:{digest}"
+        known = self.index.search(key)
+        if known is not None:
+            return set(known)
+        base = self.trees[0]
+        if kind is None:
+            hits = self.repo.grep_fixed(self.sha, [*ids, "\\"])
+        else:
+            hits = self.repo.grep_word(self.sha, kind)
+        blobs = sorted({base[rel] for rel in hits if rel in base})
+        self.index.put_search(key, blobs)
+        return set(blobs)
+
+    def ensure_kind(self, kind: str) -> None:
+        """Summarize every document whose kind could be `kind`: its value is a whole scalar
+        somewhere in the text, spelled verbatim unless escaped."""
+        if self.everything or kind in self.kinds:
+            return
+        self._read(self._search("kind:" + kind, [], kind))
+        self.kinds.add(kind)
+
+
 def trees(
     repo: GitRepo, base: GitSide, changes: list[Change], index: DocIndex
 ) -> tuple[TreeView, TreeView]:
@@ -154,10 +246,20 @@ def trees(
             missing.append(blob)
         else:
             summaries[blob] = found
+    search = None
+    if len(missing) > SCAN_LIMIT:  # a cold index: summarize the changed files, search the rest
+        search = TreeSearch(repo, str(base.sha), (base_blobs, head_blobs), summaries, index)
+        changed = set()
+        for change in changes:
+            if change.old_path and change.old_path in base_blobs:
+                changed.add(base_blobs[change.old_path])
+            if change.new_path and change.new_path in head_blobs:
+                changed.add(head_blobs[change.new_path])
+        missing = [b for b in missing if b in changed]
     for blob, text in repo.read_blobs(missing).items():
         summaries[blob] = summarize(text)
         index.put(blob, summaries[blob])
-    return TreeView(base_blobs, summaries), TreeView(head_blobs, summaries)
+    return TreeView(base_blobs, summaries, search), TreeView(head_blobs, summaries, search)
 
 
 def _workload_of(doc: Document) -> str | None:
@@ -180,9 +282,10 @@ def load_sides(
     workloads = set(charters)
     workloads.update(w for d in changed if d.kind == "prompt" and (w := _workload_of(d)))
 
+    base_tree.need(tools | workloads)  # one search on a cold index
     if tools:  # prompts that use a changed tool are shown, so they are read
         for side in sides:
-            users = sorted(p for p, s in side.tree.prompts() if tools & set(s.tools))
+            users = sorted(p for p, _ in side.tree.prompts_using(tools))
             parser.load(side, users, quick=True)
             for doc in side.prompts():
                 uses = {str(t) for t in doc.data.get("tools") or []}
@@ -190,15 +293,14 @@ def load_sides(
                     workloads.add(workload)
 
     for side in sides:  # charters of affected workloads, tools of the loaded prompts
+        side.members = sorted(
+            path for path, _ in side.tree.prompts_in(workloads) if path not in side.docs
+        )
+        side.tree.need_tools()  # tools a loaded prompt or a member names
         charter_paths = [side.tree.first("charter", w) for w in sorted(workloads)]
         uses = sorted({str(t) for p in side.prompts() for t in p.data.get("tools") or []})
         tool_paths = [side.tree.first("tool", t) for t in uses]
         parser.load(side, [p for p in (*charter_paths, *tool_paths) if p])
-        side.members = sorted(
-            path
-            for path, s in side.tree.prompts()
-            if s.workload in workloads and path not in side.docs
-        )
     return LoadedSides(base_docs, head_docs, changes, workloads, tools, charters, parser)
 
 
