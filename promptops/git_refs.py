@@ -477,14 +477,6 @@ def open_sides(
     return repo, base_side, head_side
 
 
-_ERE_SPECIAL = re.compile(r"([.\\+*?\[^\]$(){}=!<>|:-])")
-
-
-def ere_escape(text: str) -> str:
-    """Escape a literal for a POSIX extended regular expression (git grep -E)."""
-    return _ERE_SPECIAL.sub(r"\\\1", text)
-
-
 def environment_ok() -> bool:
     """Whether a git executable is available."""
     return shutil.which(git_executable()) is not None
