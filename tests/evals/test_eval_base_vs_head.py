@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from tests.conftest import git
+from tests.evals.test_eval_assigned_cli import PROMPT as BASE_PROMPT
 from tests.support.cli import run_cli
 from tests.support.fake_anthropic import (
     MESSAGES,
@@ -15,19 +16,6 @@ from tests.support.fake_anthropic import (
     last_user_text,
 )
 
-BASE_PROMPT = """\
-kind: prompt
-id: echo
-version: 1.0.0
-model: claude-haiku-4-5
-max_output_tokens: 64
-system: Repeat the user.
-messages:
-  - role: user
-    content: "Hello {{ name }}"
-variables:
-  name: {description: who}
-"""
 HEAD_PROMPT = BASE_PROMPT.replace("1.0.0", "1.1.0").replace(
     '"Hello {{ name }}"', '"Greetings to you, dear {{ name }}, from everyone at Acme support"'
 )
