@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from promptops.errors import EXIT_OK, UserError
+from promptops.commands.common import emit
+from promptops.errors import EXIT_OK
 
 
 @click.command(name="bundle")
@@ -39,11 +40,5 @@ def command(repo: Path, releases: tuple[str, ...], output: Path | None) -> int:
     from promptops.canary.bundle import build_bundle
 
     text = json.dumps(build_bundle(repo, releases), indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-        return EXIT_OK
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write: {exc.strerror or exc}", path=str(output)) from exc
+    emit(text, output)
     return EXIT_OK

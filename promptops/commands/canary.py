@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from promptops.commands.common import emit
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
 
 FORMATS = click.Choice(["text", "json"])
@@ -32,16 +33,6 @@ def _repo_option(function: Any) -> Any:
         show_default=True,
         help="Repository root, where release ids, prompts and charters are looked up.",
     )(function)
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write: {exc.strerror or exc}", path=str(output)) from exc
 
 
 @command.command("plan")
@@ -149,9 +140,9 @@ def analyze_command(
         document = verdict_to_dict(verdict)
         document["input"] = counters.to_dict() if counters is not None else None
         document["charter"] = verdict.charter.id if verdict.charter else None
-        _emit(json.dumps(document, indent=2) + "\n", output)
+        emit(json.dumps(document, indent=2) + "\n", output)
     else:
-        _emit(render_verdict(verdict), output)
+        emit(render_verdict(verdict), output)
     return EXIT_FINDINGS if verdict.verdict == ROLLBACK else EXIT_OK
 
 

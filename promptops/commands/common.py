@@ -60,11 +60,15 @@ def config_for(paths: tuple[Path, ...] | list[Path], config_file: Path | None) -
     return load_config(start=start, config_file=config_file)
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write to --output (atomically) or standard output."""
-    if output is None:
+def emit(text: str, output: Path | str | None) -> None:
+    """Write to --output (atomically) or standard output; an unwritable path is exit 2."""
+    if output is None or output == "":
         sys.stdout.write(text)
         return
+    from promptops.errors import UserError
     from promptops.tokens.cache import atomic_write
 
-    atomic_write(output, text)
+    try:
+        atomic_write(Path(output), text)
+    except OSError as exc:
+        raise UserError(f"cannot write: {exc.strerror or exc}", path=str(output)) from None

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from promptops.commands.common import emit
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
 
 FORMATS = ("text", "json")
@@ -35,22 +36,15 @@ def command() -> None:
     and gate on quality and cost together (`promptops eval merge` joins --shard results)."""
 
 
-def _write(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-
-
-def _emit(report: Any, fmt: str, output: str | None, gated: bool) -> int:
+def _write_report_and_gate(report: Any, fmt: str, output: str | None, gated: bool) -> int:
     from promptops.evals.comparison import compare
     from promptops.evals.gates import evaluate_gates, gates_passed
     from promptops.evals.text_report import render_text
 
     if fmt == "json":
-        _write(json.dumps(report.to_dict(), indent=2) + "\n", output)
+        emit(json.dumps(report.to_dict(), indent=2) + "\n", output)
     else:
-        _write(render_text(report, gated=gated), output)
+        emit(render_text(report, gated=gated), output)
     if not gated:
         return EXIT_OK
     ok = all(
@@ -236,7 +230,7 @@ def run_command(
                 SuiteEval(suite_id=suite.id, path=suite.path, gate=gate, head=head, base=base)
             )
     report = EvalReport(suites=tuple(results), shard=str(parsed_shard) if parsed_shard else None)
-    return _emit(report, fmt, output, gated=parsed_shard is None)
+    return _write_report_and_gate(report, fmt, output, gated=parsed_shard is None)
 
 
 @command.command("merge")
@@ -256,4 +250,4 @@ def merge_command(files: tuple[str, ...], fmt: str, output: str | None) -> int:
         except ValueError as exc:
             raise UserError(f"not JSON: {exc}", path=name) from exc
         reports.append(EvalReport.from_dict(data, source=name))
-    return _emit(merge_reports(reports), fmt, output, gated=True)
+    return _write_report_and_gate(merge_reports(reports), fmt, output, gated=True)
