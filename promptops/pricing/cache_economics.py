@@ -18,7 +18,8 @@ from decimal import Decimal
 READ_MULTIPLIER = 0.1
 WRITE_MULTIPLIER = {"5m": 1.25, "1h": 2.0}
 TTL_SECONDS = {"5m": 300, "1h": 3600}
-SECONDS_PER_MONTH = 730 * 3600
+HOURS_PER_MONTH = 730
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
 
 
 @dataclass(frozen=True)

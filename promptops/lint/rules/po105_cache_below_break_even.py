@@ -58,11 +58,10 @@ CODE = "PO105"
 NAME = "cache-below-break-even"
 SEVERITY = "warning"
 SOURCE = "lint"
-HOURS_PER_MONTH = 730
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    from promptops.pricing.cache_economics import cache_break_even
+    from promptops.pricing.cache_economics import HOURS_PER_MONTH, cache_break_even
     from promptops.pricing.cost import scenarios_for
 
     for doc in ctx.targeted("prompt"):
