@@ -467,7 +467,7 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
         estimated = estimate_workspace(workspace, counter)
     finally:
         counter.close()
-    exposure = subsidy_exposure(estimated.workloads, estimated.prompts)
+    exposure = subsidy_exposure(estimated.workloads)
     names = ", ".join(exposure.exposed_workloads)
     return {
         "share": decimal_str(exposure.share),

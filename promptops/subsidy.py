@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from promptops.report.model import PromptEstimate, ScenarioCost, WorkloadEstimate
+from promptops.report.model import WorkloadEstimate
 
 
 @dataclass(frozen=True)
@@ -55,36 +55,9 @@ class SubsidyExposure:
         return self.workloads_with_effective_prices > 0
 
 
-def effective_monthly(
-    workload: WorkloadEstimate,
-    scenario: ScenarioCost,
-    prompts: Iterable[PromptEstimate] | None = None,
-) -> Decimal | None:
-    """A workload scenario at effective prices; None when none of its models has them."""
-    if prompts is None:
-        return scenario.effective_monthly_usd
-    members = [p for p in prompts if p.workload == workload.id]
-    rows = [s for p in members if (s := p.scenario(scenario.name)) is not None]
-    if not any(s.effective_monthly_usd is not None for s in rows):
-        return None
-    return sum(
-        (
-            s.effective_monthly_usd if s.effective_monthly_usd is not None else s.monthly_usd
-            for s in rows
-        ),
-        Decimal(0),
-    )
-
-
-def subsidy_exposure(
-    workloads: Iterable[WorkloadEstimate], prompts: Iterable[PromptEstimate] | None = None
-) -> SubsidyExposure:
-    """Workloads within a monthly budget at effective prices but over it at book prices.
-
-    Pass the prompts too when some models of a workload have effective prices and others do
-    not, so the ones without count at book price.
-    """
-    prompt_list = None if prompts is None else list(prompts)
+def subsidy_exposure(workloads: Iterable[WorkloadEstimate]) -> SubsidyExposure:
+    """Workloads within a monthly budget at effective prices but over it at book prices
+    (`estimate_workloads` already counts prompts without effective prices at book)."""
     with_budget = 0
     with_effective = 0
     exposed: list[str] = []
@@ -95,7 +68,7 @@ def subsidy_exposure(
         effective_any = False
         crossing = False
         for scenario in workload.scenarios:
-            effective = effective_monthly(workload, scenario, prompt_list)
+            effective = scenario.effective_monthly_usd
             if effective is None:
                 continue
             effective_any = True

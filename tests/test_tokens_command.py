@@ -132,3 +132,28 @@ def test_prompt_without_charter_shows_per_call_figures_and_says_so(write_repo) -
     result = run_cli(["tokens", str(root)], cwd=root)
     assert result.returncode == 0
     assert "no charter" in result.stdout
+
+
+def test_workload_effective_total_counts_undiscounted_models_at_book(write_repo) -> None:
+    """One model discounted, one not: the workload's effective total is their sum, the
+    undiscounted prompt at book price (what subsidy exposure relies on)."""
+    root = write_repo(
+        {
+            "promptops.yaml": "prices:\n  claude-sonnet-4-6: {discount_pct: 50}\n",
+            "charters/c.yaml": "kind: charter\nid: w\nowner: o\nscenarios:\n  expected: {calls_per_month: 1000, output_tokens: 10}\n",
+            "prompts/a.yaml": "kind: prompt\nid: a\nversion: 1.0.0\nmodel: claude-sonnet-4-6\nworkload: w\nsystem: Say hi.\n",
+            "prompts/b.yaml": "kind: prompt\nid: b\nversion: 1.0.0\nmodel: claude-haiku-4-5\nworkload: w\nsystem: Say hi.\n",
+        }
+    )
+    report = json.loads(run_cli(["tokens", "--format", "json", str(root)], cwd=root).stdout)
+    monthly = {
+        p["id"]: next(s for s in p["scenarios"] if s["name"] == "expected")
+        for p in report["prompts"]
+    }
+    assert monthly["b"]["effective_monthly_usd"] is None
+    expected = next(s for s in report["workloads"][0]["scenarios"] if s["name"] == "expected")
+    total = Decimal(monthly["a"]["effective_monthly_usd"]) + Decimal(monthly["b"]["monthly_usd"])
+    assert (
+        Decimal(monthly["a"]["effective_monthly_usd"]) == Decimal(monthly["a"]["monthly_usd"]) / 2
+    )
+    assert Decimal(expected["effective_monthly_usd"]) == total

@@ -7,7 +7,6 @@ are `promptops.estimate`'s, so the MBOM agrees with `promptops tokens` to the ce
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 from promptops.cache_cliff import cache_cliffs_for
@@ -27,7 +26,7 @@ from promptops.mbom.model import (
 )
 from promptops.pricing.table import PriceTable
 from promptops.report.model import PromptEstimate, WorkloadEstimate
-from promptops.subsidy import effective_monthly, subsidy_exposure
+from promptops.subsidy import subsidy_exposure
 from promptops.tokens.counting import TokenCounter
 
 # Days a review stays current for each transparency cadence (no cadence: quarterly).
@@ -127,10 +126,7 @@ def _workload_entry(
     models = _mapping(data.get("models"))
     scenarios = ()
     if estimate is not None:
-        scenarios = tuple(
-            replace(s, effective_monthly_usd=effective_monthly(estimate, s, estimates))
-            for s in estimate.scenarios
-        )
+        scenarios = estimate.scenarios
     over = tuple(
         s.name for s in scenarios if s.budget_usd is not None and s.monthly_usd > s.budget_usd
     )
@@ -253,7 +249,7 @@ def collect_mbom(
         )
         for doc in tool_docs
     ]
-    exposure = subsidy_exposure([w for w in workload_estimates.values()], estimates)
+    exposure = subsidy_exposure(workload_estimates.values())
     return Mbom(
         repository=workspace.config.root.name,
         as_of=as_of.isoformat(),
