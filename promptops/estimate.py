@@ -51,9 +51,9 @@ def estimate_prompt(
     charter = charter_doc.data if charter_doc else None
     budgets = (charter or {}).get("budgets") or {}
     scenario_costs = []
-    assumptions: tuple[str, ...] = ()
-    for scenario in scenarios_for(charter, doc.id, data):
-        assumptions = scenario.assumptions
+    calls = []
+    scenarios = scenarios_for(charter, doc.id, data)
+    for scenario in scenarios:
         per_call = call_cost(
             tokens, prices, scenario.cache_hit_rate, scenario.output_tokens, thinking
         )
@@ -63,6 +63,7 @@ def estimate_prompt(
                 tokens, prices.effective, scenario.cache_hit_rate, scenario.output_tokens, thinking
             )
             effective_monthly = effective_call.total * scenario.calls_per_month
+        calls.append(per_call)
         scenario_costs.append(
             ScenarioCost(
                 name=scenario.name,
@@ -75,8 +76,7 @@ def estimate_prompt(
                 kill_switch_usd=scenario.kill_switch_usd,
             )
         )
-    first = scenarios_for(charter, doc.id, data)[0]
-    expected_call = call_cost(tokens, prices, first.cache_hit_rate, first.output_tokens, thinking)
+    first = scenarios[0]  # expected, or per-call without a charter
     return PromptEstimate(
         id=doc.id,
         version=doc.version,
@@ -86,9 +86,9 @@ def estimate_prompt(
         tokens=tokens,
         output_tokens=first.output_tokens,
         thinking_tokens=thinking,
-        call=expected_call,
+        call=calls[0],
         scenarios=tuple(scenario_costs),
-        assumptions=assumptions,
+        assumptions=first.assumptions,
         max_input_tokens=budgets.get("max_input_tokens_per_call"),
         max_cost_per_call_usd=_decimal_or_none(budgets.get("max_cost_per_call_usd")),
         content_hash=doc.content_hash,
