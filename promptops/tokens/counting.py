@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from promptops.config import Config
@@ -25,8 +26,8 @@ PREFETCH_MIN_CHARS = 1_000_000  # below this, counting in a second process does 
 _FRAME_TEXT = "x"
 
 
-def _count_all(encoding: str, texts: list[str]) -> list[int]:
-    return [count_tokens(encoding, text) for text in texts]
+def _count_all(encoding: str, texts: list[str], folder: Path | None) -> list[int]:
+    return [count_tokens(encoding, text, folder) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class TokenCounter:
         self.timeout_s = timeout_s
         cache_dir = config.cache_dir or default_cache_dir()
         self.cache = TokenCache(cache_dir, self.estimator)
+        self.folder = cache_dir  # also keeps the parsed encoding (`tokenizers.fast_cl100k`)
         self.lock: LockFile | None = None
         if self.tokenizer == "anthropic" or update_lock:
             self.lock = LockFile.load(config.lock_path)
@@ -79,7 +81,7 @@ class TokenCounter:
             return
         from promptops.forking import fork_call
 
-        pending = fork_call(_count_all, self.estimator, missing)
+        pending = fork_call(_count_all, self.estimator, missing, self.folder)
         if pending is not None:
             self._pending = (missing, pending)
 
@@ -100,7 +102,7 @@ class TokenCounter:
             cached = self.cache.get(text)
         if cached is not None:
             return cached
-        tokens = count_tokens(self.estimator, text)
+        tokens = count_tokens(self.estimator, text, self.folder)
         self.cache.put(text, tokens)
         return tokens
 
