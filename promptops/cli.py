@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "check": "promptops.commands.check:command",
     "lint": "promptops.commands.lint:command",
     "rule": "promptops.commands.rule:command",
+    "cache": "promptops.commands.cache:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -51,6 +52,7 @@ SUMMARIES: dict[str, str] = {
     "check": "The merge gate: lint + diff + charter budgets; exit 1 on a blocking breach.",
     "lint": "Lint prompts, tools and charters (cache, size, charter rules).",
     "rule": "Explain a lint rule: what it catches, why it costs, the fix.",
+    "cache": "Warm, locate or clear the cache that makes repeat runs read only changes.",
 }
 
 

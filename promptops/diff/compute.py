@@ -115,7 +115,7 @@ def _to_side(priced: PricedPrompt, doc: Document) -> PromptSide:
     )
 
 
-class _Members:
+class MemberFigures:
     """Figures of the affected workloads' other prompts: from the figure cache when their
     prompt, tools, charter and pricing inputs are unchanged, else read and priced (and cached)."""
 
@@ -408,9 +408,9 @@ def compute_diff(
 
 def _preload_encoding(counter: TokenCounter) -> Any:
     """Load the tokenizer in a thread while git works (the loading waits on `git grep` and
-    `cat-file`): a diff on an empty cache needs it, and loading takes a few hundred
-    milliseconds. The caller joins the thread before counting, so the encoding is never
-    loaded twice."""
+    `cat-file`): a diff on an empty cache needs it. The caller joins the thread before
+    counting. A warm diff does not preload: it may count nothing, and the load, short once
+    the parsed encoding is cached, would only compete for the interpreter lock."""
     import threading
 
     from promptops.tokens.tokenizers import load_encoding
@@ -420,7 +420,7 @@ def _preload_encoding(counter: TokenCounter) -> Any:
 
     def load() -> None:
         with contextlib.suppress(Exception):  # counting reports any problem itself
-            load_encoding(counter.estimator)
+            load_encoding(counter.estimator, counter.folder)
 
     thread = threading.Thread(target=load, name="load-encoding", daemon=True)
     thread.start()
@@ -458,7 +458,7 @@ def run_diff(
     )
     head_priced = pricer.price(head_ws, head_docs_to_price)
     figure_cache = FigureCache(cache_dir)
-    members = _Members(config, loaded, counter, table, notes, figure_cache)
+    members = MemberFigures(config, loaded, counter, table, notes, figure_cache)
     base_figures = {p: figures_of(e.estimate) for p, e in base_priced.items()}
     base_figures.update(members.figures(loaded.base, loaded.base))
     head_figures = {p: figures_of(e.estimate) for p, e in head_priced.items()}

@@ -199,6 +199,10 @@ class TreeView:
         self.need(workloads)
         return [(p, s) for p, s in self._views()[2] if s.workload in workloads]
 
+    def prompts_in_any_workload(self) -> list[tuple[str, Summary]]:
+        """Every prompt (path, summary) that names a workload (a full tree only)."""
+        return [(p, s) for p, s in self._views()[2] if s.workload is not None]
+
     def _views(self) -> tuple[int, dict[tuple[str, str], str], list[tuple[str, Summary]]]:
         """(kind, id) -> first path, and the prompts; rebuilt when summaries grew."""
         if self._memo is not None and self._memo[0] == len(self.summaries):

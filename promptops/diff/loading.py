@@ -114,6 +114,11 @@ class Parser:
             for doc in docs:
                 target.docs[rel] = doc
 
+    def remember(self, target: SideDocs, texts: dict[str, str]) -> None:
+        """Texts of a side already read by the caller, for later `extra` calls."""
+        for rel, text in texts.items():
+            self._texts[(id(target), rel)] = text
+
     def prefetch(self, target: SideDocs, rels: list[str]) -> None:
         """Read many files of a side at once for later `extra` calls."""
         wanted = [r for r in rels if r not in target.docs and (id(target), r) not in self._texts]

@@ -1,0 +1,127 @@
+"""`promptops cache warm|dir|clear`: the local cache that makes repeat runs read only changes.
+
+Exit codes: 0 done, 2 bad input (not a git repo, unknown ref, bad config).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import click
+
+from promptops.commands.common import config_for, config_option
+from promptops.config import Config
+from promptops.errors import EXIT_OK
+
+# What promptops writes in the cache folder (older formats included); `clear` removes only
+# these, so a cache folder shared with other tools loses nothing else.
+OWNED = (
+    "tokens-*.json",
+    "encoding-*.marshal",
+    "diff-index-v*.json",
+    "diff-figures-v*",
+    "documents-*.bin",
+    "lint-*.bin",
+    "lint-*.pickle",
+    "valid-configs",
+    ".*.tmp",
+)
+
+
+def _folder(config: Config) -> Path:
+    from promptops.tokens.cache import default_cache_dir
+
+    return config.cache_dir or default_cache_dir()
+
+
+@click.group(name="cache")
+def command() -> None:
+    """The local cache: token counts, parsed documents, lint state, diff summaries and figures.
+
+    Every entry is keyed by content (text hashes, git blob ids, the price table and tokenizer),
+    never by time or commit, so an old cache can be restored anywhere and serves only what is
+    still valid. Folder: `cache_dir` in promptops.yaml, else $PROMPTOPS_CACHE_DIR, else
+    $XDG_CACHE_HOME/promptops (~/.cache/promptops).
+    """
+
+
+@command.command("warm")
+@click.argument("ref", default="HEAD")
+@click.option(
+    "--lint/--no-lint",
+    default=True,
+    show_default=True,
+    help="Also lint the working tree, which fills the token, document and lint caches "
+    "that `check` and `lint` read.",
+)
+@config_option
+def warm_command(ref: str, lint: bool, config_file: Path | None) -> int:
+    """Fill the cache for diffs against REF (default: HEAD), once, so later `diff` and `check`
+    runs against it read and price only the documents they change.
+
+    Summarizes every document at REF and prices every prompt of every workload against REF's
+    tools and charters (what a diff needs for the workload totals). In CI, run it on each push
+    to the default branch and save the cache folder with actions/cache; pull requests restore
+    it (the promptops Action does both). Works offline.
+    """
+    from promptops.diff.prime import prime
+
+    config = config_for([], config_file)
+    started = time.perf_counter()
+    if lint:
+        _lint_working_tree(config)
+    result = prime(config, ref)
+    seconds = time.perf_counter() - started
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"warmed {_folder(config)} for {result.ref} ({result.sha[:12]}) in {seconds:.1f} s: "
+        f"{_count(result.documents, 'document')} ({result.summarized:,} new), "
+        f"{_count(result.members, 'prompt')} in {_count(result.workloads, 'workload')} "
+        f"({result.priced:,} priced, the rest already cached)"
+        + ("; working tree linted" if lint else "")
+    )
+    return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _lint_working_tree(config: Config) -> None:
+    """Lint everything once for its side effect: the caches it fills (findings are not shown;
+    `promptops lint` shows them)."""
+    from promptops.documents.workspace import load_workspace
+    from promptops.lint.run import lint_workspace
+
+    lint_workspace(load_workspace(config))
+
+
+@command.command("dir")
+@config_option
+def dir_command(config_file: Path | None) -> int:
+    """Print the cache folder (for actions/cache `path:` or a CI cache step)."""
+    click.echo(str(_folder(config_for([], config_file))))
+    return EXIT_OK
+
+
+@command.command("clear")
+@config_option
+def clear_command(config_file: Path | None) -> int:
+    """Remove what promptops keeps in the cache folder, nothing else in it.
+
+    The eval response cache (`eval.cache_dir`) is separate and left alone.
+    """
+    folder = _folder(config_for([], config_file))
+    removed = 0
+    for pattern in OWNED:
+        for path in folder.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed += 1
+    click.echo(f"removed {removed} cache entr{'y' if removed == 1 else 'ies'} from {folder}")
+    return EXIT_OK
