@@ -6,6 +6,7 @@
 # It runs `promptops COMMAND --format json`, then lets `python -m promptops.github.action`
 # write annotations, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY, posts the sticky PR comment
 # unless `comment: off`, and exits non-zero when the gate fails per `fail-on`.
+# `warm` runs `promptops cache warm HEAD` and nothing else (the cache steps keep the result).
 #
 # PROMPTOPS_PYTHON: the interpreter that has promptops (the install step's venv).
 # PROMPTOPS_REPORT_FILE: publish this prepared report instead of running COMMAND.
@@ -28,7 +29,7 @@ fail() {
   exit 2
 }
 
-case "$command" in check | lint | eval) ;; *) fail "input command must be check, lint or eval, got '$command'" ;; esac
+case "$command" in check | lint | eval | warm) ;; *) fail "input command must be check, lint, eval or warm, got '$command'" ;; esac
 case "$comment" in update | new | hide-and-new | delete-and-new | off) ;;
 *) fail "input comment must be update, new, hide-and-new, delete-and-new or off, got '$comment'" ;;
 esac
@@ -51,6 +52,19 @@ if [[ -n "${INPUT_ARGS:-}" ]]; then
   "$py" -c 'import os, shlex, sys; sys.stdout.write("".join(a + "\0" for a in shlex.split(os.environ["INPUT_ARGS"])))' \
     >"$out_dir/args" 2>/dev/null || fail "input args has unbalanced quotes"
   while IFS= read -r -d '' arg; do extra_args+=("$arg"); done <"$out_dir/args"
+fi
+
+if [[ "$command" == warm ]]; then # no report, no comment: fill the cache for HEAD
+  [[ -n "${PROMPTOPS_CACHE_DIR:-}" ]] || echo "::warning title=promptops::command warm with cache: false keeps nothing for later runs"
+  set +e
+  "$py" -m promptops cache warm HEAD ${extra_args[@]+"${extra_args[@]}"}
+  status=$?
+  set -e
+  if ((status != 0)); then
+    echo "::error title=promptops::promptops cache warm failed with exit code $status (see the log above)"
+    exit 2
+  fi
+  exit 0
 fi
 
 tag="${INPUT_COMMENT_TAG:-}"

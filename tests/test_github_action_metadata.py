@@ -32,6 +32,7 @@ EXPECTED_INPUTS = {
     "sarif-file",
     "anthropic-api-key",
     "args",
+    "cache",
 }
 EXPECTED_OUTPUTS = {"blocking", "monthly-delta-usd", "report-path"}
 
@@ -109,7 +110,7 @@ def test_every_input_reaches_the_scripts_through_env():
 
 
 def test_the_scripts_the_action_runs_exist_and_parse():
-    for script in ("action/install.sh", "action/run.sh"):
+    for script in ("action/install.sh", "action/cache-plan.sh", "action/run.sh"):
         path = REPO_ROOT / script
         assert f'"$GITHUB_ACTION_PATH/{script}"' in ACTION.read_text(encoding="utf-8")
         result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)

@@ -103,22 +103,34 @@ def workspace(tmp_path: Path) -> dict:
 def run_action(
     ws: dict, github: FakeGitHub, *, with_: dict | None = None, env: dict | None = None
 ) -> StepResult:
+    """The cache-plan step, then the run step with its outputs, as the runner chains them."""
+    full_env = {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_GRAPHQL_URL": github.graphql_url,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(ws["event"]),
+        "GITHUB_RUN_ID": "777",
+        **(env or {}),
+    }
+    installed = {"install": {"python": sys.executable}}
+    plan = run_step(
+        "cache-plan",
+        workspace=ws["repo"],
+        runner_temp=ws["temp"],
+        with_=with_,
+        step_outputs=installed,
+        env=full_env,
+    )
+    assert plan.returncode == 0, plan.stdout + plan.stderr
     return run_step(
         "run",
         workspace=ws["repo"],
         runner_temp=ws["temp"],
         with_=with_,
-        step_outputs={"install": {"python": sys.executable}},
-        env={
-            "GITHUB_API_URL": github.url,
-            "GITHUB_GRAPHQL_URL": github.graphql_url,
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_REPOSITORY": REPO,
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(ws["event"]),
-            "GITHUB_RUN_ID": "777",
-            **(env or {}),
-        },
+        step_outputs={**installed, "cache-plan": {"dir": "", **plan.outputs}},
+        env=full_env,
     )
 
 
@@ -273,7 +285,7 @@ def test_the_base_is_the_merge_base_of_the_event_shas(workspace):
 @pytest.mark.parametrize(
     ("with_", "message"),
     [
-        ({"command": "deploy; rm -rf /"}, "input command must be check, lint or eval"),
+        ({"command": "deploy; rm -rf /"}, "input command must be check, lint, eval or warm"),
         ({"comment": "sometimes"}, "input comment must be"),
         ({"fail-on": "info\n::error::injected"}, "input fail-on must be"),
         ({"working-directory": "nowhere"}, "working-directory 'nowhere' does not exist"),
@@ -347,7 +359,8 @@ waivers:
 """
 
 
-def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, github):
+def real_repo(tmp_path: Path) -> tuple[Path, str]:
+    """main: a charter and a prompt; feature: the prompt grows past the budget. (repo, base)"""
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -366,6 +379,11 @@ def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, gi
         PROMPT.format(system=long_system).replace("1.0.0", "1.1.0"), encoding="utf-8"
     )
     git(repo, "commit", "-q", "-am", "longer prompt")
+    return repo, base
+
+
+def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, github):
+    repo, base = real_repo(tmp_path)
     runner_temp = tmp_path / "runner"
     runner_temp.mkdir()
     ws = {
@@ -378,6 +396,7 @@ def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, gi
     assert breach.returncode == 1, breach.stdout + breach.stderr
     assert breach.outputs["blocking"] == "true"
     assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    assert (runner_temp / "promptops-cache" / "diff-index-v1.json").is_file()
     charter = repo / "charters" / "support-bot.yaml"
     charter.write_text(CHARTER + WAIVER, encoding="utf-8")
     git(repo, "commit", "-q", "-am", "waive the budget for launch week")
@@ -429,7 +448,7 @@ def test_install_step_builds_a_private_venv_that_the_run_step_uses(workspace, gi
         "run",
         workspace=workspace["repo"],
         runner_temp=workspace["temp"],
-        step_outputs={"install": {"python": str(venv_python)}},
+        step_outputs={"install": {"python": str(venv_python)}, "cache-plan": {"dir": ""}},
         env={
             "PYTHONPATH": "",
             "GITHUB_API_URL": github.url,
@@ -442,3 +461,51 @@ def test_install_step_builds_a_private_venv_that_the_run_step_uses(workspace, gi
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.outputs["blocking"] == "true"
     assert len(github.issue_comments(REPO, PR)) == 1
+
+
+def test_the_cache_plan_keys_a_pull_request_by_its_merge_base(workspace):
+    def plan(with_: dict | None = None) -> dict[str, str]:
+        result = run_step(
+            "cache-plan",
+            workspace=workspace["repo"],
+            runner_temp=workspace["temp"],
+            with_=with_,
+            step_outputs={"install": {"python": sys.executable}},
+            env={"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(workspace["event"])},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.outputs
+
+    pull_request = plan()
+    assert pull_request == {
+        "enabled": "true",
+        "dir": str(workspace["temp"] / "promptops-cache"),
+        "key": f"promptops-v1-Linux-{workspace['base']}",
+        "restore-prefix": "promptops-v1-Linux-",
+    }
+    assert plan({"command": "warm"})["key"] == f"promptops-v1-Linux-{workspace['head']}"
+    assert plan({"cache": "false"})["enabled"] == "false"
+    assert plan({"working-directory": "nowhere"})["enabled"] == "false"  # the run step says why
+
+
+def test_warm_on_the_default_branch_fills_the_cache_a_pull_request_restores(tmp_path, github):
+    repo, base = real_repo(tmp_path)
+    git(repo, "checkout", "-q", "main")
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    push_event = tmp_path / "push.json"
+    push_event.write_text(json.dumps({"ref": "refs/heads/main", "after": base}), encoding="utf-8")
+    ws = {"repo": repo, "temp": runner_temp, "event": push_event}
+    warm = run_action(ws, github, with_={"command": "warm"}, env={"GITHUB_EVENT_NAME": "push"})
+    assert warm.returncode == 0, warm.stdout + warm.stderr
+    assert "warmed" in warm.stdout and "1 prompt in 1 workload (1 priced" in warm.stdout
+    assert github.requests == []  # no report, no comment
+    cache = runner_temp / "promptops-cache"
+    assert len(list((cache / "diff-figures-v1").glob("*/*.json"))) == 1
+    assert (cache / "diff-index-v1.json").is_file()
+
+    git(repo, "checkout", "-q", "feature")
+    pr = {**ws, "event": write_event(tmp_path / "pr.json", base, git(repo, "rev-parse", "HEAD"))}
+    checked = run_action(pr, github)
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # the same gate, warm
+    assert checked.outputs["blocking"] == "true"

@@ -1,7 +1,8 @@
 """The Python half of the GitHub Action (`action/run.sh` calls it; users never need to).
 
 `refs` prints the commit to compare against (the merge-base of the PR's base and head, from
-the event payload unless the `base`/`head` inputs say otherwise). `finish` turns a report into
+the event payload unless the `base`/`head` inputs say otherwise). `cache-plan` names the cache
+folder and its actions/cache key. `finish` turns a report into
 what the runner reads: annotations on stdout, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, and an
 exit status per `fail-on`.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PromptopsError, UserError
 from promptops.github.event import load_event
-from promptops.github.refs import merge_base
+from promptops.github.refs import commit_sha, merge_base
 from promptops.github.report_input import read_report
 from promptops.github.workflow import (
     Annotation,
@@ -49,6 +51,33 @@ def compare_base(env: Mapping[str, str], repo_dir: Path) -> str | None:
         return None
     head = env.get("INPUT_HEAD", "").strip() or "HEAD"
     return merge_base(repo_dir, base, head)
+
+
+CACHE_KEY_PREFIX = "promptops-v1"
+
+
+def cache_plan(env: Mapping[str, str], repo_dir: Path) -> dict[str, str]:
+    """Where the runner keeps promptops' cache and the actions/cache key for it.
+
+    Entries are keyed by content, so any restored cache is safe and the key only decides which
+    one is most useful: a pull request restores the cache saved for its merge-base (the
+    default branch's `warm` run), else the newest one of this OS; `warm` saves under HEAD."""
+    if env.get("INPUT_CACHE", "true").strip().lower() in ("false", "0", "no", "off"):
+        return {"enabled": "false", "dir": "", "key": "", "restore-prefix": ""}
+    sha = None
+    if (env.get("INPUT_COMMAND") or "check") != "warm":
+        try:
+            sha = compare_base(env, repo_dir)
+        except PromptopsError:
+            sha = None  # the run step reports it
+    if not sha:
+        try:
+            sha = commit_sha(repo_dir) or "no-commit"
+        except PromptopsError:  # no git on PATH: the run step reports it
+            sha = "no-commit"
+    folder = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / "promptops-cache"
+    prefix = f"{CACHE_KEY_PREFIX}-{env.get('RUNNER_OS') or sys.platform}-"
+    return {"enabled": "true", "dir": str(folder), "key": prefix + sha, "restore-prefix": prefix}
 
 
 def verdict_of(data: object, command_exit_status: int) -> Verdict:
@@ -125,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m promptops.github.action")
     sub = parser.add_subparsers(dest="step", required=True)
     sub.add_parser("refs", help="print the merge-base to compare against")
+    sub.add_parser("cache-plan", help="write the cache folder and key to $GITHUB_OUTPUT")
     done = sub.add_parser("finish", help="annotations, outputs, summary, verdict")
     done.add_argument("--report", type=Path, required=True)
     done.add_argument("--exit-status", type=int, default=0)
@@ -136,6 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             base = compare_base(os.environ, Path.cwd())
             if base:
                 print(base)
+            return EXIT_OK
+        if args.step == "cache-plan":
+            plan = cache_plan(os.environ, Path.cwd())
+            if os.environ.get("GITHUB_OUTPUT"):
+                write_outputs(os.environ["GITHUB_OUTPUT"], plan)
+            else:
+                print("\n".join(f"{k}={v}" for k, v in plan.items()))
             return EXIT_OK
         return finish(args.report, args.exit_status, args.fail_on, args.markdown_out, os.environ)
     except PromptopsError as exc:

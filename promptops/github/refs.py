@@ -59,3 +59,9 @@ def _git(repo_dir: Path | str, *args: str, error: str) -> str:
 
 def _git_ok(repo_dir: Path | str, *args: str) -> bool:
     return _run(repo_dir, *args).returncode == 0
+
+
+def commit_sha(repo_dir: Path | str, ref: str = "HEAD") -> str | None:
+    """The full sha `ref` names, or None (no commits yet, not a repository)."""
+    result = _run(repo_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return result.stdout.strip() or None if result.returncode == 0 else None
