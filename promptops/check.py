@@ -90,6 +90,13 @@ def find_waiver(
 
 
 # -- lint ------------------------------------------------------------------------------------
+def touched_paths(report: DiffReport) -> set[str]:
+    """The documents a change gates: the changed ones and the prompts whose tools changed.
+    Lint runs on these alone (the rest of the head is loaded for references only), so the
+    gate's lint time follows the change, like the diff's."""
+    return {d.path for d in report.documents} | {p.path for p in report.prompts}
+
+
 def lint_findings(workspace: Workspace) -> list[Finding]:
     """Every lint finding of the head workspace (load, schema, references and rules)."""
     from promptops.lint.run import lint_workspace
@@ -358,13 +365,18 @@ def run_check(
     head_workspace: Workspace | None,
     today: dt.date | None = None,
 ) -> CheckReport:
-    """Apply the gate to a computed diff; `head_workspace` (all head documents) feeds lint."""
+    """Apply the gate to a computed diff; `head_workspace` (every head document, targeting
+    the touched ones: see `touched_paths`) feeds lint."""
     today = today or dt.date.today()
     gate = _Gate(config, loaded, today)
-    touched = {d.path for d in report.documents} | {p.path for p in report.prompts}
+    touched = touched_paths(report)
     lint = lint_findings(head_workspace) if head_workspace is not None else []
     in_scope = [f for f in lint if f.path in touched]
-    untouched_errors = sum(1 for f in lint if f.path not in touched and f.severity == "error")
+    untouched_errors = sum(
+        1
+        for f in (head_workspace.findings if head_workspace is not None else [])
+        if f.path not in touched and f.severity == "error"
+    )
     findings: list[Finding] = []
     for finding in [*in_scope, *_version_findings(report, loaded, config)]:
         configured = _configured(finding, config)
@@ -401,8 +413,8 @@ def run_check(
         final_findings.append(f)
     if untouched_errors:
         notes.append(
-            f"{untouched_errors} lint error(s) in documents this change does not touch are not "
-            "gated here: run `promptops lint`"
+            f"{untouched_errors} document error(s) (YAML, schema, references) in files this "
+            "change does not touch are not gated here: run `promptops lint`"
         )
 
     for p in report.prompts:
@@ -436,7 +448,9 @@ def run_check(
                 f"{p.id}: {tokens(p.head.volatile_prefix_tokens)} cached-prefix tokens follow a "
                 f"template variable ({pct(share)} of the prefix): priced as written on every call"
             )
-    subsidy = subsidy_summary(config, head_workspace)
+    subsidy = subsidy_summary(  # repo-wide: every workload, not only the touched ones
+        config, replace(head_workspace, targets=None) if head_workspace is not None else None
+    )
     if subsidy is not None and subsidy["exposed_workloads"]:
         warnings.append(subsidy["sentence"])
     return CheckReport(
@@ -491,4 +505,11 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
     }
 
 
-__all__ = ["SCENARIO_NAMES", "charter_waivers", "find_waiver", "lint_findings", "run_check"]
+__all__ = [
+    "SCENARIO_NAMES",
+    "charter_waivers",
+    "find_waiver",
+    "lint_findings",
+    "run_check",
+    "touched_paths",
+]

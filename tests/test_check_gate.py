@@ -145,3 +145,30 @@ def test_check_outputs_for_the_action(tmp_path: Path) -> None:
         assert key in data
     body = md.read_text()
     assert "❌ 1 blocking issue" in body and "$17,600.00" in body
+
+
+def test_lint_gates_the_touched_documents_and_names_broken_untouched_files(tmp_path: Path) -> None:
+    """A variable moved into the cached prefix (PO101, an error) blocks; the same defect in a
+    prompt the change does not touch does not, and a broken untouched file is only a note."""
+    repo = base_repo(tmp_path / "repo")
+    legacy = triage(variable_first=True).replace("id: triage", "id: legacy")
+    repo.write("prompts/legacy.yaml", legacy.replace("workload: support\n", ""))
+    repo.write("prompts/broken.yaml", "kind: prompt\nid: [unclosed\n")
+    repo.commit("a legacy prompt with a cache-busting variable, and a broken file")
+    repo.branch("feature")
+    repo.write("prompts/triage.yaml", triage(version="1.1.0", variable_first=True))
+    repo.commit("move the variable into the cached prefix")
+
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 1
+    po101 = [(f["path"], f["severity"]) for f in report["findings"] if f["code"] == "PO101"]
+    assert po101 == [("prompts/triage.yaml", "error")]
+    assert any("PO101" in r and "prompts/triage.yaml" in r for r in report["blocking_reasons"])
+    assert {f["path"] for f in report["findings"]} == {"prompts/triage.yaml"}
+    assert any(
+        "1 document error(s)" in n and "not gated here" in n for n in report.get("notes", [])
+    ), report.get("notes")
+
+    lint = run_cli(["lint", "--format", "json"], cwd=repo.root)
+    paths = {f["path"] for f in json.loads(lint.stdout)["findings"]}
+    assert {"prompts/legacy.yaml", "prompts/broken.yaml"} <= paths  # lint still sees them

@@ -53,13 +53,15 @@ def command(
     report; `auto` picks it under GitHub Actions; `sarif` writes the findings for code
     scanning.
     """
-    from promptops.check import run_check
+    from promptops.check import run_check, touched_paths
     from promptops.diff.run import diff_refs, head_workspace
     from promptops.report.diff_json import check_report_dict, dumps
 
     config = config_for([], config_file)
     run = diff_refs(config, base, head)
-    workspace = head_workspace(config, run.head) if run.report.changed else None
+    workspace = None
+    if run.report.changed:
+        workspace = head_workspace(config, run.head, touched_paths(run.report))
     result = run_check(config, run.report, run.loaded, workspace)
     data = check_report_dict(result)
     if json_output is not None:

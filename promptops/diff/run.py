@@ -36,11 +36,12 @@ def diff_refs(config: Config, base: str | None, head: str | None) -> DiffRun:
     return DiffRun(report, loaded, repo, base_side, head_side)
 
 
-def head_workspace(config: Config, head: GitSide) -> Workspace:
-    """Every document on the head side (the working tree, or a commit's blobs)."""
+def head_workspace(config: Config, head: GitSide, targets: set[str] | None = None) -> Workspace:
+    """Every document on the head side (the working tree, or a commit's blobs); `targets`
+    narrows what lint reports (every document is still loaded for references)."""
     from promptops.documents.workspace import build_workspace, load_workspace
 
     if head.is_working_tree:
-        return load_workspace(config)
+        return load_workspace(config, targets=targets)
     files = head.read_many(head.list_files())
-    return build_workspace(config, sorted(files.items()))
+    return build_workspace(config, sorted(files.items()), targets)

@@ -264,10 +264,14 @@ def _expand_targets(config: Config, paths: Iterable[str | Path]) -> set[str]:
     return targets
 
 
-def load_workspace(config: Config, paths: Iterable[str | Path] | None = None) -> Workspace:
-    """Load every document under the config root; `paths` narrows what gets reported."""
+def load_workspace(
+    config: Config, paths: Iterable[str | Path] | None = None, targets: set[str] | None = None
+) -> Workspace:
+    """Load every document under the config root; `paths` (files or folders, which must exist)
+    or `targets` (root-relative paths, as a diff names them) narrows what gets reported."""
     paths = list(paths or [])
-    targets = _expand_targets(config, paths) if paths else None
+    if paths:
+        targets = _expand_targets(config, paths)
     explicit_files = {relative_path(Path(p), config.root) for p in paths if Path(p).is_file()}
     rels = discover_files(config)
     rels.extend(sorted(explicit_files - set(rels)))
