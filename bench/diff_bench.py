@@ -1,20 +1,26 @@
 """Benchmark `promptops diff` between two commits of a generated repo: N prompts, M changed.
 
-Usage: python bench/diff_bench.py [--sizes 1000 10000] [--changed 10] [--seed 7] [--keep DIR]
+Usage: python bench/diff_bench.py [--sizes 1000 10000] [--changed 10 100] [--repeat 3]
+                                  [--seed 7] [--keep DIR] [--json FILE]
 
-For each size, `bench/generate_repo.py` builds a repo (N prompts, N/50 workload charters, N/10
-tools) with two commits, the second changing `--changed` prompts, and the bench times
-`promptops diff HEAD~1 HEAD --format json` as a whole command (interpreter start and imports
-included), each in a fresh process:
+For each size and number of changed prompts, `bench/generate_repo.py` builds a repo (N prompts,
+N/50 workload charters, N/10 tools) with three commits, the last changing M prompts, and the
+bench times `promptops diff HEAD~1 HEAD --format json` as a whole command (interpreter start
+and imports included), each in a fresh process:
 
-- cold: empty cache folder (no document summaries, no figures, no token counts);
-- warm: the cache a previous run left. This is the realistic CI case: the cache folder is
-  restored between runs (actions/cache), and a pull request's diff finds every unchanged
-  document there; only the changed ones are read and priced.
-- warm, other change: the cache left by a diff of *different* commits of the same repo (an
-  earlier push), so the changed documents are new to the cache.
+- cold: an empty cache folder (no document summaries, no figures, no token counts). The first
+  run on a machine, or CI without a cache: it must find the touched workloads' other prompts
+  in the repo and price them, so it grows with the repo.
+- other: the cache a diff of the previous commit pair left (an earlier push with no warm job):
+  the touched workloads may be new to it.
+- primed: the first diff after `promptops cache warm HEAD~1`, each run on a fresh copy of the
+  warmed cache. This is the Action's steady state: the default branch runs `command: warm`
+  and saves the cache, a pull request restores the one saved for its merge-base. Only the
+  changed documents are read and priced, so it grows with the change, not the repo.
+- warm: the same diff again on the cache the primed run left.
 
-Every run's JSON must be byte-identical to the cold run's, or the bench fails.
+Every run's JSON must be byte-identical to the cold run's, and a primed diff must price no
+workload member, or the bench fails.
 """
 
 from __future__ import annotations
@@ -95,63 +101,105 @@ def best(times: list[float]) -> float:
     return min(times)
 
 
+def warm_up(root: Path, cache: Path, ref: str) -> float:
+    """`promptops cache warm REF --no-lint`, what the Action runs on the default branch."""
+    env = {**os.environ, "PROMPTOPS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "promptops", "cache", "warm", ref, "--no-lint"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
+    return time.perf_counter() - start
+
+
+def measure(work: Path, size: int, changed: int, seed: int, repeat: int) -> dict[str, float]:
+    root = work / f"repo-{size}-{changed}"
+    t0 = time.perf_counter()
+    generate(root, size, changed, seed)
+    figures: dict[str, float] = {"built": time.perf_counter() - t0}
+
+    cold_cache = work / f"cache-{size}-{changed}-cold"
+    shutil.rmtree(cold_cache, ignore_errors=True)
+    figures["cold"], expected = run_diff(root, cold_cache, "HEAD~1", "HEAD")
+
+    other_cache = work / f"cache-{size}-{changed}-other"
+    shutil.rmtree(other_cache, ignore_errors=True)
+    run_diff(root, other_cache, "HEAD~2", "HEAD~1")  # an earlier push warms part of the cache
+    figures["other"], out = run_diff(root, other_cache, "HEAD~1", "HEAD")
+    assert out == expected, "a run on another diff's cache differs from the cold run"
+
+    primed = work / f"cache-{size}-{changed}-primed"
+    shutil.rmtree(primed, ignore_errors=True)
+    figures["warm-up"] = warm_up(root, primed, "HEAD~1")
+    primed_times = []
+    for i in range(repeat):  # each run starts from the warmed cache, as a new pull request does
+        copy = work / f"cache-{size}-{changed}-primed-{i}"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(primed, copy)
+        seconds, out = run_diff(root, copy, "HEAD~1", "HEAD")
+        assert out == expected, "a diff on a warmed cache differs from the cold run"
+        primed_times.append(seconds)
+    figures["primed"] = best(primed_times)
+    shown, cached, priced = work_counts(root, copy)
+    assert priced == 0, f"a diff after warm priced {priced} workload members"
+
+    warm_times = []
+    for _ in range(repeat):
+        seconds, out = run_diff(root, copy, "HEAD~1", "HEAD")
+        assert out == expected, "a warm run differs from the cold run"
+        warm_times.append(seconds)
+    figures["warm"] = best(warm_times)
+    figures.update(shown=shown, members=cached)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--changed", type=int, default=10)
+    parser.add_argument("--changed", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3, help="warm runs per size (best shown)")
+    parser.add_argument("--repeat", type=int, default=3, help="primed and warm runs (best shown)")
     parser.add_argument("--keep", type=Path, help="build repos here and keep them")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="promptops-diff-bench-"))
     rows = []
     try:
         for size in args.sizes:
-            root = work / f"repo-{size}"
-            t0 = time.perf_counter()
-            generate(root, size, args.changed, args.seed)
-            built = time.perf_counter() - t0
-
-            cold_cache = work / f"cache-{size}-cold"
-            shutil.rmtree(cold_cache, ignore_errors=True)
-            cold, expected = run_diff(root, cold_cache, "HEAD~1", "HEAD")
-            warm_times = []
-            for _ in range(args.repeat):
-                seconds, out = run_diff(root, cold_cache, "HEAD~1", "HEAD")
-                assert out == expected, "a warm run differs from the cold run"
-                warm_times.append(seconds)
-            shown, cached, priced = work_counts(root, cold_cache)
-            assert priced == 0, f"a warm run priced {priced} workload members"
-
-            other_cache = work / f"cache-{size}-other"
-            shutil.rmtree(other_cache, ignore_errors=True)
-            run_diff(root, other_cache, "HEAD~2", "HEAD~1")  # an earlier push warms the cache
-            other, out = run_diff(root, other_cache, "HEAD~1", "HEAD")
-            assert out == expected, "a run on another diff's cache differs from the cold run"
-            rows.append((size, shown, cached, cold, other, best(warm_times), built))
+            for changed in args.changed:
+                rows.append((size, changed, measure(work, size, changed, args.seed, args.repeat)))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
+    print("promptops diff HEAD~1 HEAD --format json (whole command, seconds)")
     print(
-        f"promptops diff HEAD~1 HEAD --format json ({args.changed} changed prompts; whole command)"
+        f"{'prompts':>8} {'changed':>8} {'shown':>6} {'members':>8} {'cold':>7} "
+        f"{'other':>7} {'primed':>7} {'warm':>7}   (cache warm took)"
     )
-    print(
-        f"{'prompts':>8} {'shown':>6} {'members':>8} {'cold s':>7} "
-        f"{'warm/other s':>13} {'warm s':>7}   (repo built in)"
-    )
-    for size, shown, cached, cold, other, warm, built in rows:
+    for size, changed, f in rows:
         print(
-            f"{size:>8,} {shown:>6} {cached:>8} {cold:>7.3f} {other:>13.3f} {warm:>7.3f}"
-            f"   ({built:.1f} s)"
+            f"{size:>8,} {changed:>8} {int(f['shown']):>6} {int(f['members']):>8} "
+            f"{f['cold']:>7.3f} {f['other']:>7.3f} {f['primed']:>7.3f} {f['warm']:>7.3f}"
+            f"   ({f['warm-up']:.1f} s)"
         )
     print(
         "shown = prompts in the report; members = other prompts of the touched workloads, whose\n"
-        "figures the workload totals need (from the cache when warm). cold = empty cache;\n"
-        "warm/other = cache left by a diff of the previous commit pair (realistic CI);\n"
-        f"warm = the same diff again (best of {args.repeat}). Every run's JSON is identical."
+        "figures the workload totals need. cold = empty cache; other = the cache a diff of the\n"
+        "previous commit pair left; primed = the first diff after `promptops cache warm HEAD~1`\n"
+        "(the Action's steady state: the default branch warms, pull requests restore);\n"
+        f"warm = the same diff again. primed and warm: best of {args.repeat}. Every run's JSON "
+        "is identical."
     )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        data = [{"prompts": size, "changed": changed, **f} for size, changed, f in rows]
+        args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
