@@ -91,11 +91,15 @@ def test_warm_on_a_bad_ref_is_a_clear_usage_error(tmp_path, args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_warm_outside_a_git_repository_is_a_clear_usage_error(tmp_path):
+def test_warm_outside_a_git_repository_or_before_a_commit_is_a_clear_usage_error(tmp_path):
     (tmp_path / "promptops.yaml").write_text("default_branch: main\n", encoding="utf-8")
     result = _cli(["cache", "warm", "--no-lint"], tmp_path, tmp_path / "cache")
     assert result.returncode == 2
     assert "is not inside a git repository" in result.stderr and "Traceback" not in result.stderr
+    GitRepo(tmp_path)
+    result = _cli(["cache", "warm", "--no-lint"], tmp_path, tmp_path / "cache")
+    assert result.returncode == 2
+    assert "no commits yet" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_dir_prints_the_folder_and_clear_removes_only_what_promptops_wrote(tmp_path):

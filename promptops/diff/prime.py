@@ -21,6 +21,7 @@ from promptops.config import Config
 from promptops.diff.figure_cache import FigureCache
 from promptops.diff.index import DocIndex, TreeView, summarize
 from promptops.diff.loading import LoadedSides, SideDocs
+from promptops.errors import UserError
 from promptops.git_refs import GitRepo
 from promptops.pricing.table import PriceTable
 from promptops.tokens.cache import default_cache_dir
@@ -47,6 +48,8 @@ def prime(config: Config, ref: str) -> PrimeResult:
     from promptops.diff.compute import MemberFigures
 
     repo = GitRepo(config)
+    if not repo.has_commits():
+        raise UserError("this repository has no commits yet: commit, then warm the cache")
     side = repo.side(ref)
     sha = str(side.sha)
     cache_dir = config.cache_dir or default_cache_dir()
