@@ -480,10 +480,12 @@ def test_the_cache_plan_keys_a_pull_request_by_its_merge_base(workspace):
     assert pull_request == {
         "enabled": "true",
         "dir": str(workspace["temp"] / "promptops-cache"),
-        "key": f"promptops-v1-Linux-{workspace['base']}",
+        "key": f"promptops-v1-Linux-{workspace['base']}",  # what main's warm run saved
+        "save-key": f"promptops-v1-Linux-{workspace['base']}-check",
         "restore-prefix": "promptops-v1-Linux-",
     }
-    assert plan({"command": "warm"})["key"] == f"promptops-v1-Linux-{workspace['head']}"
+    warm = plan({"command": "warm"})
+    assert warm["key"] == warm["save-key"] == f"promptops-v1-Linux-{workspace['head']}"
     assert plan({"cache": "false"})["enabled"] == "false"
     assert plan({"working-directory": "nowhere"})["enabled"] == "false"  # the run step says why
 

@@ -57,15 +57,18 @@ CACHE_KEY_PREFIX = "promptops-v1"
 
 
 def cache_plan(env: Mapping[str, str], repo_dir: Path) -> dict[str, str]:
-    """Where the runner keeps promptops' cache and the actions/cache key for it.
+    """Where the runner keeps promptops' cache and the actions/cache keys for it.
 
-    Entries are keyed by content, so any restored cache is safe and the key only decides which
-    one is most useful: a pull request restores the cache saved for its merge-base (the
-    default branch's `warm` run), else the newest one of this OS; `warm` saves under HEAD."""
+    Entries are keyed by content, so any restored cache is safe and the keys only decide which
+    one is most useful. Every run restores `key`, the cache `warm` saved for the commit it
+    compares against (a pull request's merge-base), else the newest one (`restore-prefix`).
+    `warm` saves under that key; other commands under their own (`save-key`), so a `check` on
+    the default branch never takes the key its `warm` step is about to save."""
     if env.get("INPUT_CACHE", "true").strip().lower() in ("false", "0", "no", "off"):
-        return {"enabled": "false", "dir": "", "key": "", "restore-prefix": ""}
+        return {"enabled": "false", "dir": "", "key": "", "save-key": "", "restore-prefix": ""}
+    command = env.get("INPUT_COMMAND") or "check"
     sha = None
-    if (env.get("INPUT_COMMAND") or "check") != "warm":
+    if command != "warm":
         try:
             sha = compare_base(env, repo_dir)
         except PromptopsError:
@@ -77,7 +80,14 @@ def cache_plan(env: Mapping[str, str], repo_dir: Path) -> dict[str, str]:
             sha = "no-commit"
     folder = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / "promptops-cache"
     prefix = f"{CACHE_KEY_PREFIX}-{env.get('RUNNER_OS') or sys.platform}-"
-    return {"enabled": "true", "dir": str(folder), "key": prefix + sha, "restore-prefix": prefix}
+    key = prefix + sha
+    return {
+        "enabled": "true",
+        "dir": str(folder),
+        "key": key,
+        "save-key": key if command == "warm" else f"{key}-{command}",
+        "restore-prefix": prefix,
+    }
 
 
 def verdict_of(data: object, command_exit_status: int) -> Verdict:
