@@ -115,6 +115,11 @@ def _to_side(priced: PricedPrompt, doc: Document) -> PromptSide:
     )
 
 
+# (path, figure-cache key, tool paths, charter path) of a member to price
+_Plan = tuple[str, str, list[str | None], str | None]
+FORK_MIN_MEMBERS = 64  # below this many members to price, a second process does not pay off
+
+
 class MemberFigures:
     """Figures of the affected workloads' other prompts: from the figure cache when their
     prompt, tools, charter and pricing inputs are unchanged, else read and priced (and cached)."""
@@ -138,7 +143,7 @@ class MemberFigures:
     ) -> dict[str, Figures]:
         """Each member of `side` priced against the charters of `charters` (the base side's
         for the traffic split); `only` narrows to those workloads."""
-        planned = []  # (path, key, tool paths, charter path)
+        planned: list[_Plan] = []
         for path in side.members:
             summary = side.tree.summary(path)
             workload = summary.workload
@@ -155,23 +160,61 @@ class MemberFigures:
             planned.append((path, key, tool_paths, charter_path))
             if key not in self._memo and (figures := self.cache.get(key)) is not None:
                 self._memo[key] = figures
-                if figures.skipped is None:  # the counter's provenance label needs to know
-                    self.counter.used_exact |= figures.exact in ("exact", "mixed")
-                    self.counter.used_estimate |= figures.exact in ("estimate", "mixed")
+                self._note_exactness(figures)
 
-        misses = [plan for plan in planned if plan[1] not in self._memo]
-        wanted = {rel for path, _, tools, _ in misses for rel in (path, *tools) if rel}
+        misses = {plan[1]: plan for plan in planned if plan[1] not in self._memo}
+        wanted = {rel for path, _, tools, _ in misses.values() for rel in (path, *tools) if rel}
         self.loaded.parser.prefetch(side, sorted(wanted))  # one batch read for all misses
+        self._price_all(side, charters, list(misses.values()))
         result = {}
-        for path, key, tool_paths, charter_path in planned:
-            if key not in self._memo:
-                self._memo[key] = self._price(side, path, tool_paths, charters, charter_path)
-                self.cache.put(key, self._memo[key])
+        for path, key, _, _ in planned:
             figures = self._memo[key]
             if figures.skipped not in (None, "invalid"):
                 self.notes.append(f"{path}: not priced: {figures.skipped}")
             result[path] = figures
         return result
+
+    def _note_exactness(self, figures: Figures) -> None:
+        """Figures not counted in this process still decide the counter's provenance label."""
+        if figures.skipped is None:
+            self.counter.used_exact |= figures.exact in ("exact", "mixed")
+            self.counter.used_estimate |= figures.exact in ("estimate", "mixed")
+
+    def _price_all(self, side: SideDocs, charters: SideDocs, plans: list[_Plan]) -> None:
+        """Price the cache misses (and cache them): half in a forked child when there are many.
+        A diff on an empty cache prices hundreds of members, and parsing and tokenizing them
+        is most of its time; the child's figures come back as JSON, anything wrong with it
+        means the parent prices its half too."""
+        from promptops.forking import fork_call
+
+        theirs = plans[1::2] if len(plans) >= FORK_MIN_MEMBERS else []
+        pending = fork_call(self._priced_json, side, charters, theirs) if theirs else None
+        priced = self._priced(side, charters, plans[0::2] if pending is not None else plans)
+        if pending is not None:
+            sent = pending.result()
+            try:
+                child = [(str(k), Figures.from_json(v)) for k, v in sent]  # type: ignore[union-attr]
+            except (TypeError, ValueError, KeyError, ArithmeticError):
+                child = self._priced(side, charters, theirs)
+            for _, figures in child:
+                self._note_exactness(figures)
+            priced += child
+        for key, figures in priced:
+            self._memo[key] = figures
+            self.cache.put(key, figures)
+
+    def _priced(
+        self, side: SideDocs, charters: SideDocs, plans: list[_Plan]
+    ) -> list[tuple[str, Figures]]:
+        return [
+            (key, self._price(side, path, tool_paths, charters, charter_path))
+            for path, key, tool_paths, charter_path in plans
+        ]
+
+    def _priced_json(
+        self, side: SideDocs, charters: SideDocs, plans: list[_Plan]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return [(key, figures.to_json()) for key, figures in self._priced(side, charters, plans)]
 
     def _price(
         self,
