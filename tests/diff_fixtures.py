@@ -85,6 +85,21 @@ input_schema:
   required: [order_id]
 """
 
+FAQ = """
+kind: prompt
+id: faq
+version: 1.0.0
+model: claude-sonnet-4-6
+workload: support
+tools: [lookup]
+system: Answer frequently asked questions about orders and refunds.
+messages:
+  - role: user
+    content: "{{ q }}"
+variables:
+  q: {expected_tokens: 30}
+"""
+
 ORDERS_PROMPT = """
 kind: prompt
 id: orders

@@ -14,23 +14,9 @@ from promptops.config import load_config
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
 from promptops.tokens import tokenizers
-from tests.diff_fixtures import base_repo, triage
+from tests.diff_fixtures import FAQ, base_repo, triage
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
-
-FAQ = """
-kind: prompt
-id: faq
-version: 1.0.0
-model: claude-haiku-4-5
-workload: support
-system: Answer frequently asked questions about orders and refunds, briefly and politely.
-messages:
-  - role: user
-    content: "{{ q }}"
-variables:
-  q: {expected_tokens: 30}
-"""
 
 
 def _repo(root: Path) -> GitRepo:

@@ -17,24 +17,10 @@ from promptops.config import load_config
 from promptops.diff.index import NOT_A_DOCUMENT, summarize
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
-from tests.diff_fixtures import LOOKUP_TOOL, charter, triage
+from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, triage
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
-FAQ = """
-kind: prompt
-id: faq
-version: 1.0.0
-model: claude-sonnet-4-6
-workload: support
-tools: [lookup]
-system: Answer frequently asked questions about orders and refunds.
-messages:
-  - role: user
-    content: "{{ q }}"
-variables:
-  q: {expected_tokens: 30}
-"""
 GREETING = """
 kind: prompt
 id: greeting
