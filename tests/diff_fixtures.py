@@ -128,6 +128,13 @@ def base_repo(root: Path, charter_text: str | None = None) -> GitRepo:
     return repo
 
 
+def grow_triage_on_feature(repo: GitRepo) -> None:
+    """Branch `feature` off the current commit and grow triage's system to 1,300 tokens."""
+    repo.branch("feature")
+    repo.write("prompts/triage.yaml", triage(version="1.1.0", system_tokens=1300))
+    repo.commit("longer triage")
+
+
 def run_json(args: list[str], cwd: Path, cache: Path) -> tuple[int, dict]:
     result = run_cli([*args, "--format", "json"], cwd=cwd, env={"PROMPTOPS_CACHE_DIR": str(cache)})
     assert result.returncode in (0, 1), result.stderr

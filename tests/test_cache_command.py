@@ -14,7 +14,7 @@ from promptops.config import load_config
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
 from promptops.tokens import tokenizers
-from tests.diff_fixtures import FAQ, base_repo, triage
+from tests.diff_fixtures import FAQ, base_repo, grow_triage_on_feature
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
@@ -25,9 +25,7 @@ def _repo(root: Path) -> GitRepo:
     repo = base_repo(root)
     repo.write("prompts/faq.yaml", FAQ)
     repo.commit("faq")
-    repo.branch("feature")
-    repo.write("prompts/triage.yaml", triage(version="1.1.0", system_tokens=1300))
-    repo.commit("longer triage")
+    grow_triage_on_feature(repo)
     return repo
 
 

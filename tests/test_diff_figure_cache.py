@@ -17,7 +17,7 @@ from promptops.config import load_config
 from promptops.diff.index import NOT_A_DOCUMENT, summarize
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
-from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, triage
+from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, grow_triage_on_feature, triage
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
@@ -49,9 +49,7 @@ def _repo(root: Path, cache: Path) -> GitRepo:
     repo.write("prompts/greeting.yaml", GREETING)
     repo.write("tools/lookup.yaml", LOOKUP_TOOL)
     repo.commit("base")
-    repo.branch("feature")
-    repo.write("prompts/triage.yaml", triage(version="1.1.0", system_tokens=1300))
-    repo.commit("longer triage")
+    grow_triage_on_feature(repo)
     return repo
 
 
