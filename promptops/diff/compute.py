@@ -191,10 +191,8 @@ class MemberFigures:
         pending = fork_call(self._priced_json, side, charters, theirs) if theirs else None
         priced = self._priced(side, charters, plans[0::2] if pending is not None else plans)
         if pending is not None:
-            sent = pending.result()
-            try:
-                child = [(str(k), Figures.from_json(v)) for k, v in sent]  # type: ignore[union-attr]
-            except (TypeError, ValueError, KeyError, ArithmeticError):
+            child = _from_child(pending.result(), {plan[1] for plan in theirs})
+            if child is None:
                 child = self._priced(side, charters, theirs)
             for _, figures in child:
                 self._note_exactness(figures)
@@ -237,6 +235,15 @@ class MemberFigures:
         except (UnknownModelError, UserError) as exc:
             return Figures(str(doc.data.get("workload")), (), "estimate", skipped=exc.message)
         return figures_of(priced.estimate)
+
+
+def _from_child(sent: Any, keys: set[str]) -> list[tuple[str, Figures]] | None:
+    """The figures a pricing child sent back, or None unless they are exactly the ones asked."""
+    try:
+        figures = [(str(key), Figures.from_json(value)) for key, value in sent]
+    except (TypeError, ValueError, KeyError, ArithmeticError):  # None, or not what was sent
+        return None
+    return figures if {key for key, _ in figures} == keys else None
 
 
 def _rewarm_usd(priced: PricedPrompt) -> Decimal:

@@ -64,9 +64,10 @@ def prime(config: Config, ref: str) -> PrimeResult:
 
     tree = TreeView(blobs, summaries)
     docs = SideDocs(side, tree)
-    workloads = {s.workload for _, s in tree.prompts_in_any_workload()}
-    docs.members = sorted(path for path, _ in tree.prompts_in_any_workload())
-    loaded = LoadedSides(docs, docs, [], {w for w in workloads if w}, set(), set())
+    members = tree.prompts_in_any_workload()
+    docs.members = sorted(path for path, _ in members)
+    workloads = {str(summary.workload) for _, summary in members}
+    loaded = LoadedSides(docs, docs, [], workloads, set(), set())
     loaded.parser.remember(docs, {p: texts[b] for p, b in blobs.items() if b in texts})
 
     counter = TokenCounter(config)

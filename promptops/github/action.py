@@ -2,9 +2,9 @@
 
 `refs` prints the commit to compare against (the merge-base of the PR's base and head, from
 the event payload unless the `base`/`head` inputs say otherwise). `cache-plan` names the cache
-folder and its actions/cache key. `finish` turns a report into
-what the runner reads: annotations on stdout, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, and an
-exit status per `fail-on`.
+folder and its actions/cache keys. `finish` turns a report into what the runner reads:
+annotations on stdout, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, and an exit status per
+`fail-on`.
 """
 
 from __future__ import annotations

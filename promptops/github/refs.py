@@ -64,4 +64,6 @@ def _git_ok(repo_dir: Path | str, *args: str) -> bool:
 def commit_sha(repo_dir: Path | str, ref: str = "HEAD") -> str | None:
     """The full sha `ref` names, or None (no commits yet, not a repository)."""
     result = _run(repo_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    return result.stdout.strip() or None if result.returncode == 0 else None
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() or None
