@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from promptops.config import load_config
-from promptops.diff.index import NOT_A_DOCUMENT, summarize
+from promptops.diff.index import INDEX_VERSION, NOT_A_DOCUMENT, summarize
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
 from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, grow_triage_on_feature, triage
@@ -142,7 +142,7 @@ def test_a_corrupt_cache_entry_is_a_miss(tmp_path: Path) -> None:
     entries = sorted((tmp_path / "cache").glob("diff-figures-v*/*/*.json"))
     assert len(entries) == 2
     entries[0].write_text("{not json")
-    (tmp_path / "cache" / "diff-index-v1.json").write_text("[]")
+    (tmp_path / "cache" / f"diff-index-v{INDEX_VERSION}.json").write_text("[]")
     warm, cached, priced = _diff(repo.root)
     assert (cached, priced) == (1, 1)
     assert warm == cold
@@ -157,6 +157,10 @@ def test_summary_reads_the_entries_as_yaml_does() -> None:
     assert (s.kind, s.id, s.workload, s.tools) == ("prompt", "a/b", "2024", ("one", "two"))
     anchored = "kind: prompt\nid: &x shared\nworkload: *x\nsystem: s\n"
     assert summarize(anchored).workload == "shared"  # anchors: the whole text is parsed
+    quoted = 'kind: prompt\nid: q\n"workload": billing\nsystem: s\n'
+    assert summarize(quoted).workload == "billing"
+    complex_key = "kind: prompt\nid: c\n? workload\n: billing\nsystem: s\n"
+    assert summarize(complex_key).workload == "billing"
     assert summarize("title: no kind here\n") == NOT_A_DOCUMENT
     assert summarize("kind: prompt\nid: [unclosed\n") == NOT_A_DOCUMENT
 

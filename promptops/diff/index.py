@@ -7,7 +7,8 @@ first run a diff reads only the blobs it has never seen (the changed ones) and o
 
 A summary is read from the top-level `kind:`, `id:`, `workload:` and `tools:` entries alone,
 parsed by the same YAML library as the whole document would be; anything unusual (document
-markers, anchors, tags, an entry spanning odd lines) parses the whole text instead.
+markers, anchors, tags, quoted or complex keys, an entry spanning odd lines) parses the whole
+text instead.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from typing import Any, NamedTuple, Protocol
 from promptops.documents.workspace import _KIND_LINE
 from promptops.tokens.cache import atomic_write
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # bump when `summarize` reads a text differently
 _ENTRY = re.compile(r"^(?:kind|id|workload|tools)[ \t]*:", re.MULTILINE)
 _TOP_LEVEL = re.compile(r"^[^\s#]", re.MULTILINE)  # the next top-level entry starts here
-_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)  # directives, several documents
+# directives, several documents, and top-level keys written as `? key` or `"key"`/`'key'`
+_MARKERS = re.compile(r"^(?:---|\.\.\.|%|\?|\"|')", re.MULTILINE)
 _UNUSUAL = re.compile(r"[&*!]|<<")  # anchors, aliases, tags, merge keys
 
 
