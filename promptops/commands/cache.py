@@ -47,7 +47,7 @@ def command() -> None:
     """
 
 
-@command.command("warm")
+@command.command("warm", short_help="Fill the cache for diffs against REF (default: HEAD).")
 @click.argument("ref", default="HEAD")
 @click.option(
     "--lint/--no-lint",
@@ -99,7 +99,7 @@ def _lint_working_tree(config: Config) -> None:
     lint_workspace(load_workspace(config))
 
 
-@command.command("dir")
+@command.command("dir", short_help="Print the cache folder.")
 @config_option
 def dir_command(config_file: Path | None) -> int:
     """Print the cache folder (for actions/cache `path:` or a CI cache step)."""
@@ -107,7 +107,7 @@ def dir_command(config_file: Path | None) -> int:
     return EXIT_OK
 
 
-@command.command("clear")
+@command.command("clear", short_help="Remove what promptops keeps in the cache folder.")
 @config_option
 def clear_command(config_file: Path | None) -> int:
     """Remove what promptops keeps in the cache folder, nothing else in it.
