@@ -92,22 +92,16 @@ if [[ -n "${PROMPTOPS_REPORT_FILE:-}" ]]; then
   cp "$PROMPTOPS_REPORT_FILE" "$report" || fail "cannot read PROMPTOPS_REPORT_FILE"
 else
   report="$out_dir/report.json"
+  sarif_args=() # the SARIF file comes from the same run as the JSON report
+  if [[ -n "$sarif" && "$command" != eval ]]; then sarif_args=(--sarif-output "$sarif"); fi
   set +e
   "$py" -m promptops "$command" ${ref_args[@]+"${ref_args[@]}"} --format json --output "$report" \
-    ${extra_args[@]+"${extra_args[@]}"}
+    ${sarif_args[@]+"${sarif_args[@]}"} ${extra_args[@]+"${extra_args[@]}"}
   status=$?
   set -e
   if ((status > 1)) || [[ ! -s "$report" ]]; then
     echo "::error title=promptops::promptops $command failed with exit code $status (see the log above)"
     exit $((status > 1 ? status : 2))
-  fi
-  if [[ -n "$sarif" && "$command" != eval ]]; then
-    set +e
-    "$py" -m promptops "$command" ${ref_args[@]+"${ref_args[@]}"} --format sarif --output "$sarif" \
-      ${extra_args[@]+"${extra_args[@]}"} >/dev/null
-    sarif_status=$?
-    set -e
-    if ((sarif_status > 1)); then echo "::warning title=promptops::the SARIF report could not be written"; fi
   fi
 fi
 

@@ -172,3 +172,15 @@ def test_lint_gates_the_touched_documents_and_names_broken_untouched_files(tmp_p
     lint = run_cli(["lint", "--format", "json"], cwd=repo.root)
     paths = {f["path"] for f in json.loads(lint.stdout)["findings"]}
     assert {"prompts/legacy.yaml", "prompts/broken.yaml"} <= paths  # lint still sees them
+
+
+def test_sarif_output_comes_from_the_same_check_run(tmp_path: Path) -> None:
+    root = _stretch_repo(tmp_path, 17_600)
+    sarif = tmp_path / "check.sarif"
+    args = ["check", "--base", "main", "--head", "feature"]
+    code, report = run_json([*args, "--sarif-output", str(sarif)], root, tmp_path / "c")
+    alone = run_cli([*args, "--format", "sarif"], cwd=root)
+    assert code == alone.returncode == 1
+    assert report["blocking"] is True
+    assert sarif.read_text(encoding="utf-8") == alone.stdout
+    assert json.loads(alone.stdout)["version"] == "2.1.0"

@@ -163,3 +163,14 @@ def test_output_file(repo: Path, tmp_path: Path) -> None:
     done = run_cli(["lint", "--format", "sarif", "--output", str(target)], cwd=repo)
     assert done.returncode == 1 and done.stdout == ""
     assert json.loads(target.read_text())["version"] == "2.1.0"
+
+
+def test_sarif_output_writes_the_same_sarif_from_the_json_run(repo: Path, tmp_path: Path) -> None:
+    """The Action gets its JSON report and its SARIF file from one lint run."""
+    sarif = tmp_path / "out" / "lint.sarif"
+    both = run_cli(["lint", "--format", "json", "--sarif-output", str(sarif)], cwd=repo)
+    alone = run_cli(["lint", "--format", "sarif"], cwd=repo)
+    assert both.returncode == alone.returncode == 1, both.stderr
+    assert json.loads(both.stdout)["findings"]
+    assert sarif.read_text(encoding="utf-8") == alone.stdout
+    jsonschema.validate(json.loads(alone.stdout), _sarif_schema())

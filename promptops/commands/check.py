@@ -13,6 +13,7 @@ from promptops.commands.common import (
     format_option,
     output_option,
     resolve_format,
+    sarif_output_option,
 )
 from promptops.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -23,6 +24,7 @@ from promptops.errors import EXIT_FINDINGS, EXIT_OK
 @config_option
 @format_option(["text", "json", "markdown", "github", "sarif", "auto"], default="auto")
 @output_option
+@sarif_output_option
 @click.option(
     "--json-output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -39,6 +41,7 @@ def command(
     config_file: Path | None,
     fmt: str,
     output: Path | None,
+    sarif_output: Path | None,
     json_output: Path | None,
     markdown_output: Path | None,
 ) -> int:
@@ -70,6 +73,10 @@ def command(
         from promptops.report.markdown import render_markdown
 
         emit(render_markdown(data), markdown_output)
+    if sarif_output is not None:
+        from promptops.report.findings_sarif import render_findings_sarif
+
+        emit(render_findings_sarif(list(result.findings), root=config.root), sarif_output)
     fmt = resolve_format(fmt)
     if fmt == "json":
         emit(dumps(data), output)

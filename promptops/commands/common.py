@@ -26,6 +26,13 @@ output_option = click.option(
     help="Write the report to this file instead of standard output.",
 )
 
+sarif_output_option = click.option(
+    "--sarif-output",
+    "sarif_output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the findings as SARIF 2.1.0 here (for code scanning), from the same run.",
+)
+
 
 def format_option(choices: list[str], default: str = "text") -> Callable[[Any], Any]:
     return click.option(

@@ -13,6 +13,7 @@ from promptops.commands.common import (
     format_option,
     output_option,
     resolve_format,
+    sarif_output_option,
 )
 from promptops.config import Config
 from promptops.errors import EXIT_FINDINGS, EXIT_OK
@@ -48,6 +49,7 @@ def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
 @config_option
 @format_option(["text", "json", "sarif", "github", "auto"])
 @output_option
+@sarif_output_option
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings.")
 @click.option(
     "--select",
@@ -72,6 +74,7 @@ def command(
     config_file: Path | None,
     fmt: str,
     output: Path | None,
+    sarif_output: Path | None,
     exit_zero: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -99,11 +102,11 @@ def command(
     if force_exclude and paths:
         paths = tuple(_lintable(paths, config))
         if not paths:
-            return _report([], 0, fmt, output, config.root, exit_zero)
+            return _report([], 0, fmt, output, sarif_output, config.root, exit_zero)
     workspace = load_workspace(config, paths)
     findings = lint_workspace(workspace)
     checked = len(workspace.targets) if workspace.targets is not None else len(workspace.documents)
-    return _report(findings, checked, fmt, output, config.root, exit_zero)
+    return _report(findings, checked, fmt, output, sarif_output, config.root, exit_zero)
 
 
 def _report(
@@ -111,9 +114,14 @@ def _report(
     checked: int,
     fmt: str,
     output: Path | None,
+    sarif_output: Path | None,
     root: Path,
     exit_zero: bool,
 ) -> int:
+    if sarif_output is not None:
+        from promptops.report.findings_sarif import render_findings_sarif
+
+        emit(render_findings_sarif(findings, root), sarif_output)
     fmt = resolve_format(fmt)
     if fmt == "json":
         from promptops.report.findings_text import render_findings_json
