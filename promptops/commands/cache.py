@@ -14,6 +14,7 @@ import click
 from promptops.commands.common import config_for, config_option
 from promptops.config import Config
 from promptops.errors import EXIT_OK
+from promptops.tokens.cache import cache_dir_of
 
 # What promptops writes in the cache folder (older formats included); `clear` removes only
 # these, so a cache folder shared with other tools loses nothing else.
@@ -28,12 +29,6 @@ OWNED = (
     "valid-configs",
     ".*.tmp",
 )
-
-
-def _folder(config: Config) -> Path:
-    from promptops.tokens.cache import default_cache_dir
-
-    return config.cache_dir or default_cache_dir()
 
 
 @click.group(name="cache")
@@ -77,7 +72,7 @@ def warm_command(ref: str, lint: bool, config_file: Path | None) -> int:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
-        f"warmed {_folder(config)} for {result.ref} ({result.sha[:12]}) in {seconds:.1f} s: "
+        f"warmed {cache_dir_of(config)} for {result.ref} ({result.sha[:12]}) in {seconds:.1f} s: "
         f"{_count(result.documents, 'document')} ({result.summarized:,} new), "
         f"{_count(result.members, 'prompt')} in {_count(result.workloads, 'workload')} "
         f"({result.priced:,} priced, the rest already cached)"
@@ -103,7 +98,7 @@ def _lint_working_tree(config: Config) -> None:
 @config_option
 def dir_command(config_file: Path | None) -> int:
     """Print the cache folder (for actions/cache `path:` or a CI cache step)."""
-    click.echo(str(_folder(config_for([], config_file))))
+    click.echo(str(cache_dir_of(config_for([], config_file))))
     return EXIT_OK
 
 
@@ -114,7 +109,7 @@ def clear_command(config_file: Path | None) -> int:
 
     The eval response cache (`eval.cache_dir`) is separate and left alone.
     """
-    folder = _folder(config_for([], config_file))
+    folder = cache_dir_of(config_for([], config_file))
     removed = 0
     for pattern in OWNED:
         for path in folder.glob(pattern):

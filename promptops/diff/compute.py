@@ -42,7 +42,7 @@ from promptops.git_refs import Change, GitSide
 from promptops.pricing.cost import PARTS
 from promptops.pricing.table import MILLION, PriceTable
 from promptops.report.model import PromptEstimate
-from promptops.tokens.cache import default_cache_dir
+from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
 
 # Fields that do not change what the model sees or what it costs.
@@ -487,7 +487,7 @@ def run_diff(
 ) -> tuple[DiffReport, LoadedSides]:
     """The report and the documents it was computed from (the gate needs the charters)."""
     table = table or PriceTable.from_config(config)
-    cache_dir = config.cache_dir or default_cache_dir()
+    cache_dir = cache_dir_of(config)
     index = DocIndex(cache_dir)
     preload = _preload_encoding(counter) if index.empty else None
     loaded = load_sides(config, base, head, changes, index)

@@ -24,7 +24,7 @@ from promptops.diff.loading import LoadedSides, SideDocs
 from promptops.errors import UserError
 from promptops.git_refs import GitRepo
 from promptops.pricing.table import PriceTable
-from promptops.tokens.cache import default_cache_dir
+from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
 
 
@@ -52,7 +52,7 @@ def prime(config: Config, ref: str) -> PrimeResult:
         raise UserError("this repository has no commits yet: commit, then warm the cache")
     side = repo.side(ref)
     sha = str(side.sha)
-    cache_dir = config.cache_dir or default_cache_dir()
+    cache_dir = cache_dir_of(config)
     index = DocIndex(cache_dir)
     blobs = {p: b for p, b in repo.blob_ids(sha).items() if repo.selected(p)}
     unknown = sorted({b for b in blobs.values() if index.get(b) is None})

@@ -52,9 +52,9 @@ def cache_folder(config: Config) -> Path | None:
     PROMPTOPS_NO_CACHE=1, which turns the parse and lint caches off (not token counts)."""
     if os.environ.get("PROMPTOPS_NO_CACHE"):
         return None
-    from promptops.tokens.cache import default_cache_dir
+    from promptops.tokens.cache import cache_dir_of
 
-    return config.cache_dir or default_cache_dir()
+    return cache_dir_of(config)
 
 
 def store_path(folder: Path, namespace: str, scope: str) -> Path:

@@ -12,6 +12,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from promptops.config import Config
 
 
 def default_cache_dir() -> Path:
@@ -19,6 +23,11 @@ def default_cache_dir() -> Path:
         return Path(os.environ["PROMPTOPS_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "promptops"
+
+
+def cache_dir_of(config: Config) -> Path:
+    """The cache folder of a run: `cache_dir` in the config, else `default_cache_dir()`."""
+    return config.cache_dir or default_cache_dir()
 
 
 def text_key(namespace: str, text: str) -> str:

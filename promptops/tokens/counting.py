@@ -17,7 +17,7 @@ from typing import Any
 from promptops.config import Config
 from promptops.errors import ProviderUnreachable, UserError
 from promptops.render import Block
-from promptops.tokens.cache import TokenCache, default_cache_dir
+from promptops.tokens.cache import TokenCache, cache_dir_of
 from promptops.tokens.lockfile import LockFile
 from promptops.tokens.tokenizers import count_tokens
 
@@ -45,7 +45,7 @@ class TokenCounter:
         self.estimator = self.tokenizer if self.tokenizer != "anthropic" else ESTIMATE_FALLBACK
         self.update_lock = update_lock
         self.timeout_s = timeout_s
-        cache_dir = config.cache_dir or default_cache_dir()
+        cache_dir = cache_dir_of(config)
         self.cache = TokenCache(cache_dir, self.estimator)
         self.folder = cache_dir  # also keeps the parsed encoding (`tokenizers.fast_cl100k`)
         self.lock: LockFile | None = None
