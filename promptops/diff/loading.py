@@ -178,9 +178,7 @@ class TreeSearch:
 
     def _read(self, blobs: set[str]) -> None:
         missing = [b for b in blobs if b not in self.summaries]
-        for blob, text in self.repo.read_blobs(missing).items():
-            self.summaries[blob] = summarize(text)
-            self.index.put(blob, self.summaries[blob])
+        summarize_blobs(self.repo, self.index, missing, self.summaries)
         for blob in missing:  # unreadable (binary, not UTF-8): not a document, as in full mode
             self.summaries.setdefault(blob, NOT_A_DOCUMENT)
 
@@ -261,10 +259,20 @@ def trees(
             if change.new_path and change.new_path in head_blobs:
                 changed.add(head_blobs[change.new_path])
         missing = [b for b in missing if b in changed]
-    for blob, text in repo.read_blobs(missing).items():
+    summarize_blobs(repo, index, missing, summaries)
+    return TreeView(base_blobs, summaries, search), TreeView(head_blobs, summaries, search)
+
+
+def summarize_blobs(
+    repo: GitRepo, index: DocIndex, blobs: list[str], summaries: dict[str, Summary]
+) -> dict[str, str]:
+    """Read `blobs` in one batch and summarize each into `summaries` and the index; their
+    texts by blob id (unreadable ones are left out)."""
+    texts = repo.read_blobs(blobs)
+    for blob, text in texts.items():
         summaries[blob] = summarize(text)
         index.put(blob, summaries[blob])
-    return TreeView(base_blobs, summaries, search), TreeView(head_blobs, summaries, search)
+    return texts
 
 
 def _workload_of(doc: Document) -> str | None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from promptops.config import Config
 from promptops.diff.figure_cache import FigureCache
-from promptops.diff.index import DocIndex, TreeView, summarize
-from promptops.diff.loading import LoadedSides, SideDocs
+from promptops.diff.index import DocIndex, TreeView
+from promptops.diff.loading import LoadedSides, SideDocs, summarize_blobs
 from promptops.errors import UserError
 from promptops.git_refs import GitRepo
 from promptops.pricing.table import PriceTable
@@ -55,12 +55,10 @@ def prime(config: Config, ref: str) -> PrimeResult:
     cache_dir = cache_dir_of(config)
     index = DocIndex(cache_dir)
     blobs = {p: b for p, b in repo.blob_ids(sha).items() if repo.selected(p)}
-    unknown = sorted({b for b in blobs.values() if index.get(b) is None})
-    texts = repo.read_blobs(unknown)
-    for blob, text in texts.items():
-        index.put(blob, summarize(text))
-    summaries = {b: s for b in set(blobs.values()) if (s := index.get(b)) is not None}
-    index.save(set(blobs.values()))
+    live = set(blobs.values())
+    summaries = {b: s for b in live if (s := index.get(b)) is not None}
+    texts = summarize_blobs(repo, index, sorted(live - set(summaries)), summaries)
+    index.save(live)
 
     tree = TreeView(blobs, summaries)
     docs = SideDocs(side, tree)
