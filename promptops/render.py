@@ -47,7 +47,13 @@ class Block:
     source_path: tuple[Any, ...]  # where it comes from in the prompt document
     breakpoint: str | None  # "5m" | "1h" when a cache breakpoint follows this block
     tool_id: str | None = None
-    templated: bool = False  # its text had `{{ ... }}`: it differs from call to call
+    templated: bool = False  # its text had `{{ ... }}`
+    # It holds a per-call value: a template other than a variable declared `volatile: false`
+    # (a per-deployment constant). The cache analysis treats such a block as new on every call.
+    varies: bool = False
+    # Tokens of placeholder text standing in for variables without values (at their
+    # `expected_tokens`, which are already in the model's tokens: calibration leaves them be).
+    placeholder_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,16 @@ def placeholder_text(tokens: int) -> str:
     return " x" * max(int(tokens), 0)
 
 
+def varies(text: str, declared: dict[str, Any]) -> bool:
+    """Whether `text` holds a per-call value: any template except a variable declared
+    `volatile: false` (the same on every call of a deployment)."""
+    for match in TEMPLATE.finditer(text):
+        spec = declared.get(match.group(1))
+        if not (isinstance(spec, dict) and spec.get("volatile") is False):
+            return True
+    return False
+
+
 def _substitute(
     text: str,
     values: dict[str, Any],
@@ -135,6 +151,7 @@ def _substitute(
     missing: list[str],
     strict: bool,
     use_examples: bool,
+    placeholders: list[int] | None = None,
 ) -> str:
     def replace(match: re.Match[str]) -> str:
         expression = match.group(1)
@@ -150,7 +167,10 @@ def _substitute(
         # request would rather see the example.
         if "example" in spec and (use_examples or "expected_tokens" not in spec):
             return str(spec["example"])
-        return placeholder_text(spec.get("expected_tokens", PLACEHOLDER_TOKENS))
+        size = max(int(spec.get("expected_tokens", PLACEHOLDER_TOKENS)), 0)
+        if placeholders is not None:
+            placeholders.append(size)
+        return placeholder_text(size)
 
     return TEMPLATE.sub(replace, text)
 
@@ -195,14 +215,25 @@ def layout(
 
     system_blocks = []
     for part, path, text, _ in text_sources({"system": prompt.get("system")}):
-        rendered = _substitute(text, values, declared, missing, strict, use_examples)
+        stood_in: list[int] = []
+        rendered = _substitute(text, values, declared, missing, strict, use_examples, stood_in)
         seg_index = path[1] if len(path) > 1 else 0
         ttl = cache_ttl(segments(prompt.get("system"))[seg_index].get("cache"))
         block = {"type": "text", "text": rendered}
         if ttl:
             block["cache_control"] = cache_control(ttl)
         system_blocks.append(block)
-        blocks.append(Block(part, rendered, path, ttl, templated=bool(TEMPLATE.search(text))))
+        blocks.append(
+            Block(
+                part,
+                rendered,
+                path,
+                ttl,
+                templated=bool(TEMPLATE.search(text)),
+                varies=varies(text, declared),
+                placeholder_tokens=sum(stood_in),
+            )
+        )
 
     messages = []
     for m, message in enumerate(prompt.get("messages") or []):
@@ -214,14 +245,23 @@ def layout(
                 else ("messages", m, "content", i, "text")
             )
             raw = str(seg.get("text", ""))
-            rendered = _substitute(raw, values, declared, missing, strict, use_examples)
+            stood_in = []
+            rendered = _substitute(raw, values, declared, missing, strict, use_examples, stood_in)
             ttl = cache_ttl(seg.get("cache"))
             block = {"type": "text", "text": rendered}
             if ttl:
                 block["cache_control"] = cache_control(ttl)
             content.append(block)
             blocks.append(
-                Block("messages", rendered, path, ttl, templated=bool(TEMPLATE.search(raw)))
+                Block(
+                    "messages",
+                    rendered,
+                    path,
+                    ttl,
+                    templated=bool(TEMPLATE.search(raw)),
+                    varies=varies(raw, declared),
+                    placeholder_tokens=sum(stood_in),
+                )
             )
         messages.append({"role": message.get("role", "user"), "content": content})
 

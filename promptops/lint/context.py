@@ -19,7 +19,6 @@ from promptops.render import (
     RenderedPrompt,
     TemplateRef,
     layout,
-    placeholder_text,
     template_refs,
 )
 
@@ -71,15 +70,6 @@ class PromptAnalysis:
         from promptops.render import TEMPLATE
 
         return self.doc.source.locate(ref.source_path, TEMPLATE, ref.occurrence)
-
-
-def expected_values(prompt: dict[str, Any]) -> dict[str, str]:
-    """Values that stand each variable in at its declared `expected_tokens`."""
-    values = {}
-    for name, spec in (prompt.get("variables") or {}).items():
-        if isinstance(spec, dict) and "expected_tokens" in spec:
-            values[str(name)] = placeholder_text(int(spec["expected_tokens"]))
-    return values
 
 
 @dataclass
@@ -159,9 +149,7 @@ class LintContext:
         """The prompt's layout at expected sizes; None when it cannot render (PO003 reports)."""
         if doc.path not in self._analyses:
             try:
-                rendered = layout(
-                    doc.data, self.workspace.tools_for(doc), expected_values(doc.data)
-                )
+                rendered = layout(doc.data, self.workspace.tools_for(doc))
             except (UserError, KeyError, TypeError, ValueError):
                 self._analyses[doc.path] = None
             else:
