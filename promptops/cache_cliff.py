@@ -1,16 +1,18 @@
 """The cache cliff: per cached prompt, how far its traffic sits above the break-even rate.
 
 Below the break-even request rate for a TTL, cache writes cost more than the reads save
-(see `promptops.pricing.cache_economics`). For each TTL a prompt actually caches with (only
-breakpoints long enough to be cached count), this gives the break-even calls per month, the
-charter's expected calls per month, and the margin between them (traffic ÷ break-even).
+(see `promptops.pricing.cache_economics`, at the model's own read and write multipliers). For
+each TTL a prompt caches with (only breakpoints long enough to be cached count), this gives the
+break-even calls per month, the charter's expected calls per month, and the margin between
+them (traffic ÷ break-even). A prefix that holds a per-call value is written on every call and
+never read (`pricing.cache_layout`): its row says so instead of weighing traffic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptops.pricing.cache_economics import cache_break_even
+from promptops.pricing.cache_economics import Multipliers, cache_break_even
 from promptops.report.model import PromptEstimate
 
 TTL_ORDER = ("5m", "1h")
@@ -30,7 +32,10 @@ class CacheCliff:
     hit_probability: float | None  # implied by that traffic (Poisson arrivals)
     assumed_hit_rate: float | None  # the charter's cache_hit_rate
     margin: float | None  # calls_per_month / break_even_calls_per_month
-    verdict: str  # "pays", "below break-even", "no traffic model"
+    verdict: str  # "pays", "below break-even", "no traffic model", "never read"
+
+
+NEVER_READ = "never read (rewritten every call)"
 
 
 def _verdict(margin: float | None) -> str:
@@ -39,20 +44,32 @@ def _verdict(margin: float | None) -> str:
     return "pays" if margin > 1 else "below break-even"
 
 
+def _multipliers(prompt: PromptEstimate) -> Multipliers:
+    m = prompt.cache_multipliers
+    if not m:
+        return Multipliers(1.0, 1.0, 1.0)
+    return Multipliers(float(m["read"]), float(m["write_5m"]), float(m["write_1h"]))
+
+
 def cache_cliffs_for(prompt: PromptEstimate) -> list[CacheCliff]:
     """One row per TTL the prompt caches with; empty when nothing is cached."""
     prefix_by_ttl: dict[str, int] = {}
+    readable_ttls: set[str] = set()
     for bp in prompt.tokens.breakpoints:
         if bp.effective:
             prefix_by_ttl[bp.ttl] = max(prefix_by_ttl.get(bp.ttl, 0), bp.prefix_tokens)
+            if bp.readable:
+                readable_ttls.add(bp.ttl)
     expected = prompt.scenario("expected")
+    rates = _multipliers(prompt)
     rows = []
     for ttl in TTL_ORDER:
         if ttl not in prefix_by_ttl:
             continue
         calls = None if expected is None else float(expected.calls_per_month)
-        figures = cache_break_even(ttl, calls)
+        figures = cache_break_even(ttl, rates, calls)
         margin = None if calls is None else calls / figures.break_even_calls_per_month
+        verdict = _verdict(margin) if ttl in readable_ttls else NEVER_READ
         rows.append(
             CacheCliff(
                 prompt=prompt.id,
@@ -65,7 +82,7 @@ def cache_cliffs_for(prompt: PromptEstimate) -> list[CacheCliff]:
                 hit_probability=figures.hit_probability,
                 assumed_hit_rate=None if expected is None else float(expected.cache_hit_rate),
                 margin=margin,
-                verdict=_verdict(margin),
+                verdict=verdict,
             )
         )
     return rows

@@ -62,6 +62,11 @@ class TierCosts:
     opus: Decimal
     models: dict[str, str]  # tier -> model id ("given" when the cost was a flag)
     source: str
+    flat_sonnet: Decimal | None = None  # Sonnet with all the traffic (default: `sonnet`)
+
+    @property
+    def flat(self) -> Decimal:
+        return self.sonnet if self.flat_sonnet is None else self.flat_sonnet
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def break_even_escalation(
     Above the returned rate the cascade loses; a value above 1 means it pays at any rate.
     """
     slope = costs.sonnet + rates.escalation_opus * costs.opus
-    room = costs.sonnet - costs.haiku - rates.misroute * rework_cost
+    room = costs.flat - costs.haiku - rates.misroute * rework_cost
     if slope <= 0 or room <= 0:
         return None
     return room / slope
@@ -137,7 +142,7 @@ def analyze_cascade(
         rework_cost = costs.haiku + costs.sonnet
         rework_source = "C_haiku + C_sonnet (redo through Haiku, answered by Sonnet)"
     total = expected_cost(costs, rates, rework_cost)
-    saving = costs.sonnet - total
+    saving = costs.flat - total
     monthly = None if calls_per_month is None else saving * calls_per_month
     return CascadeResult(
         costs=costs,
@@ -149,9 +154,9 @@ def analyze_cascade(
         opus_term_usd=rates.escalation_sonnet * rates.escalation_opus * costs.opus,
         rework_term_usd=rates.misroute * rework_cost,
         expected_cost_usd=total,
-        flat_sonnet_usd=costs.sonnet,
+        flat_sonnet_usd=costs.flat,
         saving_usd=saving,
-        saving_pct=(saving / costs.sonnet) if costs.sonnet else None,
+        saving_pct=(saving / costs.flat) if costs.flat else None,
         break_even_escalation_sonnet=break_even_escalation(costs, rates, rework_cost),
         calls_per_month=calls_per_month,
         monthly_saving_usd=monthly,
@@ -281,33 +286,67 @@ def tier_costs_for_prompt(
     counter: Any,
     table: Any,
     models: dict[str, str] | None = None,
+    rates: CascadeRates | None = None,
 ) -> tuple[TierCosts, Decimal | None]:
     """Price one prompt's rendered request on each tier's model.
 
     Returns the tier costs and the prompt's expected calls per month (None without a charter).
     The same blocks are recounted for each model (a tokenizer or tool overhead may differ) and
     priced with that model's cache minimum, so a prefix too short for one tier is uncached there.
+    Upper tiers see only the escalated share of the traffic, so their caches are warm less
+    often: each is priced at the hit rate its own traffic gives under the Poisson model (never
+    above the charter's), while flat Sonnet keeps the full traffic's rate.
     """
-    from promptops.pricing.cost import call_cost, input_tokens, scenarios_for
+    from promptops.pricing.cache_economics import hit_probability
+    from promptops.pricing.cost import (
+        billed_output,
+        call_cost,
+        count_layout,
+        max_tokens_of,
+        scenarios_for,
+    )
     from promptops.render import layout
 
     models = {**DEFAULT_TIER_MODELS, **(models or {})}
     rendered = layout(doc.data, workspace.tools_for(doc))
     charter_doc = workspace.charter_for(doc)
     scenario = scenarios_for(charter_doc.data if charter_doc else None, doc.id, doc.data)[0]
-    thinking = int((doc.data.get("thinking") or {}).get("budget_tokens") or 0)
+    budget = int((doc.data.get("thinking") or {}).get("budget_tokens") or 0)
+    output, thinking = billed_output(scenario.output_tokens, budget, max_tokens_of(doc.data)[0])
+    shares = {"haiku": Decimal(1), "sonnet": Decimal(1), "opus": Decimal(1)}
+    if rates is not None:
+        shares["sonnet"] = rates.escalation_sonnet
+        shares["opus"] = rates.escalation_sonnet * rates.escalation_opus
     figures: dict[str, Decimal] = {}
     resolved: dict[str, str] = {}
+    hit_rates: dict[str, Decimal] = {}
+    flat = None
     for tier in TIERS:
         prices = table.get(models[tier])
-        counts = counter.count_blocks(prices.model, rendered.blocks, prices.tool_overhead_tokens)
-        tokens = input_tokens(rendered.blocks, counts, prices)
-        cost = call_cost(tokens, prices, scenario.cache_hit_rate, scenario.output_tokens, thinking)
+        tokens = count_layout(doc.data, rendered.blocks, counter, prices)
+        tier_thinking = thinking if prices.thinking_budget else 0
+        hit = scenario.cache_hit_rate
+        readable = [bp for bp in tokens.breakpoints if bp.readable]
+        if charter_doc is not None and readable and shares[tier] < 1:
+            ttl = readable[-1].ttl
+            reachable = hit_probability(float(scenario.calls_per_month * shares[tier]), ttl)
+            hit = min(hit, Decimal(str(round(reachable, 6))))
+        hit_rates[tier] = hit
+        cost = call_cost(tokens, prices, hit, output, tier_thinking, scenario.batch_share)
         figures[tier] = cost.total
         resolved[tier] = prices.model
+        if tier == "sonnet":
+            flat = call_cost(
+                tokens, prices, scenario.cache_hit_rate, output, tier_thinking, scenario.batch_share
+            ).total
     calls = scenario.calls_per_month if charter_doc is not None else None
+    rates_text = ", ".join(f"{t} {hit_rates[t]}" for t in TIERS)
     source = (
-        f"prompt {doc.id}: rendered request priced on each tier at "
-        f"{scenario.cache_hit_rate} cache hits and {scenario.output_tokens} output tokens"
+        f"prompt {doc.id}: rendered request priced on each tier at cache hit rates {rates_text} "
+        f"(upper tiers: the Poisson hit rate of their escalated traffic) and {output} output "
+        "tokens"
     )
-    return TierCosts(figures["haiku"], figures["sonnet"], figures["opus"], resolved, source), calls
+    return (
+        TierCosts(figures["haiku"], figures["sonnet"], figures["opus"], resolved, source, flat),
+        calls,
+    )

@@ -9,15 +9,23 @@ from typing import Any
 from promptops import __version__
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
-from promptops.errors import UnknownModelError
-from promptops.pricing.cost import SCENARIOS, call_cost, input_tokens, scenarios_for
-from promptops.pricing.table import PriceTable
+from promptops.errors import UnknownModelError, UserError
+from promptops.pricing.cost import (
+    SCENARIOS,
+    billed_output,
+    call_cost,
+    count_layout,
+    max_tokens_of,
+    scenarios_for,
+)
+from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.render import layout
 from promptops.report.model import (
     PromptEstimate,
     Provenance,
     ScenarioCost,
     TokensReport,
+    Unpriced,
     WorkloadEstimate,
 )
 from promptops.tokens.counting import TokenCounter
@@ -34,7 +42,7 @@ def estimate_prompt(
     table: PriceTable,
     values: dict[str, Any] | None = None,
 ) -> PromptEstimate:
-    """Tokens and cost of one prompt document."""
+    """Tokens and cost of one prompt document (UnknownModelError names its file and line)."""
     data = doc.data
     model = str(data.get("model", ""))
     try:
@@ -43,24 +51,38 @@ def estimate_prompt(
         span = doc.value_span("model")
         raise UnknownModelError(exc.message, doc.path, span.line) from None
     rendered = layout(data, workspace.tools_for(doc), values)
-    counts = counter.count_blocks(prices.model, rendered.blocks, prices.tool_overhead_tokens)
-    tokens = input_tokens(rendered.blocks, counts, prices)
-    thinking = int((data.get("thinking") or {}).get("budget_tokens") or 0)
+    tokens = count_layout(data, rendered.blocks, counter, prices)
+    budget = int((data.get("thinking") or {}).get("budget_tokens") or 0)
+    notes: list[str] = []
+    if budget and not prices.thinking_budget:
+        notes.append(
+            f"{prices.model} rejects thinking.budget_tokens (HTTP 400; PO309): thinking not priced"
+        )
+        budget = 0
+    max_tokens, _ = max_tokens_of(data)
 
     charter_doc = workspace.charter_for(doc)
     charter = charter_doc.data if charter_doc else None
     budgets = (charter or {}).get("budgets") or {}
     scenario_costs = []
     calls = []
+    billed = []
     scenarios = scenarios_for(charter, doc.id, data)
     for scenario in scenarios:
+        output, thinking = billed_output(scenario.output_tokens, budget, max_tokens)
+        billed.append((output, thinking))
         per_call = call_cost(
-            tokens, prices, scenario.cache_hit_rate, scenario.output_tokens, thinking
+            tokens, prices, scenario.cache_hit_rate, output, thinking, scenario.batch_share
         )
         effective_monthly = None
         if prices.effective is not None:
             effective_call = call_cost(
-                tokens, prices.effective, scenario.cache_hit_rate, scenario.output_tokens, thinking
+                tokens,
+                prices.effective,
+                scenario.cache_hit_rate,
+                output,
+                thinking,
+                scenario.batch_share,
             )
             effective_monthly = effective_call.total * scenario.calls_per_month
         calls.append(per_call)
@@ -69,14 +91,20 @@ def estimate_prompt(
                 name=scenario.name,
                 calls_per_month=scenario.calls_per_month,
                 cache_hit_rate=scenario.cache_hit_rate,
-                output_tokens=scenario.output_tokens,
+                output_tokens=output,
                 cost_per_call_usd=per_call.total,
                 monthly_usd=per_call.total * scenario.calls_per_month,
                 effective_monthly_usd=effective_monthly,
                 kill_switch_usd=scenario.kill_switch_usd,
+                batch_share=scenario.batch_share,
             )
         )
     first = scenarios[0]  # expected, or per-call without a charter
+    if billed[0][0] + billed[0][1] < first.output_tokens + budget:
+        notes.append(
+            f"output + thinking capped at max_tokens {max_tokens:,} "
+            f"(thinking counts toward it): {billed[0][0] + billed[0][1]:,} output tokens billed"
+        )
     return PromptEstimate(
         id=doc.id,
         version=doc.version,
@@ -84,19 +112,30 @@ def estimate_prompt(
         model=prices.model,
         workload=str(data["workload"]) if data.get("workload") is not None else None,
         tokens=tokens,
-        output_tokens=first.output_tokens,
-        thinking_tokens=thinking,
+        output_tokens=billed[0][0],
+        thinking_tokens=billed[0][1],
         call=calls[0],
         scenarios=tuple(scenario_costs),
-        assumptions=first.assumptions,
+        assumptions=(*first.assumptions, *notes),
         max_input_tokens=budgets.get("max_input_tokens_per_call"),
         max_cost_per_call_usd=_decimal_or_none(budgets.get("max_cost_per_call_usd")),
         content_hash=doc.content_hash,
+        cache_multipliers=cache_multipliers(prices),
     )
 
 
+def cache_multipliers(prices: ModelPrices) -> dict[str, Decimal]:
+    """The model's cache prices relative to input (what the cache cliff weighs)."""
+    base = prices.input or Decimal(1)
+    return {
+        "read": prices.cache_read / base,
+        "write_5m": prices.cache_write_5m / base,
+        "write_1h": prices.cache_write_1h / base,
+    }
+
+
 def estimate_workloads(
-    workspace: Workspace, prompts: list[PromptEstimate]
+    workspace: Workspace, prompts: list[PromptEstimate], unpriced: list[Unpriced] | None = None
 ) -> list[WorkloadEstimate]:
     """Sum each charter's prompts per scenario and compare with its monthly budgets."""
     result = []
@@ -138,6 +177,7 @@ def estimate_workloads(
                 path=charter.path,
                 prompts=tuple(p.id for p in members),
                 scenarios=tuple(scenarios),
+                unpriced=tuple(u.id for u in unpriced or () if u.workload == charter.id),
             )
         )
     return result
@@ -167,8 +207,23 @@ def estimate_workspace(
 ) -> TokensReport:
     """Price every valid targeted prompt; workloads cover all prompts of each charter."""
     table = table or PriceTable.from_config(workspace.config)
-    prompts = [estimate_prompt(workspace, d, counter, table) for d in workspace.of_kind("prompt")]
-    workloads = estimate_workloads(workspace, prompts)
+    prompts: list[PromptEstimate] = []
+    unpriced: list[Unpriced] = []
+    for doc in workspace.of_kind("prompt"):
+        try:
+            prompts.append(estimate_prompt(workspace, doc, counter, table))
+        except UserError as exc:  # an unknown model, an undefined tool: this prompt only
+            workload = doc.data.get("workload")
+            unpriced.append(
+                Unpriced(
+                    doc.id,
+                    doc.path,
+                    exc.line or 1,
+                    exc.message,
+                    None if workload is None else str(workload),
+                )
+            )
+    workloads = estimate_workloads(workspace, prompts, unpriced)
     shown = [p for p in prompts if workspace.is_target(p.path)]
     targeted_workloads = {p.workload for p in shown}
     if workspace.targets is not None:
@@ -179,4 +234,5 @@ def estimate_workspace(
         provenance=provenance(table, counter, prompts),
         prompts=tuple(shown),
         workloads=tuple(workloads),
+        unpriced=tuple(u for u in unpriced if workspace.is_target(u.path)),
     )

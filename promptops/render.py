@@ -19,6 +19,7 @@ from promptops.errors import UserError
 # `{{ name }}`, `{{ customer.tier }}`, and expressions such as `{{ now() }}`.
 TEMPLATE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# `max_tokens` of a request whose prompt sets no max_output_tokens (the cost model prices it).
 DEFAULT_MAX_TOKENS = 1024
 PLACEHOLDER_TOKENS = 8  # a variable with no expected_tokens stands in at this length
 
@@ -274,6 +275,9 @@ def layout(
     if system_blocks:
         request["system"] = system_blocks
     request["messages"] = messages
+    choice = prompt.get("tool_choice")
+    if tool_defs and choice:
+        request["tool_choice"] = dict(choice) if isinstance(choice, dict) else {"type": choice}
     if "temperature" in prompt:
         request["temperature"] = prompt["temperature"]
     thinking = prompt.get("thinking")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from promptops.pricing.data import PRICE_TABLE_DATE
+from promptops.pricing.table import facts
 from tests.support.cli import REPO_ROOT, run_cli
 
 EXAMPLES = REPO_ROOT / "examples"
@@ -68,14 +68,15 @@ def test_tokens_text_shows_parts_scenarios_and_provenance() -> None:
         line = next(line for line in out.splitlines() if line.startswith(workload))
         assert line.count("$") >= 6, line  # cost and budget for each of three scenarios
         assert "over" not in line
-    assert f"Anthropic list prices of {PRICE_TABLE_DATE}" in out
+    assert f"promptops facts of {facts()['date']}" in out and "genai-prices" in out
     assert "cl100k_base" in out
     assert "caches nothing" not in out  # every breakpoint is above the model's minimum
 
 
 def test_tokens_json_prices_every_part_of_every_prompt() -> None:
     report = _tokens_json()
-    assert report["provenance"]["price_table_date"] == PRICE_TABLE_DATE
+    assert report["provenance"]["price_table_date"].startswith("genai-prices ")
+    assert report["provenance"]["price_table_date"].endswith(f"promptops facts of {facts()['date']}")
     assert report["provenance"]["tokenizer"].startswith("cl100k_base")
     by_id = {p["id"]: p for p in report["prompts"]}
     assert {pid: p["model"] for pid, p in by_id.items()} == PROMPTS

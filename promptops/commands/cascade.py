@@ -13,11 +13,11 @@ from promptops.commands.common import config_for, config_option, emit, format_op
 from promptops.errors import EXIT_OK, UserError
 
 if TYPE_CHECKING:
-    from promptops.cascade import TierCosts
+    from promptops.cascade import CascadeRates, TierCosts
 
 
 def _tier_costs_from_prompt(
-    prompt_id: str, config_file: Path | None, models: dict[str, str]
+    prompt_id: str, config_file: Path | None, models: dict[str, str], rates: CascadeRates
 ) -> tuple[TierCosts, Decimal | None]:
     from promptops.cascade import tier_costs_for_prompt
     from promptops.documents.workspace import load_workspace
@@ -34,7 +34,7 @@ def _tier_costs_from_prompt(
     counter = TokenCounter(config)
     try:
         return tier_costs_for_prompt(
-            workspace, doc, counter, PriceTable.from_config(config), models
+            workspace, doc, counter, PriceTable.from_config(config), models, rates
         )
     finally:
         counter.close()
@@ -99,34 +99,6 @@ def command(
         rates_from_file,
     )
 
-    given = {"haiku": cost_haiku, "sonnet": cost_sonnet, "opus": cost_opus}
-    calls_per_month = None
-    if all(v is not None for v in given.values()):
-        figures = {tier: parse_usd(v, f"--cost-{tier}") for tier, v in given.items()}
-        costs = TierCosts(
-            figures["haiku"],
-            figures["sonnet"],
-            figures["opus"],
-            {tier: "given" for tier in given},
-            "given on the command line",
-        )
-    elif prompt is None:
-        missing = ", ".join(f"--cost-{t}" for t, v in given.items() if v is None)
-        raise UserError(
-            f"give a PROMPT id to price, or all three per-call costs (missing {missing})"
-        )
-    else:
-        models = {"haiku": haiku_model, "sonnet": sonnet_model, "opus": opus_model}
-        priced, calls_per_month = _tier_costs_from_prompt(prompt, config_file, models)
-        overrides = {t: parse_usd(v, f"--cost-{t}") for t, v in given.items() if v is not None}
-        costs = TierCosts(
-            overrides.get("haiku", priced.haiku),
-            overrides.get("sonnet", priced.sonnet),
-            overrides.get("opus", priced.opus),
-            {t: ("given" if t in overrides else priced.models[t]) for t in priced.models},
-            priced.source + (" (some costs given)" if overrides else ""),
-        )
-
     measured = rates_from_file(rates_file) if rates_file is not None else None
     flags = {"--escalation-sonnet": escalation_sonnet, "--escalation-opus": escalation_opus}
     flags["--misroute"] = misroute
@@ -151,6 +123,35 @@ def command(
         ),
         calls_measured=base.calls_measured,
     )
+    given = {"haiku": cost_haiku, "sonnet": cost_sonnet, "opus": cost_opus}
+    calls_per_month = None
+    if all(v is not None for v in given.values()):
+        figures = {tier: parse_usd(v, f"--cost-{tier}") for tier, v in given.items()}
+        costs = TierCosts(
+            figures["haiku"],
+            figures["sonnet"],
+            figures["opus"],
+            {tier: "given" for tier in given},
+            "given on the command line",
+        )
+    elif prompt is None:
+        missing = ", ".join(f"--cost-{t}" for t, v in given.items() if v is None)
+        raise UserError(
+            f"give a PROMPT id to price, or all three per-call costs (missing {missing})"
+        )
+    else:
+        models = {"haiku": haiku_model, "sonnet": sonnet_model, "opus": opus_model}
+        priced, calls_per_month = _tier_costs_from_prompt(prompt, config_file, models, rates)
+        overrides = {t: parse_usd(v, f"--cost-{t}") for t, v in given.items() if v is not None}
+        costs = TierCosts(
+            overrides.get("haiku", priced.haiku),
+            overrides.get("sonnet", priced.sonnet),
+            overrides.get("opus", priced.opus),
+            {t: ("given" if t in overrides else priced.models[t]) for t in priced.models},
+            priced.source + (" (some costs given)" if overrides else ""),
+            overrides.get("sonnet", priced.flat_sonnet),
+        )
+
     rework = parse_usd(rework_cost, "--rework-cost") if rework_cost is not None else None
     result = analyze_cascade(costs, rates, rework, calls_per_month)
     if fmt == "json":

@@ -40,7 +40,7 @@ from promptops.errors import UnknownModelError, UserError
 from promptops.estimate import provenance_of
 from promptops.git_refs import Change, GitSide
 from promptops.pricing.cost import PARTS
-from promptops.pricing.table import MILLION, PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.report.model import PromptEstimate
 from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
@@ -247,13 +247,20 @@ def _from_child(sent: Any, keys: set[str]) -> list[tuple[str, Figures]] | None:
 
 
 def _rewarm_usd(priced: PricedPrompt) -> Decimal:
-    """One-time cost of writing the new prefix where a read would have served: per cache entry."""
+    """One-time cost of writing the new readable prefix where a read would have served, per
+    cache entry (a prefix rewritten on every call is never warm, so it has nothing to re-warm)."""
+    from promptops.pricing.cost import Usage, cost_of
+
+    tokens = priced.estimate.tokens
+    five = sum(p.cached_5m for p in tokens.parts.values())
+    hour = sum(p.cached_1h for p in tokens.parts.values())
+    written = Usage(cache_write_5m_input_tokens=five, cache_write_1h_input_tokens=hour)
+    read = Usage(cache_read_input_tokens=five + hour)
     prices = priced.prices
-    total = Decimal(0)
-    for part in priced.estimate.tokens.parts.values():
-        total += Decimal(part.cached_5m) * (prices.cache_write_5m - prices.cache_read)
-        total += Decimal(part.cached_1h) * (prices.cache_write_1h - prices.cache_read)
-    return total / MILLION
+    return (
+        cost_of(written, prices, total_input=tokens.total).total
+        - cost_of(read, prices, total_input=tokens.total).total
+    )
 
 
 def _pairs(loaded: LoadedSides) -> list[tuple[str, str | None, str | None]]:

@@ -165,11 +165,8 @@ class LintContext:
             prices = self.model_prices(doc)
             result = None
             if analysis is not None and prices is not None:
-                from promptops.pricing.cost import input_tokens
+                from promptops.pricing.cost import count_layout
 
-                counts = self.counter.count_blocks(
-                    prices.model, analysis.blocks, prices.tool_overhead_tokens
-                )
-                result = input_tokens(analysis.blocks, counts, prices)
+                result = count_layout(doc.data, analysis.blocks, self.counter, prices)
             self._counts[doc.path] = result
         return self._counts[doc.path]

@@ -2,9 +2,10 @@
 
 With requests arriving as a Poisson process at rate λ, a call finds the cache warm when the
 previous call came within the TTL (hits refresh the entry), so the hit probability is
-``p = 1 - exp(-λ·TTL)``. Relative to the input price, a cached prefix costs ``p·0.1 + (1-p)·w``
-per call, where w is the write multiplier (1.25 for 5m, 2.0 for 1h), against 1.0 uncached.
-Caching pays when ``p > (w - 1) / (w - 0.1)``, i.e. when ``λ > -ln(1 - p*) / TTL``.
+``p = 1 - exp(-λ·TTL)``. Relative to the input price, a cached prefix costs ``p·r + (1-p)·w``
+per call, where r and w are the model's read and write multipliers (from its prices: r is
+0.025x-0.1x depending on the model, w 1.25x for 5m and 2x for 1h), against 1.0 uncached.
+Caching pays when ``p > (w - 1) / (w - r)``, i.e. when ``λ > -ln(1 - p*) / TTL``.
 
 A month is 730 hours (the convention cloud price sheets use).
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-READ_MULTIPLIER = 0.1
-WRITE_MULTIPLIER = {"5m": 1.25, "1h": 2.0}
+if TYPE_CHECKING:
+    from promptops.pricing.table import ModelPrices
+
 TTL_SECONDS = {"5m": 300, "1h": 3600}
 HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
@@ -39,23 +42,52 @@ class CacheBreakEven:
         return None if self.relative_cost is None else self.relative_cost < 1.0
 
 
-def break_even_hit_rate(ttl: str) -> float:
-    write = WRITE_MULTIPLIER[ttl]
-    return (write - 1.0) / (write - READ_MULTIPLIER)
+@dataclass(frozen=True)
+class Multipliers:
+    """A model's cache prices relative to its input price."""
+
+    read: float
+    write_5m: float
+    write_1h: float
+
+    @classmethod
+    def of(cls, prices: ModelPrices) -> Multipliers:
+        base = prices.input
+        if not base:
+            return cls(1.0, 1.0, 1.0)  # a free model: caching changes nothing
+        return cls(
+            float(prices.cache_read / base),
+            float(prices.cache_write_5m / base),
+            float(prices.cache_write_1h / base),
+        )
+
+    def write(self, ttl: str) -> float:
+        return self.write_1h if ttl == "1h" else self.write_5m
+
+
+def break_even_hit_rate(ttl: str, rates: Multipliers) -> float:
+    write = rates.write(ttl)
+    if write <= 1.0:
+        return 0.0  # writing costs no more than input: any hit pays
+    return (write - 1.0) / (write - rates.read)
 
 
 def hit_probability(calls_per_month: float, ttl: str) -> float:
+    """Poisson arrivals: the chance the previous call came within the TTL."""
     rate_per_second = calls_per_month / SECONDS_PER_MONTH
     return 1.0 - math.exp(-rate_per_second * TTL_SECONDS[ttl])
 
 
-def relative_cost(hit: float, ttl: str) -> float:
-    return hit * READ_MULTIPLIER + (1.0 - hit) * WRITE_MULTIPLIER[ttl]
+def relative_cost(hit: float, ttl: str, rates: Multipliers) -> float:
+    return hit * rates.read + (1.0 - hit) * rates.write(ttl)
 
 
-def cache_break_even(ttl: str, calls_per_month: float | Decimal | None = None) -> CacheBreakEven:
-    """Break-even rate for `ttl` ("5m" or "1h"); with traffic, the hit rate it implies."""
-    p_star = break_even_hit_rate(ttl)
+def cache_break_even(
+    ttl: str, rates: Multipliers, calls_per_month: float | Decimal | None = None
+) -> CacheBreakEven:
+    """Break-even rate for `ttl` ("5m" or "1h") at a model's multipliers; with traffic, the
+    hit rate it implies."""
+    p_star = break_even_hit_rate(ttl, rates)
     rate_per_second = -math.log(1.0 - p_star) / TTL_SECONDS[ttl]
     if calls_per_month is None:
         return CacheBreakEven(
@@ -70,5 +102,5 @@ def cache_break_even(ttl: str, calls_per_month: float | Decimal | None = None) -
         rate_per_second * SECONDS_PER_MONTH,
         calls,
         hit,
-        relative_cost(hit, ttl),
+        relative_cost(hit, ttl, rates),
     )

@@ -27,7 +27,7 @@ class Provenance:
     def sentence(self) -> str:
         overrides = " with config overrides" if self.prices_overridden else ""
         return (
-            f"Prices: Anthropic list prices of {self.price_table_date}{overrides}. "
+            f"Prices: Anthropic list prices from {self.price_table_date}{overrides}. "
             f"Tokens: {self.tokenizer}; counts are {self.counts}. promptops {self.promptops_version}."
         )
 
@@ -46,6 +46,19 @@ class ScenarioCost:
     budget_usd: Decimal | None = None
     headroom_usd: Decimal | None = None
     kill_switch_usd: Decimal | None = None
+    batch_share: Decimal = Decimal(0)  # share of calls sent through the Message Batches API
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    """A prompt no figure could be computed for (unknown model, undefined tool): a finding,
+    never a $0 row."""
+
+    id: str
+    path: str
+    line: int
+    reason: str
+    workload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class PromptEstimate:
     max_input_tokens: int | None = None  # the charter's per-call budget, if any
     max_cost_per_call_usd: Decimal | None = None
     content_hash: str = ""
+    cache_multipliers: dict[str, Decimal] = field(default_factory=dict)  # read, write_5m, write_1h
 
     def scenario(self, name: str) -> ScenarioCost | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -80,6 +94,7 @@ class WorkloadEstimate:
     path: str
     prompts: tuple[str, ...]
     scenarios: tuple[ScenarioCost, ...]  # totals; cost_per_call_usd is the traffic-weighted mean
+    unpriced: tuple[str, ...] = ()  # member prompts that could not be priced: totals incomplete
 
     def scenario(self, name: str) -> ScenarioCost | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -95,3 +110,4 @@ class TokensReport:
     schema_version: str = SCHEMA_VERSION
     kind: str = "tokens"
     notes: tuple[str, ...] = field(default=())
+    unpriced: tuple[Unpriced, ...] = ()

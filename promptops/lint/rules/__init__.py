@@ -24,6 +24,7 @@ from promptops.lint.rules import (
     po104_too_many_breakpoints,
     po105_cache_below_break_even,
     po106_cache_ttl_order,
+    po107_hit_rate_above_traffic,
     po201_oversized_prompt,
     po202_oversized_tool_description,
     po203_duplicated_instructions,
@@ -35,6 +36,7 @@ from promptops.lint.rules import (
     po306_missing_max_output_tokens,
     po307_version_not_bumped,
     po308_growth_over_threshold,
+    po309_thinking_budget_rejected,
 )
 
 _MODULES = (
@@ -49,6 +51,7 @@ _MODULES = (
     po104_too_many_breakpoints,
     po105_cache_below_break_even,
     po106_cache_ttl_order,
+    po107_hit_rate_above_traffic,
     po201_oversized_prompt,
     po202_oversized_tool_description,
     po203_duplicated_instructions,
@@ -60,6 +63,7 @@ _MODULES = (
     po306_missing_max_output_tokens,
     po307_version_not_bumped,
     po308_growth_over_threshold,
+    po309_thinking_budget_rejected,
 )
 
 RULES: dict[str, ModuleType] = {module.CODE: module for module in _MODULES}
