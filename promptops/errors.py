@@ -35,7 +35,12 @@ class UserError(PromptopsError):
         return f"{where}{self.message}"
 
 
-class UnknownModelError(UserError):
+class NotPricedError(UserError):
+    """One prompt cannot be priced (unknown model, undefined tool): a finding on that prompt,
+    never a $0 figure, and never a reason to drop the rest of a report."""
+
+
+class UnknownModelError(NotPricedError):
     """A model id that the price table does not know: never priced as $0."""
 
 

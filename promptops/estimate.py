@@ -9,7 +9,7 @@ from typing import Any
 from promptops import __version__
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
-from promptops.errors import UnknownModelError, UserError
+from promptops.errors import NotPricedError, UnknownModelError, UserError
 from promptops.pricing.cost import (
     SCENARIOS,
     billed_output,
@@ -50,7 +50,10 @@ def estimate_prompt(
     except UnknownModelError as exc:
         span = doc.value_span("model")
         raise UnknownModelError(exc.message, doc.path, span.line) from None
-    rendered = layout(data, workspace.tools_for(doc), values)
+    try:
+        rendered = layout(data, workspace.tools_for(doc), values)
+    except UserError as exc:  # an undefined tool: PO003 reports it too
+        raise NotPricedError(exc.message, doc.path, exc.line or 1) from None
     tokens = count_layout(data, rendered.blocks, counter, prices)
     budget = int((data.get("thinking") or {}).get("budget_tokens") or 0)
     notes: list[str] = []
@@ -212,7 +215,7 @@ def estimate_workspace(
     for doc in workspace.of_kind("prompt"):
         try:
             prompts.append(estimate_prompt(workspace, doc, counter, table))
-        except UserError as exc:  # an unknown model, an undefined tool: this prompt only
+        except NotPricedError as exc:  # an unknown model, an undefined tool: this prompt only
             workload = doc.data.get("workload")
             unpriced.append(
                 Unpriced(

@@ -68,5 +68,5 @@ def test_small_report_has_table_details_and_provenance(tmp_path: Path) -> None:
     assert "$5,841.00 → **$5,940.00** (+$99.00, +1.7%)" in body
     assert "<details><summary>Why did it change?" in body
     assert "`system[0]`: +100 tokens" in body
-    assert "Prices: Anthropic list prices of" in body
+    assert "Prices: Anthropic list prices (genai-prices " in body
     assert "<!--" not in body  # the comment command adds its own marker

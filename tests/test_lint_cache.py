@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.lint_repo import CHARTER, TOOL, lint, make_repo, only, where
 
 CACHED_VARIABLE = """\
@@ -223,15 +225,50 @@ def test_po104_four_breakpoints_are_fine(tmp_path: Path) -> None:
     assert where(lint(tmp_path), "PO104") == []
 
 
+LONG_CACHED = SHORT_CACHED.replace(
+    "You are a helpful assistant.", "You are a helpful assistant." + " policy" * 5000
+)
+
+
 def test_po105_below_break_even_shows_the_rates(tmp_path: Path) -> None:
     charter = CHARTER.replace("calls_per_month: 1000000", "calls_per_month: 1000")
-    make_repo(tmp_path, {"charters/s.yaml": charter, "prompts/a.yaml": SHORT_CACHED})
+    make_repo(tmp_path, {"charters/s.yaml": charter, "prompts/a.yaml": LONG_CACHED})
     finding = only(lint(tmp_path), "PO105")
     assert (finding.line, finding.column) == (9, 5)
     assert "2.94 calls/hour" in finding.message
     assert "2,147/month" in finding.message
     assert "1,000 calls/month" in finding.message
     assert "cache: 1h" in finding.message  # 1h pays above ~545 calls/month
+
+
+def test_po105_does_not_weigh_a_prefix_that_caches_nothing(tmp_path: Path) -> None:
+    """Below the minimum nothing is written (PO103), so traffic is beside the point."""
+    charter = CHARTER.replace("calls_per_month: 1000000", "calls_per_month: 1000")
+    make_repo(tmp_path, {"charters/s.yaml": charter, "prompts/a.yaml": SHORT_CACHED})
+    findings = lint(tmp_path)
+    assert where(findings, "PO105") == [] and len(where(findings, "PO103")) == 1
+
+
+def test_po105_does_not_recommend_1h_for_a_prefix_never_read(tmp_path: Path) -> None:
+    """A variable before the breakpoint: PO101 says no call ever reads it; PO105 stays quiet."""
+    charter = CHARTER.replace("calls_per_month: 1000000", "calls_per_month: 1000")
+    volatile = LONG_CACHED.replace(
+        "You are a helpful assistant.", "You help {{ customer }}."
+    ).replace("  question: {}", "  question: {}\n  customer: {}")
+    make_repo(tmp_path, {"charters/s.yaml": charter, "prompts/a.yaml": volatile})
+    findings = lint(tmp_path)
+    assert where(findings, "PO105") == [] and len(where(findings, "PO101")) == 1
+
+
+def test_po107_charter_hit_rate_above_what_traffic_delivers(tmp_path: Path) -> None:
+    charter = CHARTER.replace("calls_per_month: 1000000", "calls_per_month: 10000")
+    make_repo(tmp_path, {"charters/s.yaml": charter, "prompts/a.yaml": LONG_CACHED})
+    finding = only(lint(tmp_path), "PO107")
+    assert finding.path == "charters/s.yaml"
+    # 10,000 calls/month over 730 h = 13.699/hour; λ·TTL = 13.699/12 = 1.1416, so a 5m entry
+    # is warm for 1 - e^(-1.1416) = 68.07% of calls
+    assert "68%" in finding.message and "tiny" in finding.message
+    assert finding.extra["traffic_hit_rate"] == pytest.approx(0.6807, abs=1e-4)
 
 
 def test_po105_quiet_at_high_traffic_and_for_1h_above_its_break_even(tmp_path: Path) -> None:
@@ -276,3 +313,46 @@ def test_po106_1h_after_5m(tmp_path: Path) -> None:
     )
     (tmp_path / "prompts/a.yaml").write_text(__import__("textwrap").dedent(fixed))
     assert where(lint(tmp_path), "PO106") == []
+
+
+def _haiku_system(cl100k_tokens: int) -> str:
+    """A Haiku 4.5 prompt (minimum 4,096) whose cached system block is `cl100k_tokens` long."""
+    return SHORT_CACHED.replace("You are a helpful assistant.", "x" + " policy" * cl100k_tokens)
+
+
+@pytest.mark.parametrize(
+    ("cl100k_tokens", "verdict"),
+    [
+        (2000, "below"),  # even p90 (×1.71) is 3,4xx < 4,096
+        (2750, "may be below"),  # p10 ×1.44 ≈ 3,96x < 4,096 ≤ central ×1.54 ≈ 4,23x
+        (3000, None),  # p10 ≈ 4,32x: cached whatever the exact count
+    ],
+)
+def test_po103_respects_the_calibrated_estimates_band(
+    tmp_path: Path, cl100k_tokens: int, verdict: str | None
+) -> None:
+    make_repo(
+        tmp_path,
+        {"charters/s.yaml": CHARTER, "prompts/a.yaml": _haiku_system(cl100k_tokens)},
+        config="tokenizer: auto\n",
+    )
+    findings = [f for f in lint(tmp_path) if f.code == "PO103"]
+    if verdict is None:
+        assert findings == []
+        return
+    (finding,) = findings
+    assert f"{verdict} claude-haiku-4-5-20251001's minimum cacheable length of 4,096" in (
+        finding.message
+    )
+    assert finding.extra["certain"] is (verdict == "below")
+    assert finding.extra["prefix_tokens_low"] < finding.extra["prefix_tokens_high"]
+
+
+def test_po103_raw_counts_have_no_band(tmp_path: Path) -> None:
+    make_repo(
+        tmp_path,
+        {"charters/s.yaml": CHARTER, "prompts/a.yaml": _haiku_system(2750)},
+        config="tokenizer: cl100k_base\n",
+    )
+    finding = only(lint(tmp_path), "PO103")
+    assert "below claude-haiku-4-5" in finding.message and "may be" not in finding.message

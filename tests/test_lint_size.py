@@ -116,3 +116,17 @@ def test_po203_different_or_short_paragraphs_are_fine(tmp_path: Path) -> None:
     b = _prompt(f"  {other}\n\n  Be brief.\n", "b")
     make_repo(tmp_path, {"charters/s.yaml": CHARTER, "prompts/a.yaml": a, "prompts/b.yaml": b})
     assert where(lint(tmp_path), "PO203") == []
+
+
+def test_po201_calibrated_estimate_says_how_close_it_is(tmp_path: Path) -> None:
+    """300 cl100k tokens of policy on Sonnet 4.6 are ~460 Claude tokens (×1.54): over a 450
+    limit by the central estimate, within it by the low one (×1.44 ≈ 430)."""
+    make_repo(
+        tmp_path,
+        {"charters/s.yaml": CHARTER, "prompts/a.yaml": _prompt(_text(300))},
+        config="tokenizer: auto\nlint:\n  limits:\n    max_input_tokens: 470\n",
+    )
+    finding = only(lint(tmp_path), "PO201")
+    assert "estimate p10–p90" in finding.message
+    assert "the low estimate is within the limit" in finding.message
+    assert finding.extra["input_tokens_low"] <= 470 < finding.extra["input_tokens"]

@@ -51,7 +51,7 @@ def test_markdown_is_a_report_a_finance_partner_can_read(repo: Path) -> None:
     assert (
         "| claude-sonnet-4-6 | support/answer | support | $3 | $15 | $0.3 | $1.5 / $7.5 |" in text
     )
-    assert "Prices: Anthropic list prices of" in text
+    assert "Prices: Anthropic list prices (genai-prices " in text
 
 
 def test_json_figures_agree_with_tokens(repo: Path) -> None:

@@ -99,6 +99,12 @@ def command(
         rates_from_file,
     )
 
+    given = {"haiku": cost_haiku, "sonnet": cost_sonnet, "opus": cost_opus}
+    if prompt is None and any(v is None for v in given.values()):
+        missing = ", ".join(f"--cost-{t}" for t, v in given.items() if v is None)
+        raise UserError(
+            f"give a PROMPT id to price, or all three per-call costs (missing {missing})"
+        )
     measured = rates_from_file(rates_file) if rates_file is not None else None
     flags = {"--escalation-sonnet": escalation_sonnet, "--escalation-opus": escalation_opus}
     flags["--misroute"] = misroute
@@ -123,7 +129,6 @@ def command(
         ),
         calls_measured=base.calls_measured,
     )
-    given = {"haiku": cost_haiku, "sonnet": cost_sonnet, "opus": cost_opus}
     calls_per_month = None
     if all(v is not None for v in given.values()):
         figures = {tier: parse_usd(v, f"--cost-{tier}") for tier, v in given.items()}
@@ -133,11 +138,6 @@ def command(
             figures["opus"],
             {tier: "given" for tier in given},
             "given on the command line",
-        )
-    elif prompt is None:
-        missing = ", ".join(f"--cost-{t}" for t, v in given.items() if v is None)
-        raise UserError(
-            f"give a PROMPT id to price, or all three per-call costs (missing {missing})"
         )
     else:
         models = {"haiku": haiku_model, "sonnet": sonnet_model, "opus": opus_model}

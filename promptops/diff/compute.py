@@ -300,12 +300,11 @@ def _prompt_diff(
         and head_doc is not None
         and content_of(base_doc) != content_of(head_doc)
     )
+    # The readable prefix changed, or became unreadable (a per-call value moved into it).
     prefix_changed = bool(
-        base_side
-        and head_side
-        and base_side.cached_prefix_hash != head_side.cached_prefix_hash
-        and head_side.cached_prefix_hash is not None
+        base_side and head_side and base_side.cached_prefix_hash != head_side.cached_prefix_hash
     )
+    warmable = head_priced is not None and head_side and head_side.cached_prefix_hash
     uses = set()
     for doc in (base_doc, head_doc):
         if doc is not None:
@@ -322,7 +321,7 @@ def _prompt_diff(
         base=base_side,
         head=head_side,
         cached_prefix_changed=prefix_changed,
-        rewarm_usd=_rewarm_usd(head_priced) if prefix_changed and head_priced else None,
+        rewarm_usd=_rewarm_usd(head_priced) if prefix_changed and warmable else None,
         hunks=tuple(
             text_hunks(
                 base_doc.data if base_doc else None,

@@ -27,7 +27,7 @@ class Provenance:
     def sentence(self) -> str:
         overrides = " with config overrides" if self.prices_overridden else ""
         return (
-            f"Prices: Anthropic list prices from {self.price_table_date}{overrides}. "
+            f"Prices: Anthropic list prices ({self.price_table_date}){overrides}. "
             f"Tokens: {self.tokenizer}; counts are {self.counts}. promptops {self.promptops_version}."
         )
 

@@ -54,8 +54,12 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
     if rows:
         lines.append(paint("Prompts (input tokens per call by part)", "bold", color))
         lines.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
-    else:
+    elif not report.unpriced:
         lines.append("No prompts found.")
+    for u in report.unpriced:
+        lines.append(
+            paint(f"error: {u.path}:{u.line}: {u.id}: not priced: {u.reason}", "red", color)
+        )
 
     if report.workloads:
         wrows = []
@@ -78,6 +82,10 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
                 row.append(cell)
             expected = w.scenario("expected")
             row.insert(2, calls(expected.calls_per_month) if expected else "—")
+            if w.unpriced:
+                row[0] = f"{w.id} " + paint(
+                    f"(incomplete: {', '.join(w.unpriced)} not priced)", "red", color
+                )
             wrows.append(row)
         lines.append("")
         lines.append(paint("Workloads (monthly cost / budget)", "bold", color))
@@ -102,6 +110,11 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
                 notes.append(
                     f"{p.id}: breakpoint in {bp.part} caches nothing: its prefix is "
                     f"{tokens(bp.prefix_tokens)} tokens, below {p.model}'s minimum cacheable length"
+                )
+            elif bp.rewritten_every_call:
+                notes.append(
+                    f"{p.id}: the prefix up to the {bp.ttl} breakpoint in {bp.part} holds a "
+                    "per-call value: it is written on every call and never read (PO101)"
                 )
         for assumption in p.assumptions:
             notes.append(f"{p.id}: {assumption}")

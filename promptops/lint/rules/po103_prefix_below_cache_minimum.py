@@ -2,9 +2,13 @@
 
 **What it catches.** A `cache:` (or `tool_cache:`) breakpoint where the tokens from the start
 of the request (tool-use system prompt, tool definitions, system blocks, messages) up to and
-including the marked block are fewer than the minimum the model caches: 1,024 tokens for
-Sonnet 4.x, 2,048 for Opus 4.7, 4,096 for Haiku 4.5 and Opus 4.5/4.6 (see `promptops config`
-and the price table for every model). Counts are taken at each variable's `expected_tokens`.
+including the marked block are fewer than the minimum the model caches: 512 for Opus 5/5.5 and
+Fable 5.x, 1,024 for Sonnet 4.x/5 and Opus 4.8, 2,048 for Opus 4.7, 4,096 for Haiku 4.5 and
+Opus 4.5/4.6 (`promptops config --prices` lists every model). Counts are taken at each
+variable's `expected_tokens`. Offline counts are calibrated estimates of Claude's tokenizer
+with a p10–p90 band: the finding says "below" only when even the high estimate is below the
+minimum, and "may be below" when the band straddles it (the price then follows the central
+estimate). Exact counts from promptops.lock settle it.
 
 **Why it costs money.** Below the minimum the API caches nothing and returns no error: both
 cache usage fields are 0, the whole prefix is billed as plain input on every call, and the
@@ -52,19 +56,43 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if tokens is None:
             continue
         prices = ctx.model_prices(doc)
-        estimate = "" if tokens.exact == "exact" else "~"
-        for index, point in zip(analysis.breakpoints, tokens.breakpoints, strict=False):
-            if point.effective:
+        minimum = prices.min_cacheable_tokens
+        for point in tokens.breakpoints:
+            if point.prefix_high < minimum:
+                verdict = "below"  # even the high estimate (or the exact count) is short
+            elif point.prefix_low < minimum:
+                verdict = "may be below"  # the estimate's band straddles the minimum
+            else:
                 continue
+            if point.prefix_low == point.prefix_high:
+                size = f"{'' if tokens.exact == 'exact' else '~'}{point.prefix_tokens:,} tokens"
+            else:
+                size = (
+                    f"~{point.prefix_tokens:,} tokens (estimate, p10–p90 "
+                    f"{point.prefix_low:,}–{point.prefix_high:,})"
+                )
+            if verdict == "below":
+                consequence = (
+                    "the API silently caches nothing here; move the breakpoint after more static "
+                    "content or remove it"
+                )
+            else:
+                priced = "not cached" if not point.effective else "cached"
+                consequence = (
+                    f"whether the API caches it depends on the exact count (priced as {priced}, "
+                    "from the central estimate); run `promptops tokens --update-lock` for exact "
+                    "counts, or move the breakpoint after more static content"
+                )
             yield make_finding(
                 CODE,
                 SEVERITY,
                 doc,
-                analysis.breakpoint_span(index),
-                f"the prefix up to this {point.ttl} breakpoint is {estimate}{point.prefix_tokens:,} "
-                f"tokens, below {prices.model}'s minimum cacheable length of "
-                f"{prices.min_cacheable_tokens:,}: the API silently caches nothing here; move the "
-                "breakpoint after more static content or remove it",
+                analysis.breakpoint_span(point.block),
+                f"the prefix up to this {point.ttl} breakpoint is {size}, {verdict} "
+                f"{prices.model}'s minimum cacheable length of {minimum:,}: {consequence}",
                 prefix_tokens=point.prefix_tokens,
-                min_cacheable_tokens=prices.min_cacheable_tokens,
+                prefix_tokens_low=point.prefix_low,
+                prefix_tokens_high=point.prefix_high,
+                min_cacheable_tokens=minimum,
+                certain=verdict == "below",
             )

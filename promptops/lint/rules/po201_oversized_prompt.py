@@ -61,13 +61,23 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         largest = max(sizes, key=lambda part: sizes[part])
         split = ", ".join(f"{part} {n:,}" for part, n in sizes.items())
         estimate = "" if tokens.exact == "exact" else "~"
+        band = ""
+        if tokens.total_low != tokens.total_high:  # a calibrated estimate: say how close
+            over = tokens.total / limit - 1
+            band = (
+                f"; estimate p10–p90 {tokens.total_low:,}–{tokens.total_high:,}, central "
+                f"{over:.0%} over"
+                + (" (the low estimate is within the limit)" if tokens.total_low <= limit else "")
+            )
         yield make_finding(
             CODE,
             SEVERITY,
             doc,
             doc.key_span(largest),
             f"rendered input is {estimate}{tokens.total:,} tokens ({split}) at expected variable "
-            f"sizes, above the limit of {limit:,} ({source})",
+            f"sizes, above the limit of {limit:,} ({source}){band}",
             input_tokens=tokens.total,
+            input_tokens_low=tokens.total_low,
+            input_tokens_high=tokens.total_high,
             limit=limit,
         )
