@@ -578,7 +578,8 @@ def _tool_choice_repo(rng: random.Random) -> RepoSpec:
             max_output_tokens=1000,
             tools=["search", "fetch"],
             tool_cache=tool_cache,
-            tool_choice=choice,
+            # The API names the tool to force: `tool` is only valid as {type: tool, name: …}.
+            tool_choice={"type": "tool", "name": "search"} if choice == "tool" else choice,
         )
     # Cacheable only with the any/tool overhead: the column decides the breakpoint.
     target = minimum("claude-sonnet-5") - overhead("claude-sonnet-5", "any")
@@ -831,6 +832,14 @@ def cli_env(cache: Path) -> dict[str, str]:
 
 # Fields a shadow copy drops so today's promptops renders the body (blocks do not depend on them).
 SHADOW_DROPS = ("tool_choice", "workload", "thinking")
+
+
+def _choice_type(prompt: dict[str, Any]) -> str:
+    """The prompt's tool_choice type: a string, or the `type` of {type: tool, name: …}."""
+    choice = prompt.get("tool_choice", "auto")
+    return str(choice["type"]) if isinstance(choice, dict) else str(choice)
+
+
 SHADOW_MODEL = "claude-haiku-4-5"
 
 
@@ -883,7 +892,7 @@ def reference_request(prompt: Mapping[str, Any], body: Mapping[str, Any]) -> ref
     return ref.Request(
         model=prompt["model"],
         blocks=blocks,
-        tool_choice=prompt.get("tool_choice", "auto"),
+        tool_choice=_choice_type(prompt),
         max_output_tokens=prompt.get("max_output_tokens"),
         thinking_budget=thinking.get("budget_tokens"),
     )
@@ -1262,7 +1271,7 @@ def test_generator_is_deterministic_and_covers_the_rules() -> None:
         "claude-opus-4-5",
         "claude-opus-4-7",
     }
-    assert {p.get("tool_choice") for p in prompts} >= {"auto", "none", "any", "tool"}
+    assert {_choice_type(p) for p in prompts} >= {"auto", "none", "any", "tool"}
     assert any(p.get("thinking") for p in prompts)
     assert any("max_output_tokens" not in p for p in prompts)
     assert any(
