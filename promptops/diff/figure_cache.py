@@ -4,10 +4,10 @@ A workload's totals need every prompt of the workload, but an unchanged prompt w
 tools and charter costs what it cost last time. Its figures (per scenario: monthly USD and calls
 per month; the exactness of its token counts) are stored under a key made of everything they
 depend on: the prompt's blob id, its tools' and charter's blob ids, and a fingerprint of the
-pricing inputs (price table date, config price overrides, tokenizer, the lock file's counts when
-they are used, the promptops version and `COST_MODEL_VERSION`). Any change to one of them is a
-different key, so a stale figure cannot be served; bump `COST_MODEL_VERSION` whenever the cost
-model changes what it computes.
+pricing inputs (price sources, config price overrides, tokenizer, the lock file's counts when
+they are used, the promptops version and a hash of the cost model's own code and data). Any
+change to one of them is a different key, so a stale figure cannot be served — nobody has to
+remember to bump a constant when the cost model changes what it computes.
 
 One small JSON file per key (in folders by key prefix) under the token cache folder: a diff
 reads only the keys of the workloads it touches, and concurrent runs never lose each other's
@@ -17,6 +17,7 @@ writes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ from promptops.pricing.table import PriceTable
 from promptops.tokens.cache import atomic_write
 from promptops.tokens.counting import TokenCounter
 
-COST_MODEL_VERSION = "1"
 FOLDER = "diff-figures-v1"
 
 
@@ -61,10 +61,31 @@ class Figures:
         )
 
 
+@functools.cache
+def cost_model_salt() -> str:
+    """A hash of the code and data that turn documents into figures: the pricing package, the
+    token calibration, rendering and the estimate."""
+    package = Path(__file__).resolve().parents[1]
+    files = sorted(
+        [
+            *(package / "pricing").glob("*.py"),
+            package / "pricing" / "facts.json",
+            *(package / "tokens").glob("*.py"),
+            package / "render.py",
+            package / "estimate.py",
+        ]
+    )
+    digest = hashlib.sha256()
+    for file in files:
+        with contextlib.suppress(OSError):
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def pricing_fingerprint(config: Config, table: PriceTable, counter: TokenCounter) -> str:
     """Every input to a prompt's figures that is not one of its documents."""
     parts: dict[str, Any] = {
-        "cost_model": COST_MODEL_VERSION,
+        "cost_model": cost_model_salt(),
         "promptops": __version__,
         "price_table_date": table.date,
         "price_overrides": config.prices,
