@@ -21,24 +21,52 @@ from promptops.cache_cliff import cache_cliffs_for
 from promptops.config import load_config
 from promptops.documents.workspace import load_workspace
 from promptops.mbom.collect import collect_mbom
-from promptops.pricing.cache_economics import cache_break_even
+from promptops.pricing.cache_economics import Multipliers, cache_break_even
 from promptops.tokens.counting import TokenCounter
 from tests.support.cli import run_cli
 from tests.support.mbom_workspace import make_workspace
 
 
+TENTH = Multipliers(read=0.1, write_5m=1.25, write_1h=2.0)  # Haiku 4.5, Sonnet 4.6, Opus 4.6
+
+
 def test_hand_computed_break_even_5m_and_1h() -> None:
-    five = cache_break_even("5m")
+    five = cache_break_even("5m", TENTH)
     assert five.break_even_hit_rate == pytest.approx(0.25 / 1.15)
     assert five.break_even_calls_per_hour == pytest.approx(-math.log(1 - 0.25 / 1.15) / 300 * 3600)
     assert five.break_even_calls_per_hour == pytest.approx(2.9414695, rel=1e-7)
     assert five.break_even_calls_per_month == pytest.approx(2147.2727, rel=1e-7)
 
-    hour = cache_break_even("1h")
+    hour = cache_break_even("1h", TENTH)
     assert hour.break_even_hit_rate == pytest.approx(1 / 1.9)
     assert hour.break_even_calls_per_hour == pytest.approx(-math.log(1 - 1 / 1.9))
     assert hour.break_even_calls_per_hour == pytest.approx(0.7472144, rel=1e-7)
     assert hour.break_even_calls_per_month == pytest.approx(545.4665, rel=1e-7)
+
+
+def test_break_even_uses_the_models_own_read_multiplier() -> None:
+    """Opus 5.5 reads at 0.05x: p* = 0.25 / (1.25 - 0.05) = 20.83% (21.74% at 0.1x)."""
+    five = cache_break_even("5m", Multipliers(read=0.05, write_5m=1.25, write_1h=2.0))
+    assert five.break_even_hit_rate == pytest.approx(0.25 / 1.20)
+    assert (
+        five.break_even_calls_per_month < cache_break_even("5m", TENTH).break_even_calls_per_month
+    )
+
+
+def test_a_prefix_rewritten_every_call_is_never_read_whatever_the_traffic(tmp_path: Path) -> None:
+    """A variable in the first cached segment: no breakpoint is readable, so the cliff must
+    not say "pays" at 200,000 calls a month (PO101's finding, seen from the traffic side)."""
+    root = make_workspace(tmp_path / "repo", git=False)
+    prompt = root / "prompts/answer.yaml"
+    text = prompt.read_text()
+    text = text.replace('  - text: "', '  - text: "Today is {{ today }}. ', 1)
+    text = text.replace("variables:\n", "variables:\n  today: {expected_tokens: 4}\n", 1)
+    prompt.write_text(text)
+    result = run_cli(["tokens", "--format", "json"], cwd=root)
+    assert result.returncode == 0, result.stderr
+    rows = [r for r in json.loads(result.stdout)["cache_cliff"] if r["prompt"] == "support/answer"]
+    assert {r["ttl"] for r in rows} == {"5m", "1h"}
+    assert all(r["verdict"] == "never read (rewritten every call)" for r in rows)
 
 
 @pytest.fixture(scope="module")

@@ -178,3 +178,57 @@ def test_bad_inputs_exit_2(tmp_path: Path) -> None:
                        "--misroute", "0"], cwd=make_workspace(tmp_path / "r2", git=False))  # fmt: skip
     assert unknown.returncode == 2
     assert "prompt 'nope' not found" in unknown.stderr
+
+
+def test_upper_tiers_are_priced_at_the_hit_rate_of_their_escalated_traffic(
+    tmp_path: Path,
+) -> None:
+    """1,000,000 calls a month at 90% hits; Sonnet sees 1% of them (10,000/month) and Opus
+    0.1% (1,000/month). With Poisson arrivals a 5m entry is warm for 1 − e^(−λ·300 s) of calls:
+    Sonnet 1 − e^(−10,000 × 300 / 2,628,000) = 68.07%, Opus 1 − e^(−1,000 × 300 / 2,628,000) =
+    10.79%. Flat Sonnet keeps the charter's 90%."""
+    import math
+
+    from promptops.cascade import CascadeRates, tier_costs_for_prompt
+    from promptops.config import load_config
+    from promptops.documents.workspace import load_workspace
+    from promptops.tokens.counting import TokenCounter
+
+    (tmp_path / "promptops.yaml").write_text("tokenizer: cl100k_base\n")
+    (tmp_path / "c.yaml").write_text(
+        "kind: charter\nid: w\nowner: o@example.com\nscenarios:\n  expected: "
+        "{calls_per_month: 1000000, cache_hit_rate: 0.9, output_tokens: 100}\n"
+    )
+    (tmp_path / "p.yaml").write_text(
+        "kind: prompt\nid: p\nversion: 1.0.0\nmodel: claude-haiku-4-5\nworkload: w\n"
+        f"max_output_tokens: 100\nsystem:\n  - text: x{' policy' * 4999}\n    cache: true\n"
+        "messages:\n  - role: user\n    content: hi\n"
+    )
+    config = load_config(start=tmp_path)
+    workspace = load_workspace(config)
+    counter = TokenCounter(config)
+    rates = CascadeRates(D("0.01"), D("0.1"), D(0), "given")
+    costs, calls = tier_costs_for_prompt(
+        workspace,
+        workspace.get("prompt", "p"),
+        counter,
+        PriceTable.from_config(config),
+        None,
+        rates,
+    )
+    counter.close()
+    assert calls == 1_000_000
+
+    def hit(calls_per_month: float) -> D:
+        return D(str(round(1 - math.exp(-calls_per_month * 300 / 2_628_000), 6)))
+
+    def cost(h: D, read: str, write: str, inp: str, out: str) -> D:
+        # 5,000 cached tokens, 1 uncached ("hi"), 100 output tokens; prices per million
+        return (5000 * (h * D(read) + (1 - h) * D(write)) + D(inp) + 100 * D(out)) / 1_000_000
+
+    assert hit(10_000) == D("0.680677") and hit(1_000) == D("0.107881")
+    assert costs.haiku == cost(D("0.9"), "0.1", "1.25", "1", "5")
+    assert costs.sonnet == cost(hit(10_000), "0.3", "3.75", "3", "15")
+    assert costs.opus == cost(hit(1_000), "0.5", "6.25", "5", "25")
+    assert costs.flat == cost(D("0.9"), "0.3", "3.75", "3", "15")
+    assert costs.flat < costs.sonnet  # a warm flat Sonnet is cheaper per call
