@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "support/triage"
-MODEL = "claude-haiku-4-5"
+MODEL = "claude-haiku-4-5"  # priced from the built-in price table
 RELEASE = """\
 kind: release
 id: bench-rollout
@@ -38,15 +38,6 @@ canary:
     - {weight: 100, min_calls: 100000, min_minutes: 240}
   step: 0
 """
-PRICES = {
-    MODEL: {
-        "input": "1.00",
-        "output": "5.00",
-        "cache_write_5m": "1.25",
-        "cache_write_1h": "2.00",
-        "cache_read": "0.10",
-    }
-}
 
 
 def generate(path: Path, records: int, seed: int) -> None:
@@ -121,7 +112,6 @@ def run(workdir: Path, records: int, seed: int, workers: int | None) -> dict:
         print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
         os.sync()  # flush the new file now, so write-back does not compete with the timed run
     (workdir / "release.yaml").write_text(RELEASE, encoding="utf-8")
-    (workdir / "prices.json").write_text(json.dumps(PRICES), encoding="utf-8")
     command = [
         sys.executable,
         "-m",
@@ -131,8 +121,6 @@ def run(workdir: Path, records: int, seed: int, workers: int | None) -> dict:
         "release.yaml",
         "--telemetry",
         str(data),
-        "--prices",
-        "prices.json",
         "--format",
         "json",
     ]

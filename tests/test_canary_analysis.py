@@ -12,13 +12,13 @@ import pytest
 from promptops.canary import stats
 from promptops.canary.analysis import analyze
 from promptops.canary.cohort import histogram_bucket
-from promptops.canary.prices import PriceBook
 from promptops.canary.release import parse_charter_limits, parse_release
 from promptops.canary.summaries import read_summaries, write_summary
 from promptops.canary.telemetry import read_telemetry
+from promptops.errors import UserError
 from tests.support.canary_repo import make_repo
 from tests.support.cli import run_cli
-from tests.support.telemetry import PRICES, CohortSpec, write_jsonl
+from tests.support.telemetry import CohortSpec, pricing, write_jsonl
 
 PROMPT = "support/triage"
 STABLE = CohortSpec("1.0.0", calls=40_000)
@@ -35,8 +35,6 @@ def _analyze(repo: Path, telemetry: Path, *extra: str):
             "releases/triage.yaml",
             "--telemetry",
             str(telemetry),
-            "--prices",
-            "prices.yaml",
             "--format",
             "json",
             *extra,
@@ -125,8 +123,6 @@ def test_text_report_names_verdict_and_reasons(tmp_path: Path) -> None:
             "triage-rollout",
             "--telemetry",
             str(telemetry),
-            "--prices",
-            "prices.yaml",
         ],
         cwd=repo,
     )
@@ -138,7 +134,7 @@ def test_text_report_names_verdict_and_reasons(tmp_path: Path) -> None:
 
 def test_parallel_reader_equals_single_process(tmp_path: Path) -> None:
     telemetry = write_jsonl(tmp_path / "calls.jsonl", PROMPT, [STABLE, COSTLY_CANARY])
-    book = PriceBook(PRICES, use_table=False)
+    book = pricing()
     single = read_telemetry([telemetry], book, PROMPT, workers=1)
     split = read_telemetry(
         [telemetry], book, PROMPT, workers=2, parallel_min_bytes=1024, chunk_bytes=1_000_000
@@ -172,7 +168,7 @@ def test_cache_tokens_are_priced_from_otel_semantics(tmp_path: Path) -> None:
     }
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(record) + "\n")
-    cohorts = read_telemetry([path], PriceBook(PRICES, use_table=False), PROMPT).cohorts
+    cohorts = read_telemetry([path], pricing(), PROMPT).cohorts
     # 5,000 x 0.10 + 500 x 1.00 + 300 x 5.00 = 2,500 micro-dollars
     assert str(cohorts[(PROMPT, "1.0.0")].cost_usd) == "0.0025"
 
@@ -200,26 +196,140 @@ def test_invalid_lines_are_counted_not_fatal(tmp_path: Path) -> None:
 
 def test_unknown_model_is_a_usage_error_not_free(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    # a model neither --prices nor the built-in price table knows
+    # a model neither config `prices:` nor the built-in price table knows
     telemetry = write_jsonl(
         tmp_path / "calls.jsonl", PROMPT, [STABLE, EQUAL_CANARY], model="acme-llm-9"
     )
-    (repo / "prices.yaml").write_text("other-model: {input: 1, output: 2}\n")
-    result = run_cli(
-        [
-            "canary",
-            "analyze",
-            "releases/triage.yaml",
-            "--telemetry",
-            str(telemetry),
-            "--prices",
-            "prices.yaml",
-        ],
-        cwd=repo,
+    (repo / "promptops.yaml").write_text(
+        "prices:\n  other-model: {input: 1, output: 2, cache_read: 0.1}\n"
     )
+    args = ["canary", "analyze", "releases/triage.yaml", "--telemetry", str(telemetry)]
+    result = run_cli(args, cwd=repo)
     assert result.returncode == 2
     assert "no known price (acme-llm-9)" in result.stderr
+    assert "`prices:` in promptops.yaml" in result.stderr
     assert "Traceback" not in result.stderr
+
+    # the one override path prices it: config `prices:`, found under --repo or named
+    (repo / "promptops.yaml").write_text(
+        "prices:\n  acme-llm-9: {input: 1, output: 5, cache_read: 0.1}\n"
+    )
+    assert run_cli([*args, "--format", "json"], cwd=repo).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / "promptops.yaml").rename(elsewhere / "prices.yaml")
+    assert run_cli(args, cwd=repo).returncode == 2
+    named = run_cli([*args, "--config", str(elsewhere / "prices.yaml")], cwd=repo)
+    assert named.returncode == 0, named.stderr
+
+
+def test_prices_file_option_is_gone_with_a_pointer_to_config(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / "prices.yaml").write_text("claude-haiku-4-5: {input: 1, output: 5}\n")
+    for command in (["analyze", "--telemetry", "calls.jsonl"], ["sql", "--dialect", "duckdb"]):
+        name, *rest = command
+        if name == "sql":
+            rest += ["--table", "t"]
+        args = ["canary", name, "releases/triage.yaml", *rest, "--prices", "prices.yaml"]
+        result = run_cli(args, cwd=repo)
+        assert result.returncode == 2
+        assert "--prices was removed" in result.stderr
+        assert "`prices:` in promptops.yaml" in result.stderr
+
+
+def _record(version: str, model: str, total: int, output: int, **usage: int) -> dict:
+    """One call record; `total` is OTel input_tokens (cache read and creation included)."""
+    return {
+        "gen_ai.request.model": model,
+        "gen_ai.usage.input_tokens": total,
+        "gen_ai.usage.output_tokens": output,
+        "gen_ai.usage.cache_read.input_tokens": usage.pop("read", 0),
+        "gen_ai.usage.cache_creation.input_tokens": usage.pop("creation", 0),
+        **{f"gen_ai.usage.cache_creation.ephemeral_{k}_input_tokens": v for k, v in usage.items()},
+        "promptops.prompt.id": PROMPT,
+        "promptops.prompt.version": version,
+        "outcome": "success",
+        "latency_ms": 100,
+    }
+
+
+def _write_records(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_a_record_above_the_tier_threshold_pays_the_tier_for_all_its_tokens(
+    tmp_path: Path,
+) -> None:
+    # Haiku 5.5 per MTok: base input 0.10, output 0.50, read 0.01, 5m write 0.125; above 100K
+    # total input tokens: input 0.50, output 2.50, read 0.05, 5m write 0.625 for the whole call.
+    above = _record("1.0.0", "claude-haiku-5-5", 120_000, 2_000, read=100_000, creation=10_000)
+    below = _record("1.0.0", "claude-haiku-5-5", 50_000, 1_000, read=40_000)
+    path = _write_records(tmp_path / "tiered.jsonl", [above, below])
+    cohort = read_telemetry([path], pricing(), PROMPT).cohorts[(PROMPT, "1.0.0")]
+    # above: 10,000 x 0.50 + 100,000 x 0.05 + 10,000 x 0.625 + 2,000 x 2.50 = 21,250 micro-$
+    # below: 10,000 x 0.10 +  40,000 x 0.01 +                   1,000 x 0.50 =  1,900 micro-$
+    assert str(cohort.cost_usd) == "0.02315"
+    assert math.isclose(cohort.cost_micro_sum, 23_150, rel_tol=1e-12)
+    assert math.isclose(cohort.cost_micro_squares, 21_250**2 + 1_900**2, rel_tol=1e-12)
+    tokens = cohort.tokens_by_model["claude-haiku-5-5"]
+    assert tokens.calls == 2 and tokens.tiers[100_000].calls == 1
+
+    # Through a summary file, tier by tier, and through workers: the same exact figure.
+    summary = tmp_path / "summary.json"
+    write_summary(summary, [cohort])
+    again = read_summaries([summary], pricing(), PROMPT)[(PROMPT, "1.0.0")]
+    assert str(again.cost_usd) == "0.02315"
+    rows = json.loads(summary.read_text())["rows"]
+    assert [r["input_tier"] for r in rows if not r["histogram"]] == [None, 100_000]
+
+
+def test_a_tiered_summary_row_without_input_tier_is_refused(tmp_path: Path) -> None:
+    row = {
+        "prompt_id": PROMPT,
+        "version": "1.0.0",
+        "model": "claude-haiku-5-5",
+        "calls": 2,
+        "input_tokens": 170_000,
+        "output_tokens": 3_000,
+    }
+    summary = tmp_path / "old.json"
+    summary.write_text(json.dumps([row]))
+    with pytest.raises(UserError, match="no input_tier column"):
+        read_summaries([summary], pricing(), PROMPT)
+    # below the threshold in total, no call can have crossed it: base rates
+    summary.write_text(json.dumps([{**row, "input_tokens": 90_000}]))
+    cohort = read_summaries([summary], pricing(), PROMPT)[(PROMPT, "1.0.0")]
+    # 90,000 x 0.10 + 3,000 x 0.50 = 10,500 micro-dollars
+    assert str(cohort.cost_usd) == "0.0105"
+
+
+def test_split_cache_writes_at_their_own_rate_the_rest_at_the_release_ttl(
+    tmp_path: Path,
+) -> None:
+    # Haiku 4.5 per MTok: input 1, output 5, 5m write 1.25, 1h write 2. 10,000 input tokens:
+    # 6,000 cache creation of which 2,000 are 5m writes and 3,000 1h writes, 1,000 unsplit.
+    record = _record("1.0.0", "claude-haiku-4-5", 10_000, 100, creation=6_000, **{"5m": 2_000})
+    record["gen_ai.usage.cache_creation.ephemeral_1h_input_tokens"] = 3_000
+    path = _write_records(tmp_path / "split.jsonl", [record])
+    for ttl, unsplit_rate, micro in (("1h", 2, 15_000), ("5m", 1.25, 14_250)):
+        cohort = read_telemetry([path], pricing(cache_write_ttl=ttl), PROMPT).cohorts
+        # 4,000 x 1 + 2,000 x 1.25 + 3,000 x 2 + 1,000 x unsplit_rate + 100 x 5
+        assert 4_000 + 2_500 + 6_000 + 1_000 * unsplit_rate + 500 == micro
+        assert cohort[(PROMPT, "1.0.0")].cost_usd * 1_000_000 == micro
+        assert math.isclose(cohort[(PROMPT, "1.0.0")].cost_micro_sum, micro, rel_tol=1e-12)
+    too_many = {**record, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens": 5_000}
+    path = _write_records(tmp_path / "bad.jsonl", [too_many])
+    assert read_telemetry([path], pricing(), PROMPT).counters.invalid == 1
+
+
+def test_config_prices_override_the_table_in_analysis(tmp_path: Path) -> None:
+    record = _record("1.0.0", "claude-haiku-4-5", 5_500, 300, read=5_000)
+    path = _write_records(tmp_path / "one.jsonl", [record])
+    overrides = {"claude-haiku-4-5": {"input": 2, "output": 10}}  # the model's own ratios kept
+    cohorts = read_telemetry([path], pricing(overrides), PROMPT).cohorts
+    # 5,000 x 0.20 + 500 x 2.00 + 300 x 10.00 = 5,000 micro-dollars
+    assert str(cohorts[(PROMPT, "1.0.0")].cost_usd) == "0.005"
 
 
 def test_missing_telemetry_file_exits_2(tmp_path: Path) -> None:
@@ -231,8 +341,6 @@ def test_missing_telemetry_file_exits_2(tmp_path: Path) -> None:
             "releases/triage.yaml",
             "--telemetry",
             "nope.jsonl",
-            "--prices",
-            "prices.yaml",
         ],
         cwd=repo,
     )
@@ -242,7 +350,7 @@ def test_missing_telemetry_file_exits_2(tmp_path: Path) -> None:
 
 def test_summary_round_trip_gives_the_same_verdict(tmp_path: Path) -> None:
     telemetry = write_jsonl(tmp_path / "calls.jsonl", PROMPT, [STABLE, COSTLY_CANARY])
-    book = PriceBook(PRICES, use_table=False)
+    book = pricing()
     cohorts = read_telemetry([telemetry], book, PROMPT).cohorts
     summary = tmp_path / "summary.json"
     write_summary(summary, cohorts.values())
@@ -270,7 +378,7 @@ def test_parquet_telemetry_matches_jsonl(tmp_path: Path) -> None:
     )
     rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "calls.parquet")
-    book = PriceBook(PRICES, use_table=False)
+    book = pricing()
     from_jsonl = read_telemetry([jsonl], book, PROMPT).cohorts
     from_parquet = read_telemetry([tmp_path / "calls.parquet"], book, PROMPT).cohorts
     for key, cohort in from_jsonl.items():

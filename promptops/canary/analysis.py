@@ -124,10 +124,11 @@ def analyze(
     )
     for cohort in (stable, canary):
         if cohort.unpriced_calls:
-            models = sorted(m for m in cohort.tokens_by_model if m == "(unknown)" or cohort.calls)
+            models = sorted(cohort.unpriced_models)
             raise UserError(
                 f"{cohort.unpriced_calls} calls of {cohort.prompt_id}@{cohort.version} use a "
-                f"model with no known price ({', '.join(models)}); pass --prices FILE"
+                f"model with no known price ({', '.join(models)}); add it under `prices:` in "
+                "promptops.yaml (input, output and cache_read per million tokens)"
             )
     minimums = _minimum_checks(release, canary)
     minimums_met = all(check.status == PASS for check in minimums)

@@ -20,7 +20,6 @@ from decimal import Decimal
 
 HISTOGRAM_BASE = 1.02
 LN_HISTOGRAM_BASE = math.log(HISTOGRAM_BASE)
-MICRO = Decimal(1_000_000)
 
 
 def histogram_bucket(value: float) -> int:
@@ -35,13 +34,34 @@ def bucket_value(bucket: int) -> float:
 
 @dataclass
 class ModelTokens:
-    """Exact token sums of one cohort's calls to one model."""
+    """Exact token sums of one cohort's calls to one model.
+
+    `tiers` holds, by threshold, the sums of the calls whose total input tokens exceeded a
+    price tier's (they are included in the totals too): tiered prices apply per call, so the
+    sums of each tier are priced on their own."""
 
     calls: int = 0
     input_tokens: int = 0  # OTel semantics: includes cache read and cache creation tokens
     output_tokens: int = 0
     cache_read_input_tokens: int = 0
     cache_creation_input_tokens: int = 0
+    # The part of cache_creation_input_tokens the records split by TTL (the rest is unsplit).
+    cache_write_5m_input_tokens: int = 0
+    cache_write_1h_input_tokens: int = 0
+    tiers: dict[int, ModelTokens] = field(default_factory=dict)
+
+    @property
+    def uncached_input_tokens(self) -> int:
+        return self.input_tokens - self.cache_read_input_tokens - self.cache_creation_input_tokens
+
+    @property
+    def unsplit_cache_creation(self) -> int:
+        """Cache creation tokens not split into 5m and 1h writes (priced at the TTL's rate)."""
+        return (
+            self.cache_creation_input_tokens
+            - self.cache_write_5m_input_tokens
+            - self.cache_write_1h_input_tokens
+        )
 
     def merge(self, other: ModelTokens) -> None:
         self.calls += other.calls
@@ -49,6 +69,34 @@ class ModelTokens:
         self.output_tokens += other.output_tokens
         self.cache_read_input_tokens += other.cache_read_input_tokens
         self.cache_creation_input_tokens += other.cache_creation_input_tokens
+        self.cache_write_5m_input_tokens += other.cache_write_5m_input_tokens
+        self.cache_write_1h_input_tokens += other.cache_write_1h_input_tokens
+        for above, tokens in other.tiers.items():
+            self.tiers.setdefault(above, ModelTokens()).merge(tokens)
+
+    def minus(self, other: ModelTokens) -> ModelTokens:
+        """These sums without `other`'s (tiers dropped)."""
+        return ModelTokens(
+            calls=self.calls - other.calls,
+            input_tokens=self.input_tokens - other.input_tokens,
+            output_tokens=self.output_tokens - other.output_tokens,
+            cache_read_input_tokens=self.cache_read_input_tokens - other.cache_read_input_tokens,
+            cache_creation_input_tokens=self.cache_creation_input_tokens
+            - other.cache_creation_input_tokens,
+            cache_write_5m_input_tokens=self.cache_write_5m_input_tokens
+            - other.cache_write_5m_input_tokens,
+            cache_write_1h_input_tokens=self.cache_write_1h_input_tokens
+            - other.cache_write_1h_input_tokens,
+        )
+
+    def by_tier(self) -> list[tuple[int | None, ModelTokens]]:
+        """(threshold, sums) of the calls at each price tier: base (None) first."""
+        base = self.minus(ModelTokens())
+        for tokens in self.tiers.values():
+            base = base.minus(tokens)
+        parts: list[tuple[int | None, ModelTokens]] = [(None, base)] if base.calls else []
+        parts.extend(sorted(self.tiers.items()))
+        return parts
 
 
 @dataclass

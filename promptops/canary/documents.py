@@ -96,3 +96,13 @@ def load_charter_for(
         return None
     _, data = read_yaml(charter_file)
     return parse_charter_limits(data, release.prompt, str(charter_file))
+
+
+def prompt_model(repo: Path, prompt_id: str) -> str | None:
+    """The model the repo's prompt document assigns (what `canary sql` prices by default)."""
+    prompt_file = find_document(repo, "prompt", prompt_id)
+    if prompt_file is None:
+        return None
+    _, prompt = read_yaml(prompt_file)
+    model = prompt.get("model") if isinstance(prompt, dict) else None
+    return str(model) if model else None

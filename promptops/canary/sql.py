@@ -5,8 +5,15 @@ Its result rows are the cohort summary format of `promptops.canary.summaries`: o
 per (prompt, version, model) and one row per non-empty histogram bucket of latency and cost,
 so the warehouse scans the calls once and `canary analyze --summary` runs the same tests as on
 raw records. Prices enter the query as a literal table (micro-dollars per token = dollars per
-million tokens); a call whose model has no price gets a NULL cost, and those calls are counted
-as unpriced by the analysis, never as free.
+million tokens) taken from the one price table (`PriceTable.from_config`): one row per model and
+price tier, joined on the model and the call's total input tokens (OTel ``input_tokens``), so a
+call above a tier's threshold pays the tier for all its tokens, and the totals are grouped by
+tier (``input_tier``) for the exact recomputation. A call whose model has no price gets a NULL
+cost, and those calls are counted as unpriced by the analysis, never as free.
+
+Cache creation tokens are priced at the release's ``analysis.cache_write_ttl``; with
+``split_cache_writes`` the 5m/1h split columns (``…ephemeral_5m_input_tokens``,
+``…ephemeral_1h_input_tokens``) are read too and each part priced at its own rate.
 
 Columns are the OTel GenAI attribute names, quoted, except on BigQuery, where column names
 cannot contain dots: there every dot becomes an underscore (``gen_ai_usage_input_tokens``).
@@ -19,8 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from promptops.canary.cohort import HISTOGRAM_BASE
-from promptops.canary.prices import PriceBook
+from promptops.canary.rates import TelemetryPricing, TokenRates
 from promptops.canary.summaries import TOTAL_COLUMNS
+from promptops.canary.telemetry import ATTR_CACHE_WRITE_1H, ATTR_CACHE_WRITE_5M
 from promptops.errors import UserError
 
 ATTRIBUTES = {
@@ -31,6 +39,8 @@ ATTRIBUTES = {
     "output_tokens": "gen_ai.usage.output_tokens",
     "cache_read": "gen_ai.usage.cache_read.input_tokens",
     "cache_creation": "gen_ai.usage.cache_creation.input_tokens",
+    "cache_write_5m": ATTR_CACHE_WRITE_5M,
+    "cache_write_1h": ATTR_CACHE_WRITE_1H,
     "outcome": "outcome",
     "latency_ms": "latency_ms",
     "error": "error",
@@ -51,8 +61,8 @@ class Dialect:
         name = attribute.replace(".", "_") if self.dots_to_underscores else attribute
         return f"{self.quote}{name}{self.quote}"
 
-    def prices_cte(self, rows: list[tuple[str, float, float, float, float]]) -> str:
-        names = ("model", "input_rate", "output_rate", "cache_write_rate", "cache_read_rate")
+    def prices_cte(self, rows: list[PriceRow]) -> str:
+        names = PRICE_COLUMNS
         if self.name == "bigquery":
             structs = ",\n    ".join(
                 "STRUCT("
@@ -67,6 +77,20 @@ class Dialect:
             return f"prices AS (\n  SELECT {aliases}\n  FROM VALUES\n    {values}\n)"
         return f"prices ({', '.join(names)}) AS (\n  VALUES\n    {values}\n)"
 
+
+PRICE_COLUMNS = (
+    "model",
+    "above_input_tokens",  # the tier applies to calls with more total input tokens than this
+    "up_to_input_tokens",  # ... and at most this many (the next tier's threshold)
+    "input_rate",
+    "output_rate",
+    "cache_write_rate",  # creation tokens without a split: the release's TTL
+    "cache_write_5m_rate",
+    "cache_write_1h_rate",
+    "cache_read_rate",
+)
+NO_UPPER_BOUND = 2**63 - 1  # BIGINT's largest value: the top tier has no upper bound
+PriceRow = tuple[str, int, int, float, float, float, float, float, float]
 
 DIALECTS = {
     "bigquery": Dialect("bigquery", "`", "INT64", "FLOAT64", "UNIX_MICROS({expr}) / 1e6", True),
@@ -85,20 +109,16 @@ def aggregation_sql(
     table: str,
     prompt_id: str,
     versions: Sequence[str],
-    prices: PriceBook,
+    prices: TelemetryPricing,
     models: Sequence[str],
     since: str | None = None,
+    split_cache_writes: bool = False,
 ) -> str:
     """One query whose rows are the cohort summary of ``prompt_id`` at ``versions``."""
     dialect = DIALECTS.get(dialect_name)
     if dialect is None:
         raise UserError(f"unknown SQL dialect {dialect_name!r} (known: {', '.join(DIALECTS)})")
-    rows = []
-    for model in models:
-        rates = prices.rates(model)
-        if rates is None:
-            raise UserError(f"no price for model {model!r}; add it with --prices FILE")
-        rows.append((model, rates.input, rates.output, rates.cache_write, rates.cache_read))
+    rows = price_rows(prices, models)
     c = {key: dialect.column(attribute) for key, attribute in ATTRIBUTES.items()}
     integer, double = dialect.integer, dialect.double
     version_list = ", ".join(_string(v) for v in versions)
@@ -106,6 +126,12 @@ def aggregation_sql(
     if since:
         where.append(f"{c['ts']} >= {_timestamp_literal(dialect, since)}")
     ln_base = f"LN({HISTOGRAM_BASE})"
+
+    def split(key: str) -> str:
+        if not split_cache_writes:
+            return f"CAST(0 AS {integer})"
+        return f"CAST(COALESCE({c[key]}, 0) AS {integer})"
+
     epoch_min = dialect.epoch_seconds.format(expr="MIN(ts)")
     epoch_max = dialect.epoch_seconds.format(expr="MAX(ts)")
     null_int, null_text = f"CAST(NULL AS {integer})", f"CAST(NULL AS {_text(dialect)})"
@@ -119,6 +145,8 @@ def aggregation_sql(
         "SUM(output_tokens) AS output_tokens",
         "SUM(cache_read) AS cache_read_input_tokens",
         "SUM(cache_creation) AS cache_creation_input_tokens",
+        "SUM(cache_write_5m) AS cache_write_5m_input_tokens",
+        "SUM(cache_write_1h) AS cache_write_1h_input_tokens",
         "COUNT(latency_ms) AS latency_calls",
         "SUM(cost_micro_usd) AS cost_micro_usd_sum",
         "SUM(cost_micro_usd * cost_micro_usd) AS cost_micro_usd_squares",
@@ -141,7 +169,9 @@ def aggregation_sql(
         bucket = f"CAST(FLOOR(LN(1 + {column}) / {ln_base}) AS {integer})"
         return (
             f"SELECT prompt_id, version, {null_text} AS model, '{name}' AS histogram,\n"
-            f"  {bucket} AS bucket, COUNT(*) AS calls,\n  " + ",\n  ".join(empty) + "\n"
+            f"  {bucket} AS bucket, {null_int} AS input_tier, COUNT(*) AS calls,\n  "
+            + ",\n  ".join(empty)
+            + "\n"
             f"FROM priced\nWHERE {column} IS NOT NULL\nGROUP BY prompt_id, version, {bucket}"
         )
 
@@ -159,6 +189,8 @@ def aggregation_sql(
         f"    CAST(COALESCE({c['output_tokens']}, 0) AS {integer}) AS output_tokens,\n"
         f"    CAST(COALESCE({c['cache_read']}, 0) AS {integer}) AS cache_read,\n"
         f"    CAST(COALESCE({c['cache_creation']}, 0) AS {integer}) AS cache_creation,\n"
+        f"    {split('cache_write_5m')} AS cache_write_5m,\n"
+        f"    {split('cache_write_1h')} AS cache_write_1h,\n"
         f"    {c['outcome']} AS outcome,\n"
         f"    CAST({c['latency_ms']} AS {double}) AS latency_ms,\n"
         f"    {c['error']} AS error,\n"
@@ -168,15 +200,21 @@ def aggregation_sql(
         "),\n"
         "priced AS (\n"
         "  SELECT calls.*,\n"
+        "    NULLIF(prices.above_input_tokens, -1) AS input_tier,\n"
         "    (calls.input_tokens - calls.cache_read - calls.cache_creation) * prices.input_rate\n"
         "      + calls.output_tokens * prices.output_rate\n"
-        "      + calls.cache_creation * prices.cache_write_rate\n"
+        "      + (calls.cache_creation - calls.cache_write_5m - calls.cache_write_1h)\n"
+        "        * prices.cache_write_rate\n"
+        "      + calls.cache_write_5m * prices.cache_write_5m_rate\n"
+        "      + calls.cache_write_1h * prices.cache_write_1h_rate\n"
         "      + calls.cache_read * prices.cache_read_rate AS cost_micro_usd\n"
         "  FROM calls LEFT JOIN prices ON prices.model = calls.model\n"
+        "    AND calls.input_tokens > prices.above_input_tokens\n"
+        "    AND calls.input_tokens <= prices.up_to_input_tokens\n"
         ")\n"
         f"SELECT prompt_id, version, model, {null_text} AS histogram, {null_int} AS bucket,\n"
-        "  COUNT(*) AS calls,\n  " + ",\n  ".join(counters) + "\n"
-        "FROM priced\nGROUP BY prompt_id, version, model\n"
+        "  input_tier, COUNT(*) AS calls,\n  " + ",\n  ".join(counters) + "\n"
+        "FROM priced\nGROUP BY prompt_id, version, model, input_tier\n"
         "UNION ALL\n"
         + histogram("latency_ms", "latency_ms")
         + "\nUNION ALL\n"
@@ -193,9 +231,34 @@ def _string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _literals(row: tuple[str, float, float, float, float]) -> list[str]:
-    model, *rates = row
-    return [_string(model), *(repr(float(rate)) for rate in rates)]
+def price_rows(prices: TelemetryPricing, models: Sequence[str]) -> list[PriceRow]:
+    """One row per model and price tier: the tier's input-token range and its rates."""
+    rows: list[PriceRow] = []
+    for model in models:
+        model_prices = prices.get(model)
+        if model_prices is None:
+            raise UserError(prices.why_unpriced(model))
+        tiers = prices.tier_rates(model_prices)
+        bounds = [above for above, _ in tiers[1:]] + [NO_UPPER_BOUND]
+        for (above, rates), up_to in zip(tiers, bounds, strict=True):
+            rows.append((model, -1 if above is None else above, up_to, *_rates(rates)))
+    return rows
+
+
+def _rates(rates: TokenRates) -> tuple[float, float, float, float, float, float]:
+    return (
+        rates.input,
+        rates.output,
+        rates.cache_write,
+        rates.cache_write_5m,
+        rates.cache_write_1h,
+        rates.cache_read,
+    )
+
+
+def _literals(row: PriceRow) -> list[str]:
+    model, above, up_to, *rates = row
+    return [_string(model), str(above), str(up_to), *(repr(float(rate)) for rate in rates)]
 
 
 def _timestamp_literal(dialect: Dialect, value: str) -> str:

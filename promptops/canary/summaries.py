@@ -19,14 +19,20 @@ line) or CSV with a header. Each row has:
 ``input_tokens`` …             totals rows: sums of ``input_tokens`` (cache-inclusive, as in
                                OTel), ``output_tokens``, ``cache_read_input_tokens``,
                                ``cache_creation_input_tokens``
+``cache_write_5m_input_tokens``  totals rows, optional: the creation tokens the records split
+``cache_write_1h_input_tokens``  by TTL (the rest is priced at ``analysis.cache_write_ttl``)
+``input_tier``                 totals rows: the ``above_input_tokens`` threshold of the price
+                               tier the row's calls paid (each call's total input picks it),
+                               empty for base rates; a row without this column is base rates,
+                               which only a model without tiers can be sure of
 ``cost_micro_usd_squares``     totals rows: sum over calls of (cost in micro-dollars)²
 ``latency_ms_sum``,            totals rows: sum and count of ``latency_ms``
 ``latency_calls``
 ``first_seen``, ``last_seen``  totals rows: epoch seconds or ISO 8601
 =============================  ============================================================
 
-Costs are recomputed exactly (Decimal) from the token sums and the prices; only the sum of
-squares, which needs per-call costs, comes from the warehouse.
+Costs are recomputed exactly (Decimal) from the token sums and the price table, tier by tier;
+only the sum of squares, which needs per-call costs, comes from the warehouse.
 """
 
 from __future__ import annotations
@@ -38,8 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from promptops.canary.cohort import CohortStats, ModelTokens
-from promptops.canary.prices import PriceBook
-from promptops.canary.telemetry import _epoch_seconds, exact_cost_usd
+from promptops.canary.rates import TelemetryPricing
+from promptops.canary.telemetry import _epoch_seconds
 from promptops.errors import UserError
 
 SCHEMA_VERSION = 1
@@ -54,6 +60,8 @@ TOTAL_COLUMNS = (
     "output_tokens",
     "cache_read_input_tokens",
     "cache_creation_input_tokens",
+    "cache_write_5m_input_tokens",
+    "cache_write_1h_input_tokens",
     "latency_calls",
 )
 COLUMNS = (
@@ -62,6 +70,7 @@ COLUMNS = (
     "model",
     "histogram",
     "bucket",
+    "input_tier",
     *TOTAL_COLUMNS,
     "cost_micro_usd_sum",
     "cost_micro_usd_squares",
@@ -73,7 +82,7 @@ HISTOGRAMS = ("latency_ms", "cost_micro_usd")
 
 
 def read_summaries(
-    paths: Sequence[str | Path], prices: PriceBook, prompt_id: str | None = None
+    paths: Sequence[str | Path], prices: TelemetryPricing, prompt_id: str | None = None
 ) -> dict[tuple[str, str], CohortStats]:
     """Cohort aggregates from summary files."""
     cohorts: dict[tuple[str, str], CohortStats] = {}
@@ -90,12 +99,17 @@ def read_summaries(
 def cohorts_to_summary(cohorts: Iterable[CohortStats]) -> dict[str, Any]:
     """The JSON summary document of cohorts (the reverse of `read_summaries`).
 
-    Outcome counters and the float sums are not split by model: the first model's row carries
-    them and the other rows carry only their token sums.
+    One totals row per model and price tier. Outcome counters and the float sums are not split
+    by model: the cohort's first row carries them and the other rows carry only their token sums.
     """
     rows: list[dict[str, Any]] = []
     for cohort in cohorts:
-        for index, (model, tokens) in enumerate(sorted(cohort.tokens_by_model.items())):
+        parts = [
+            (model, tier, tokens)
+            for model, all_tokens in sorted(cohort.tokens_by_model.items())
+            for tier, tokens in all_tokens.by_tier() or [(None, all_tokens)]
+        ]
+        for index, (model, tier, tokens) in enumerate(parts):
             first = index == 0
             rows.append(
                 {
@@ -104,6 +118,7 @@ def cohorts_to_summary(cohorts: Iterable[CohortStats]) -> dict[str, Any]:
                     "model": model,
                     "histogram": None,
                     "bucket": None,
+                    "input_tier": tier,
                     "calls": tokens.calls,
                     "successes": cohort.successes if first else 0,
                     "failures": cohort.failures if first else 0,
@@ -113,6 +128,8 @@ def cohorts_to_summary(cohorts: Iterable[CohortStats]) -> dict[str, Any]:
                     "output_tokens": tokens.output_tokens,
                     "cache_read_input_tokens": tokens.cache_read_input_tokens,
                     "cache_creation_input_tokens": tokens.cache_creation_input_tokens,
+                    "cache_write_5m_input_tokens": tokens.cache_write_5m_input_tokens,
+                    "cache_write_1h_input_tokens": tokens.cache_write_1h_input_tokens,
                     "latency_calls": cohort.latency_calls if first else 0,
                     "cost_micro_usd_sum": cohort.cost_micro_sum if first else 0,
                     "cost_micro_usd_squares": cohort.cost_micro_squares if first else 0,
@@ -170,7 +187,7 @@ def _rows(path: Path) -> Iterable[Mapping[str, Any]]:
 def _add_row(
     cohorts: dict[tuple[str, str], CohortStats],
     row: Mapping[str, Any],
-    prices: PriceBook,
+    prices: TelemetryPricing,
     prompt_id: str | None,
 ) -> None:
     if not isinstance(row, Mapping):
@@ -197,7 +214,11 @@ def _add_row(
         output_tokens=values["output_tokens"],
         cache_read_input_tokens=values["cache_read_input_tokens"],
         cache_creation_input_tokens=values["cache_creation_input_tokens"],
+        cache_write_5m_input_tokens=values["cache_write_5m_input_tokens"],
+        cache_write_1h_input_tokens=values["cache_write_1h_input_tokens"],
     )
+    if tokens.unsplit_cache_creation < 0:
+        raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
     part.calls = values["calls"]
     part.successes = values["successes"]
     part.failures = values["failures"]
@@ -211,7 +232,10 @@ def _add_row(
         part.unpriced_calls = part.calls
         part.unpriced_models = {str(row.get("model") or "(no model)")}
     else:
-        part.cost_usd = exact_cost_usd(tokens, model_prices, prices)
+        tier = _tier_of_row(row, tokens, prices.thresholds(model_prices))
+        if tier is not None:
+            tokens.tiers[tier] = tokens.minus(ModelTokens())
+        part.cost_usd = prices.cost_usd(tokens, model_prices)
         part.cost_micro_sum = float(part.cost_usd * 1_000_000)
         part.cost_micro_squares = float(row.get("cost_micro_usd_squares") or 0)
     for name in ("first_seen", "last_seen"):
@@ -219,6 +243,36 @@ def _add_row(
         if value not in (None, ""):
             setattr(part, name, _epoch_seconds(_number_or_text(value)))
     cohort.merge(part)
+
+
+def _tier_of_row(
+    row: Mapping[str, Any], tokens: ModelTokens, thresholds: frozenset[int]
+) -> int | None:
+    """The price tier a totals row's calls paid (None: base rates).
+
+    A row without `input_tier` (a query made before tiers) is base rates only when no single
+    call can have crossed a tier: when its summed input tokens are at most the lowest threshold.
+    """
+    model = row.get("model")
+    if "input_tier" not in row:
+        if thresholds and tokens.input_tokens > min(thresholds):
+            raise ValueError(
+                f"{model} has price tiers (calls above {min(thresholds):,} input tokens pay "
+                "more) and the row has no input_tier column: regenerate the query with "
+                "`promptops canary sql`"
+            )
+        return None
+    value = row.get("input_tier")
+    if value in (None, ""):
+        return None
+    tier = _int(value)
+    if tier not in thresholds:
+        raise ValueError(
+            f"input_tier {tier} is not a price tier of {model} in the price table "
+            f"(tiers: {', '.join(map(str, sorted(thresholds))) or 'none'}); regenerate the "
+            "query with `promptops canary sql`"
+        )
+    return tier
 
 
 def _int(value: Any) -> int:

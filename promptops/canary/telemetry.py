@@ -12,7 +12,11 @@ One record is one model call, flat, with OpenTelemetry GenAI attribute names::
 
 An OTel span export with the same keys under ``attributes`` is accepted too. As in the OTel
 conventions, ``input_tokens`` includes cache reads and cache creation: the uncached part is
-``input - read - creation`` (Anthropic's own ``input_tokens`` already excludes them).
+``input - read - creation`` (Anthropic's own ``input_tokens`` already excludes them), and it is
+the call's total input that picks a price tier. Creation tokens may be split by TTL with
+``gen_ai.usage.cache_creation.ephemeral_5m_input_tokens`` and ``…ephemeral_1h_input_tokens``
+(Anthropic's ``usage.cache_creation``); what is not split is priced at the release's
+``analysis.cache_write_ttl``.
 
 Scale: the reader never holds more than one block of one file; records are folded into
 running sums and log histograms keyed by (prompt, version, model). Large JSONL files are split
@@ -31,12 +35,11 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from promptops.canary.cohort import LN_HISTOGRAM_BASE, MICRO, CohortStats, ModelTokens
-from promptops.canary.prices import PriceBook
+from promptops.canary.cohort import LN_HISTOGRAM_BASE, CohortStats, ModelTokens
+from promptops.canary.rates import TelemetryPricing
 from promptops.errors import UserError
 
 try:  # orjson parses several times faster; the stdlib parser is the fallback
@@ -54,6 +57,8 @@ ATTR_INPUT_TOKENS = "gen_ai.usage.input_tokens"
 ATTR_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
 ATTR_CACHE_READ = "gen_ai.usage.cache_read.input_tokens"
 ATTR_CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens"
+ATTR_CACHE_WRITE_5M = "gen_ai.usage.cache_creation.ephemeral_5m_input_tokens"
+ATTR_CACHE_WRITE_1H = "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens"
 FIELD_OUTCOME = "outcome"
 FIELD_LATENCY = "latency_ms"
 FIELD_ERROR = "error"
@@ -77,6 +82,8 @@ MAX_COHORTS = 10_000
     _OUTPUT,
     _CACHE_READ,
     _CACHE_CREATION,
+    _CACHE_WRITE_5M,
+    _CACHE_WRITE_1H,
     _CACHE_HITS,
     _COST_SUM,
     _COST_SQUARES,
@@ -87,7 +94,9 @@ MAX_COHORTS = 10_000
     _LATENCY_HIST,
     _COST_HIST,
     _RATES,
-) = range(18)
+    _TIERS,
+) = range(21)
+# _TIERS: {threshold: [calls, input, output, read, creation, 5m, 1h]} of calls paying a tier
 
 
 @dataclass
@@ -134,7 +143,7 @@ class TelemetryResult:
 
 def read_telemetry(
     paths: Sequence[str | Path],
-    prices: PriceBook,
+    prices: TelemetryPricing,
     prompt_id: str | None = None,
     workers: int | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
@@ -176,7 +185,7 @@ def read_telemetry(
 
 # ----- one task: a file or a byte range of one -------------------------------------------------
 def _scan_task(
-    task: tuple[str, str, int, int], prices: PriceBook, prompt_id: str | None
+    task: tuple[str, str, int, int], prices: TelemetryPricing, prompt_id: str | None
 ) -> tuple[dict, ReadCounters]:
     path, kind, start, end = task
     counters = ReadCounters()
@@ -280,7 +289,7 @@ def _iter_parquet(path: str, counters: ReadCounters) -> Iterator[dict[str, Any]]
 def _fold(
     records: Iterable[Any],
     prompt_id: str | None,
-    prices: PriceBook,
+    prices: TelemetryPricing,
     accs: dict[tuple[Any, Any, Any], list[Any]],
     counters: ReadCounters,
 ) -> None:
@@ -324,6 +333,16 @@ def _fold(
                 input_tokens, output_tokens, cache_read, cache_creation = _as_ints(
                     input_tokens, output_tokens, cache_read, cache_creation
                 )
+            write_5m = record.get(ATTR_CACHE_WRITE_5M)
+            write_1h = record.get(ATTR_CACHE_WRITE_1H)
+            if write_5m is not None or write_1h is not None:
+                write_5m, write_1h = _as_ints(write_5m or 0, write_1h or 0)
+                if cache_creation == 0:
+                    cache_creation = write_5m + write_1h
+                if min(write_5m, write_1h) < 0 or write_5m + write_1h > cache_creation:
+                    raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
+            else:
+                write_5m = write_1h = 0
             if (
                 input_tokens < cache_read + cache_creation
                 or min(input_tokens, output_tokens, cache_read, cache_creation) < 0
@@ -361,16 +380,37 @@ def _fold(
         acc[_OUTPUT] += output_tokens
         acc[_CACHE_READ] += cache_read
         acc[_CACHE_CREATION] += cache_creation
+        if write_5m or write_1h:
+            acc[_CACHE_WRITE_5M] += write_5m
+            acc[_CACHE_WRITE_1H] += write_1h
         if cache_read:
             acc[_CACHE_HITS] += 1
-        rates = acc[_RATES]
-        if rates is not None:
+        model_rates = acc[_RATES]
+        if model_rates is not None:
+            rates = model_rates.base
+            if model_rates.tiers:  # the call's total input picks the tier for all its tokens
+                for above, tier_rates in model_rates.tiers:
+                    if input_tokens > above:
+                        rates = tier_rates
+                        sums = acc[_TIERS].get(above)
+                        if sums is None:
+                            sums = acc[_TIERS][above] = [0, 0, 0, 0, 0, 0, 0]
+                        sums[0] += 1
+                        sums[1] += input_tokens
+                        sums[2] += output_tokens
+                        sums[3] += cache_read
+                        sums[4] += cache_creation
+                        sums[5] += write_5m
+                        sums[6] += write_1h
+                        break
             cost = (
                 (input_tokens - cache_read - cache_creation) * rates.input
                 + output_tokens * rates.output
-                + cache_creation * rates.cache_write
+                + (cache_creation - write_5m - write_1h) * rates.cache_write
                 + cache_read * rates.cache_read
             )
+            if write_5m or write_1h:  # split writes at their own TTL's rate
+                cost += write_5m * rates.cache_write_5m + write_1h * rates.cache_write_1h
             acc[_COST_SUM] += cost
             acc[_COST_SQUARES] += cost * cost
             histogram = acc[_COST_HIST]
@@ -392,7 +432,7 @@ def _fold(
 
 
 def _new_acc(rates: Any) -> list[Any]:
-    return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0, None, None, {}, {}, rates]
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0, None, None, {}, {}, rates, {}]
 
 
 def _as_ints(*values: Any) -> tuple[int, ...]:
@@ -449,7 +489,7 @@ def _byte_ranges(size: int, chunk_bytes: int) -> list[tuple[int, int]]:
 
 def _run_parallel(
     tasks: list[tuple[str, str, int, int]],
-    prices: PriceBook,
+    prices: TelemetryPricing,
     prompt_id: str | None,
     workers: int,
     accs: dict[tuple[Any, Any, Any], list[Any]],
@@ -483,10 +523,14 @@ def _merge_accs(into: dict[tuple[Any, Any, Any], list[Any]], other: dict) -> Non
             histogram = mine[slot]
             for bucket, count in acc[slot].items():
                 histogram[bucket] = histogram.get(bucket, 0) + count
+        for above, sums in acc[_TIERS].items():
+            into_sums = mine[_TIERS].setdefault(above, [0] * len(sums))
+            for index, value in enumerate(sums):
+                into_sums[index] += value
 
 
 def _finalize(
-    accs: dict[tuple[Any, Any, Any], list[Any]], prices: PriceBook
+    accs: dict[tuple[Any, Any, Any], list[Any]], prices: TelemetryPricing
 ) -> dict[tuple[str, str], CohortStats]:
     cohorts: dict[tuple[str, str], CohortStats] = {}
     for (pid, version, model), acc in accs.items():
@@ -503,6 +547,9 @@ def _finalize(
             output_tokens=acc[_OUTPUT],
             cache_read_input_tokens=acc[_CACHE_READ],
             cache_creation_input_tokens=acc[_CACHE_CREATION],
+            cache_write_5m_input_tokens=acc[_CACHE_WRITE_5M],
+            cache_write_1h_input_tokens=acc[_CACHE_WRITE_1H],
+            tiers={above: ModelTokens(*sums) for above, sums in acc[_TIERS].items()},
         )
         part.tokens_by_model[str(model) if model else "(unknown)"] = tokens
         model_prices = prices.get(model) if acc[_RATES] is not None else None
@@ -510,7 +557,7 @@ def _finalize(
             part.unpriced_calls = acc[_CALLS]
             part.unpriced_models = {str(model) if model else "(no model attribute)"}
         else:
-            part.cost_usd = exact_cost_usd(tokens, model_prices, prices)
+            part.cost_usd = prices.cost_usd(tokens, model_prices)
             part.cost_micro_sum = acc[_COST_SUM]
             part.cost_micro_squares = acc[_COST_SQUARES]
             part.cost_histogram = acc[_COST_HIST]
@@ -524,20 +571,6 @@ def _finalize(
         else:
             cohorts[key] = part
     return cohorts
-
-
-def exact_cost_usd(tokens: ModelTokens, model_prices: Any, prices: PriceBook) -> Decimal:
-    """Dollar cost of summed token counts (OTel semantics: input includes cache tokens)."""
-    uncached = (
-        tokens.input_tokens - tokens.cache_read_input_tokens - tokens.cache_creation_input_tokens
-    )
-    micro = (
-        uncached * model_prices.input
-        + tokens.output_tokens * model_prices.output
-        + tokens.cache_creation_input_tokens * prices.cache_write_price(model_prices)
-        + tokens.cache_read_input_tokens * model_prices.cache_read
-    )
-    return micro / MICRO
 
 
 def _version_text(version: Any) -> str:

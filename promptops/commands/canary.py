@@ -25,6 +25,44 @@ def command() -> None:
     """Canary releases of prompt versions: plan, analyze, promote, rollback, sql."""
 
 
+PRICES_REMOVED = (
+    "--prices was removed: canary prices come from the one price table, so put overrides and "
+    "models it lacks under `prices:` in promptops.yaml (same keys: input, output, cache_read, "
+    "cache_write_5m, cache_write_1h, tiers …), found under --repo or named with --config FILE"
+)
+
+
+def _reject_prices_file(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """`--prices FILE` had its own format; one override path (config `prices:`) replaced it."""
+    if value is not None:
+        raise click.UsageError(PRICES_REMOVED, ctx)
+
+
+def _pricing_options(function: Any) -> Any:
+    function = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        help="Config file whose `prices:` override the price table (default: found under --repo).",
+    )(function)
+    return click.option(
+        "--prices",
+        hidden=True,
+        expose_value=False,
+        callback=_reject_prices_file,
+        help="Removed: use `prices:` in promptops.yaml.",
+    )(function)
+
+
+def _pricing(repo: Path, config_file: str | None, release: Any) -> Any:
+    """The price table of the repo's config (`prices:` applied), for the release's TTL."""
+    from promptops.canary.rates import TelemetryPricing
+    from promptops.config import load_config
+
+    config = load_config(repo, config_file)
+    return TelemetryPricing.from_config(config, str(release.analysis.get("cache_write_ttl", "5m")))
+
+
 def _repo_option(function: Any) -> Any:
     return click.option(
         "--repo",
@@ -69,12 +107,7 @@ def plan_command(release: str, repo: Path, fmt: str) -> int:
     metavar="FILE",
     help="Pre-aggregated cohort summaries (the output of `canary sql`). Repeatable.",
 )
-@click.option(
-    "--prices",
-    "prices_file",
-    type=click.Path(dir_okay=False),
-    help="Prices per million tokens by model (YAML/JSON); overrides the built-in table.",
-)
+@_pricing_options
 @click.option(
     "--charter",
     "charter_file",
@@ -94,7 +127,7 @@ def analyze_command(
     release: str,
     telemetry: tuple[str, ...],
     summaries: tuple[str, ...],
-    prices_file: str | None,
+    config_file: str | None,
     charter_file: str | None,
     workers: int | None,
     repo: Path,
@@ -108,7 +141,6 @@ def analyze_command(
     from promptops.canary.analysis import ROLLBACK, analyze, verdict_to_dict
     from promptops.canary.cohort import merge_all
     from promptops.canary.documents import load_charter_for, load_release
-    from promptops.canary.prices import PriceBook, load_prices_file
     from promptops.canary.summaries import read_summaries
     from promptops.canary.telemetry import read_telemetry
     from promptops.canary.text_report import render_verdict
@@ -117,9 +149,7 @@ def analyze_command(
         raise UserError("give call records with --telemetry FILE or summaries with --summary FILE")
     loaded = load_release(release, repo)
     rel = loaded.release
-    explicit = load_prices_file(prices_file) if prices_file else None
-    ttl = str(rel.analysis.get("cache_write_ttl", "5m"))
-    book = PriceBook(explicit, cache_write_ttl=ttl)
+    book = _pricing(repo, config_file, rel)
     charter = load_charter_for(rel, repo, charter_file)
     parts = []
     counters = None
@@ -152,17 +182,17 @@ def analyze_command(
     "--dialect", type=click.Choice(["bigquery", "snowflake", "postgres", "duckdb"]), required=True
 )
 @click.option("--table", required=True, help="Table (or view) of call records, one row per call.")
-@click.option(
-    "--prices",
-    "prices_file",
-    type=click.Path(dir_okay=False),
-    help="Prices per million tokens by model (YAML/JSON).",
-)
+@_pricing_options
 @click.option(
     "--model",
     "models",
     multiple=True,
-    help="Models to price in the query (default: every model in --prices).",
+    help="Models to price in the query, repeatable (default: the prompt's model).",
+)
+@click.option(
+    "--split-cache-writes",
+    is_flag=True,
+    help="Also read the 5m/1h cache write columns (…ephemeral_5m/1h_input_tokens).",
 )
 @click.option("--since", default=None, help="Only calls at or after this ISO 8601 timestamp.")
 @_repo_option
@@ -170,24 +200,27 @@ def sql_command(
     release: str,
     dialect: str,
     table: str,
-    prices_file: str | None,
+    config_file: str | None,
     models: tuple[str, ...],
+    split_cache_writes: bool,
     since: str | None,
     repo: Path,
 ) -> int:
     """Print the cohort aggregation as SQL; its rows feed `canary analyze --summary`."""
-    from promptops.canary.documents import load_release
-    from promptops.canary.prices import PriceBook, load_prices_file
+    from promptops.canary.documents import load_release, prompt_model
     from promptops.canary.sql import aggregation_sql
 
     rel = load_release(release, repo).release
-    explicit = load_prices_file(prices_file) if prices_file else {}
-    book = PriceBook(explicit, cache_write_ttl=str(rel.analysis.get("cache_write_ttl", "5m")))
-    wanted = list(models) or book.explicit_models
+    book = _pricing(repo, config_file, rel)
+    wanted = list(models) or [m for m in [prompt_model(repo, rel.prompt)] if m]
     if not wanted:
-        raise UserError("name the models to price with --model or give --prices FILE")
+        raise UserError(f"prompt {rel.prompt!r} names no model: name the models with --model")
     versions = [v for v in (rel.stable, rel.canary_version) if v is not None]
-    click.echo(aggregation_sql(dialect, table, rel.prompt, versions, book, wanted, since))
+    click.echo(
+        aggregation_sql(
+            dialect, table, rel.prompt, versions, book, wanted, since, split_cache_writes
+        )
+    )
     return EXIT_OK
 
 

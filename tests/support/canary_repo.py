@@ -6,8 +6,6 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.telemetry import PRICES
-
 RELEASE_YAML = """\
 # Canary of the triage prompt: v1.1.0 trims the instructions.
 kind: release
@@ -56,5 +54,4 @@ def make_repo(
         "scenarios": {"expected": {"calls_per_month": 1_000_000}, "runaway": runaway},
     }
     (root / "charters" / "support.yaml").write_text(yaml.safe_dump(charter), encoding="utf-8")
-    (root / "prices.yaml").write_text(yaml.safe_dump(PRICES), encoding="utf-8")
     return root
