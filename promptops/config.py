@@ -49,7 +49,9 @@ class Config:
     source: Path | None = None
     paths: list[str] = field(default_factory=lambda: list(DEFAULT_PATHS))
     exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
-    tokenizer: str = "cl100k_base"
+    # `auto`: exact counts from promptops.lock where it has them, else cl100k_base calibrated
+    # per Claude tokenizer family; `cl100k_base`/`o200k_base`: raw counts; `anthropic`: the lock.
+    tokenizer: str = "auto"
     cache_dir: Path | None = None
     lock_file: Path | None = None
     default_branch: str | None = None

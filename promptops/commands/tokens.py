@@ -17,8 +17,9 @@ from promptops.errors import EXIT_OK, UserError
 @output_option
 @click.option(
     "--tokenizer",
-    type=click.Choice(["cl100k_base", "o200k_base", "anthropic"]),
-    help="Override the configured tokenizer. `anthropic` uses exact counts from promptops.lock.",
+    type=click.Choice(["auto", "cl100k_base", "o200k_base", "anthropic"]),
+    help="Override the configured tokenizer. `auto`: exact counts from promptops.lock where "
+    "present, else cl100k_base calibrated for Claude; cl100k_base/o200k_base: raw counts.",
 )
 @click.option(
     "--update-lock",
@@ -38,9 +39,9 @@ def command(
     call, and monthly cost per charter scenario (expected / stretch / runaway) with budget
     headroom.
 
-    Works offline with no API key: counts are cl100k_base estimates unless the configured
-    tokenizer is `anthropic` and promptops.lock holds exact counts. Every report names the
-    price table date and the tokenizer.
+    Works offline with no API key: counts are exact where promptops.lock holds them, else
+    cl100k_base estimates scaled to Claude's tokenizer (raw with `--tokenizer cl100k_base`).
+    Every report names the price table date and the tokenizer.
     """
     from promptops.documents.workspace import load_workspace
     from promptops.estimate import estimate_workspace

@@ -1,8 +1,12 @@
 """Count the tokens of each block of a rendered prompt, with provenance.
 
-Three sources, best first: the lock file's exact Anthropic counts (when the tokenizer is
-`anthropic`), a live `messages.count_tokens` call (only with `--update-lock`, which then records
-it), and the offline tiktoken estimate (cached on disk by content hash).
+Three sources, best first: the lock file's exact Anthropic counts (under `auto` when
+promptops.lock exists, and under `anthropic`), a live `messages.count_tokens` call (only with
+`--update-lock`, which then records it), and the offline tiktoken estimate (cached on disk by
+content hash, always as the raw count). Under `auto` and `anthropic` a Claude model's estimate
+is the raw cl100k count scaled at use by its tokenizer family's calibration
+(`tokens/calibration.py`), so a new factor never needs a cache flush; an explicit
+`cl100k_base` or `o200k_base` means raw counts.
 """
 
 from __future__ import annotations
@@ -18,12 +22,19 @@ from promptops.config import Config
 from promptops.errors import ProviderUnreachable, UserError
 from promptops.render import Block
 from promptops.tokens.cache import TokenCache, cache_dir_of
+from promptops.tokens.calibration import (
+    UNKNOWN,
+    Calibration,
+    calibrations,
+    family_of,
+)
 from promptops.tokens.lockfile import LockFile
-from promptops.tokens.tokenizers import count_tokens
+from promptops.tokens.tokenizers import ESTIMATE_TOKENIZERS, count_tokens
 
 ESTIMATE_FALLBACK = "cl100k_base"
 PREFETCH_MIN_CHARS = 1_000_000  # below this, counting in a second process does not pay off
 _FRAME_TEXT = "x"
+_SAME = -1  # BlockCount's low/high default: the same as `tokens`
 
 
 def _count_all(encoding: str, texts: list[str], folder: Path | None) -> list[int]:
@@ -32,8 +43,19 @@ def _count_all(encoding: str, texts: list[str], folder: Path | None) -> list[int
 
 @dataclass(frozen=True)
 class BlockCount:
+    """Tokens of one block: central figure, exactness and the p10–p90 band of an estimate
+    (`low` and `high` equal `tokens` for exact or raw counts, and when not given)."""
+
     tokens: int
     exact: bool
+    low: int = _SAME
+    high: int = _SAME
+
+    def __post_init__(self) -> None:
+        if self.low == _SAME:
+            object.__setattr__(self, "low", self.tokens)
+        if self.high == _SAME:
+            object.__setattr__(self, "high", self.tokens)
 
 
 class TokenCounter:
@@ -42,31 +64,84 @@ class TokenCounter:
     def __init__(self, config: Config, update_lock: bool = False, timeout_s: float = 30.0) -> None:
         self.config = config
         self.tokenizer = config.tokenizer
-        self.estimator = self.tokenizer if self.tokenizer != "anthropic" else ESTIMATE_FALLBACK
+        raw = self.tokenizer in ESTIMATE_TOKENIZERS
+        self.estimator = self.tokenizer if raw else ESTIMATE_FALLBACK
+        self.calibrated = not raw  # `auto` and `anthropic` scale Claude estimates
         self.update_lock = update_lock
         self.timeout_s = timeout_s
         cache_dir = cache_dir_of(config)
         self.cache = TokenCache(cache_dir, self.estimator)
         self.folder = cache_dir  # also keeps the parsed encoding (`tokenizers.fast_cl100k`)
         self.lock: LockFile | None = None
-        if self.tokenizer == "anthropic" or update_lock:
+        if (
+            self.tokenizer == "anthropic"
+            or update_lock
+            or (self.tokenizer == "auto" and config.lock_path.is_file())
+        ):
             self.lock = LockFile.load(config.lock_path)
         self._client: Any = None
         self._frames: dict[tuple[str, str], int] = {}
+        self._calibrations: dict[str, Calibration] | None = None
         self.used_exact = False
         self.used_estimate = False
         self._pending: tuple[list[str], Any] | None = None
 
+    # -- calibration ------------------------------------------------------------------------
+    def calibration(self, model: str) -> Calibration | None:
+        """How this run scales `model`'s cl100k estimate; None means raw counts (an explicit
+        cl100k_base/o200k_base tokenizer, or a model that is not Claude)."""
+        family = family_of(model)
+        if not self.calibrated or family == UNKNOWN:
+            return None
+        return self._active_calibrations()[family]
+
+    def _active_calibrations(self) -> dict[str, Calibration]:
+        if self._calibrations is None:
+            samples = self.lock.samples() if self.lock is not None else []
+            self._calibrations = calibrations(samples, self.config.lock_path.name)
+        return self._calibrations
+
+    @property
+    def calibration_fingerprint(self) -> str:
+        """The calibrations in effect, for caches of figures computed from estimates."""
+        if not self.calibrated:
+            return "raw"
+        active = self._active_calibrations()
+        return ";".join(
+            f"{family}:{active[family].factor}:{active[family].low}:{active[family].high}"
+            for family in sorted(active)
+        )
+
     # -- provenance -------------------------------------------------------------------------
+    # The label depends only on the config, the lock and whether exact counts or estimates were
+    # used, never on which prompts were counted in this process: `diff` takes most figures from
+    # its cache or a forked child, and a warm report must read the same as a cold one. So it
+    # names every Claude family's calibration, which covers any mix of models in the run.
     @property
     def label(self) -> str:
-        if self.tokenizer != "anthropic":
-            return f"{self.tokenizer} (estimate; Claude's tokenizer is not public)"
+        lock_name = self.config.lock_path.name
+        exact = f"anthropic count_tokens (exact, from {lock_name})"
+        estimate = self._estimate_label()
         if self.used_exact and self.used_estimate:
-            return f"anthropic count_tokens (exact, from {self.config.lock_path.name}) + {self.estimator} estimate for new content"
+            kind = "calibrated" if self.calibrated else "raw"
+            return f"{exact} + {kind} estimate for new content: {estimate}"
         if self.used_exact:
-            return f"anthropic count_tokens (exact, from {self.config.lock_path.name})"
-        return f"{self.estimator} estimate (no exact counts in {self.config.lock_path.name} yet)"
+            return exact
+        if self.tokenizer == "anthropic":
+            return f"{estimate} (no exact counts in {lock_name} yet)"
+        return estimate
+
+    def _estimate_label(self) -> str:
+        if not self.calibrated:
+            return f"{self.estimator} (raw, uncalibrated)"
+        active = self._active_calibrations()
+        claude = " and for ".join(active[family].describe() for family in sorted(active))
+        text = f"{self.estimator} estimate, calibrated for {claude}"
+        # Models the config prices beyond the built-in (Claude) table may not be Claude.
+        others = sorted(m for m in self.config.prices if family_of(m) == UNKNOWN)
+        if others:
+            text += f"; raw {self.estimator} for {', '.join(others)}"
+        return text
 
     # -- counting ---------------------------------------------------------------------------
     def prefetch(self, texts: Iterable[str]) -> None:
@@ -96,6 +171,7 @@ class TokenCounter:
                 self.cache.put(text, count)
 
     def estimate(self, text: str) -> int:
+        """The raw offline count of `text` (never calibrated: the cache keeps raw counts)."""
         cached = self.cache.get(text)
         if cached is None and self._pending is not None:
             self._collect()
@@ -107,16 +183,40 @@ class TokenCounter:
         return tokens
 
     def count_block(self, model: str, block: Block, tool_overhead: int = 0) -> BlockCount:
-        if self.lock is not None and (self.tokenizer == "anthropic" or self.update_lock):
-            exact = self.lock.get(model, block.part, block.text)
-            if exact is None and self.update_lock:
-                exact = self._count_remote(model, block, tool_overhead)
-                self.lock.put(model, block.part, block.text, exact, dt.date.today().isoformat())
-            if exact is not None:
-                self.used_exact = True
-                return BlockCount(exact, True)
+        exact = self._exact(model, block, tool_overhead)
+        if exact is not None:
+            self.used_exact = True
+            return BlockCount(exact, True)
+        raw = self.estimate(block.text)
+        calibration = self.calibration(model)
         self.used_estimate = True
-        return BlockCount(self.estimate(block.text), False)
+        if calibration is None:
+            return BlockCount(raw, False)
+        tokens, low, high = calibration.scale(raw, block.placeholder_tokens)
+        return BlockCount(tokens, False, low, high)
+
+    def _exact(self, model: str, block: Block, tool_overhead: int) -> int | None:
+        """The lock's exact count; with `--update-lock`, a new one from the API (recorded with
+        the text's cl100k count, which teaches the calibration this repo's own ratio)."""
+        if self.lock is None:
+            return None
+        exact = self.lock.get(model, block.part, block.text)
+        if not self.update_lock:
+            return exact
+        # Placeholder text says nothing about how Claude tokenizes the prompt's own words.
+        cl100k = None if block.placeholder_tokens else self._cl100k(block.text)
+        if exact is None:
+            exact = self._count_remote(model, block, tool_overhead)
+            today = dt.date.today().isoformat()
+            self.lock.put(model, block.part, block.text, exact, today, cl100k)
+        elif cl100k is not None:
+            self.lock.add_cl100k(model, block.part, block.text, cl100k)
+        return exact
+
+    def _cl100k(self, text: str) -> int:
+        if self.estimator == "cl100k_base":
+            return self.estimate(text)
+        return count_tokens("cl100k_base", text, self.folder)
 
     def count_blocks(
         self, model: str, blocks: list[Block], tool_overhead: int = 0

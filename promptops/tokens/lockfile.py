@@ -2,6 +2,9 @@
 
 CI without an API key uses these exact counts for unchanged content and falls back to a
 clearly labelled estimate for new content. Only `--update-lock` writes the file (atomically).
+Each entry also records the cl100k_base count of the same text (`cl100k`), so the lock teaches
+the offline estimate this repo's own Claude/cl100k ratio (`calibration.calibrations`); entries
+written before that have no `cl100k` and still load.
 """
 
 from __future__ import annotations
@@ -45,12 +48,44 @@ class LockFile:
         entry = self.counts.get(lock_key(model, part, text))
         return None if entry is None else int(entry["tokens"])
 
-    def put(self, model: str, part: str, text: str, tokens: int, counted_at: str) -> None:
+    def put(
+        self,
+        model: str,
+        part: str,
+        text: str,
+        tokens: int,
+        counted_at: str,
+        cl100k: int | None = None,
+    ) -> None:
         key = lock_key(model, part, text)
-        entry = {"tokens": tokens, "model": model, "part": part, "counted_at": counted_at}
+        entry: dict[str, Any] = {
+            "tokens": tokens,
+            "model": model,
+            "part": part,
+            "counted_at": counted_at,
+        }
+        if cl100k is not None:
+            entry["cl100k"] = cl100k
         if self.counts.get(key) != entry:
             self.counts[key] = entry
             self.dirty = True
+
+    def add_cl100k(self, model: str, part: str, text: str, cl100k: int) -> None:
+        """Record the cl100k count beside an exact count written before locks had it."""
+        entry = self.counts.get(lock_key(model, part, text))
+        if entry is not None and entry.get("cl100k") != cl100k:
+            entry["cl100k"] = cl100k
+            self.dirty = True
+
+    def samples(self) -> list[tuple[str, int, int]]:
+        """(model, exact tokens, cl100k tokens) of every entry that has both counts."""
+        result = []
+        for entry in self.counts.values():
+            try:
+                result.append((str(entry["model"]), int(entry["tokens"]), int(entry["cl100k"])))
+            except (KeyError, TypeError, ValueError):
+                continue  # an entry from before `cl100k` was recorded, or hand-edited
+        return result
 
     def save(self) -> None:
         if not self.dirty:

@@ -67,7 +67,7 @@ def _load(name: str, folder: Path | None) -> Any:
                 f"cache ({cached}). Run once with network access, or use cl100k_base."
             )
         return tiktoken.get_encoding("o200k_base")
-    raise UserError(f"unknown tokenizer {name!r}: use cl100k_base, o200k_base or anthropic")
+    raise UserError(f"unknown tokenizer {name!r}: use auto, cl100k_base, o200k_base or anthropic")
 
 
 # tiktoken parses the 1.7 MB rank file line by line with base64 (~0.2 s, the largest fixed cost
