@@ -118,7 +118,8 @@ variables:
 
 def base_repo(root: Path, charter_text: str | None = None) -> GitRepo:
     repo = GitRepo(root)
-    repo.write("promptops.yaml", "default_branch: main\n")
+    # raw counts: the figures below are worked out by hand in cl100k tokens
+    repo.write("promptops.yaml", "default_branch: main\ntokenizer: cl100k_base\n")
     repo.write("charters/support.yaml", charter_text or charter())
     repo.write("prompts/triage.yaml", triage())
     repo.write("tools/lookup.yaml", LOOKUP_TOOL)

@@ -28,7 +28,7 @@ def test_discovery_stops_at_the_git_root(write_repo) -> None:
     root = write_repo({"promptops.yaml": "tokenizer: o200k_base\n", "inner/.git/HEAD": "ref\n"})
     data = json.loads(run_cli(["config"], cwd=root / "inner").stdout)
     assert data["source"] is None
-    assert data["tokenizer"] == "cl100k_base"
+    assert data["tokenizer"] == "auto"  # the default, not the o200k_base above the git root
 
 
 def test_config_prints_price_table(write_repo) -> None:

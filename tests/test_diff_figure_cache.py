@@ -172,7 +172,7 @@ def test_members_priced_in_a_forked_child_equal_one_process(tmp_path: Path) -> N
     from promptops.diff.compute import FORK_MIN_MEMBERS
 
     repo = GitRepo(tmp_path / "repo")
-    repo.write("promptops.yaml", "default_branch: main\n")
+    repo.write("promptops.yaml", "default_branch: main\ntokenizer: cl100k_base\n")
     repo.write("charters/support.yaml", charter())
     repo.write("tools/lookup.yaml", LOOKUP_TOOL)
     for i in range(FORK_MIN_MEMBERS + 6):

@@ -19,7 +19,12 @@ def _count(text: str) -> int:
 
 def test_tokens_json_matches_hand_computed_figures(write_repo) -> None:
     root = write_repo(
-        {"charters/c.yaml": docs.CHARTER, "tools/t.yaml": docs.TOOL, "prompts/p.yaml": docs.PROMPT}
+        {
+            "promptops.yaml": "tokenizer: cl100k_base\n",  # raw counts, as computed below
+            "charters/c.yaml": docs.CHARTER,
+            "tools/t.yaml": docs.TOOL,
+            "prompts/p.yaml": docs.PROMPT,
+        }
     )
     result = run_cli(["tokens", "--format", "json", str(root)], cwd=root)
     assert result.returncode == 0, result.stderr
@@ -71,7 +76,12 @@ def test_tokens_json_matches_hand_computed_figures(write_repo) -> None:
 
 def test_tokens_text_names_price_date_and_tokenizer(write_repo) -> None:
     root = write_repo(
-        {"charters/c.yaml": docs.CHARTER, "tools/t.yaml": docs.TOOL, "prompts/p.yaml": docs.PROMPT}
+        {
+            "promptops.yaml": "tokenizer: cl100k_base\n",
+            "charters/c.yaml": docs.CHARTER,
+            "tools/t.yaml": docs.TOOL,
+            "prompts/p.yaml": docs.PROMPT,
+        }
     )
     result = run_cli(["tokens", str(root)], cwd=root)
     assert result.returncode == 0, result.stderr
@@ -94,7 +104,8 @@ def test_token_counts_come_from_the_content_hash_cache(write_repo, tmp_path) -> 
 
     root = write_repo(
         {
-            "prompts/p.yaml": "kind: prompt\nid: p\nversion: 1.0.0\nmodel: claude-sonnet-4-6\nsystem: Say hi.\n"
+            "promptops.yaml": "tokenizer: cl100k_base\n",  # the planted count, unscaled
+            "prompts/p.yaml": "kind: prompt\nid: p\nversion: 1.0.0\nmodel: claude-sonnet-4-6\nsystem: Say hi.\n",
         }
     )
     cache_dir = tmp_path / "cache"
