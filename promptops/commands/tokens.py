@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from promptops.commands.common import config_for, config_option, emit, format_option, output_option
-from promptops.errors import EXIT_OK, UserError
+from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
 
 
 @click.command()
@@ -77,4 +77,5 @@ def command(
         if skipped:
             text += f"\nSkipped {len(skipped)} invalid document(s): run `promptops validate`.\n"
         emit(text, output)
-    return EXIT_OK
+    # A prompt that could not be priced is a finding: the report is incomplete (exit 1).
+    return EXIT_FINDINGS if report.unpriced else EXIT_OK
