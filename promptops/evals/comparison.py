@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from promptops.evals.results import SuiteResult, money
+from promptops.evals.results import SuiteResult, opt_money
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Comparison:
     removed_cases: tuple[str, ...] = ()  # only on base
     head_pass_rate: float = 1.0
     base_pass_rate: float | None = None
-    head_cost_per_case_usd: Decimal = Decimal(0)
+    head_cost_per_case_usd: Decimal | None = Decimal(0)  # None: not priced
     base_cost_per_case_usd: Decimal | None = None
     head_input_tokens_per_case: float = 0.0
     base_input_tokens_per_case: float | None = None
@@ -33,14 +33,11 @@ class Comparison:
 
     @property
     def cost_per_case_delta_usd(self) -> Decimal | None:
-        if self.base_cost_per_case_usd is None:
+        if self.base_cost_per_case_usd is None or self.head_cost_per_case_usd is None:
             return None
         return self.head_cost_per_case_usd - self.base_cost_per_case_usd
 
     def to_dict(self) -> dict[str, Any]:
-        def opt_money(value: Decimal | None) -> str | None:
-            return None if value is None else money(value)
-
         return {
             "has_base": self.has_base,
             "regressions": list(self.regressions),
@@ -54,7 +51,7 @@ class Comparison:
             "pass_rate_delta": None
             if self.pass_rate_delta is None
             else round(self.pass_rate_delta, 6),
-            "head_cost_per_case_usd": money(self.head_cost_per_case_usd),
+            "head_cost_per_case_usd": opt_money(self.head_cost_per_case_usd),
             "base_cost_per_case_usd": opt_money(self.base_cost_per_case_usd),
             "cost_per_case_delta_usd": opt_money(self.cost_per_case_delta_usd),
             "head_input_tokens_per_case": self.head_input_tokens_per_case,

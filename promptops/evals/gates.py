@@ -3,6 +3,8 @@
 - `min_pass_rate`: share of the head's cases that pass (k of n with --repeat).
 - `max_regressions`: cases that pass on the base and fail on the head (needs a base run).
 - `max_cost_per_case_usd`: mean generation cost of one call on the head (grading excluded).
+  On a model nobody priced (a local model without `prices:`) the cost is not known, so the
+  gate cannot be evaluated and fails, saying where to price the model.
 """
 
 from __future__ import annotations
@@ -74,6 +76,19 @@ def evaluate_gates(gate: GateSpec, head: SuiteResult, comparison: Comparison) ->
             )
     if gate.max_cost_per_case_usd is not None:
         cost = head.cost_per_case_usd
+        if cost is None:
+            outcomes.append(
+                GateOutcome(
+                    "max_cost_per_case_usd",
+                    False,
+                    "not priced",
+                    money(gate.max_cost_per_case_usd),
+                    f"cost per case not evaluable: {head.unpriced_calls} call(s) on "
+                    f"{head.model or 'the model'} are not priced; price the model under "
+                    "`prices:` in promptops.yaml (input, output, cache_read per million tokens)",
+                )
+            )
+            return outcomes
         ok = cost <= gate.max_cost_per_case_usd
         outcomes.append(
             GateOutcome(

@@ -4,10 +4,15 @@ Money is Decimal, serialised as a decimal string. A cached answer keeps its cost
 call costs, used by the cost gate) and is flagged `cached`; `spent_*` figures count only the
 calls made by this run. Derived figures (pass rate, cost per case) are properties, so a merged
 or reloaded result computes them the same way.
+
+A call on a model nobody priced (a local model without `prices:`) has no cost: None, `null` in
+JSON, "not priced" in text. Any sum that includes such a call is None too, never a $0 that a
+cost gate would pass.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -23,6 +28,33 @@ def money(value: Decimal) -> str:
     return format(value, "f")
 
 
+def opt_money(value: Decimal | None) -> str | None:
+    """A cost as JSON: a decimal string, or null when it is not priced."""
+    return None if value is None else money(value)
+
+
+def shown_money(value: Decimal | None) -> str:
+    """A cost for people: `$0.0012`, or `not priced`."""
+    return "not priced" if value is None else f"${money(value)}"
+
+
+def priced_sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum of costs, or None when any of them is not priced."""
+    total = ZERO
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _opt_decimal(value: Any) -> Decimal | None:
+    """A cost read back from JSON: null is not priced."""
+    if value is None:
+        return None
+    return Decimal(str(value))
+
+
 @dataclass(frozen=True)
 class AssertionOutcome:
     type: str
@@ -30,7 +62,7 @@ class AssertionOutcome:
     message: str = ""
     score: float | None = None
     grading_usage: Usage | None = None
-    grading_cost_usd: Decimal = ZERO
+    grading_cost_usd: Decimal | None = ZERO  # None: the grader's model is not priced
     grading_cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,7 +71,7 @@ class AssertionOutcome:
             data["score"] = self.score
         if self.grading_usage is not None:
             data["grading_usage"] = self.grading_usage.to_dict()
-            data["grading_cost_usd"] = money(self.grading_cost_usd)
+            data["grading_cost_usd"] = opt_money(self.grading_cost_usd)
             data["grading_cached"] = self.grading_cached
         return data
 
@@ -52,7 +84,7 @@ class AssertionOutcome:
             message=data.get("message", ""),
             score=data.get("score"),
             grading_usage=Usage.from_dict(usage) if usage is not None else None,
-            grading_cost_usd=Decimal(data.get("grading_cost_usd", "0")),
+            grading_cost_usd=_opt_decimal(data.get("grading_cost_usd", "0")),
             grading_cached=bool(data.get("grading_cached", False)),
         )
 
@@ -65,19 +97,19 @@ class Attempt:
     passed: bool
     output: str
     usage: Usage
-    cost_usd: Decimal
+    cost_usd: Decimal | None  # None: the model is not priced
     latency_ms: float | None
     cached: bool = False
     error: str | None = None
     assertions: tuple[AssertionOutcome, ...] = ()
 
     @property
-    def grading_cost_usd(self) -> Decimal:
-        return sum((a.grading_cost_usd for a in self.assertions), ZERO)
+    def grading_cost_usd(self) -> Decimal | None:
+        return priced_sum(a.grading_cost_usd for a in self.assertions)
 
     @property
-    def spent_grading_usd(self) -> Decimal:
-        return sum((a.grading_cost_usd for a in self.assertions if not a.grading_cached), ZERO)
+    def spent_grading_usd(self) -> Decimal | None:
+        return priced_sum(a.grading_cost_usd for a in self.assertions if not a.grading_cached)
 
     @property
     def grading_usage(self) -> Usage:
@@ -89,7 +121,7 @@ class Attempt:
             "passed": self.passed,
             "output": self.output,
             "usage": self.usage.to_dict(),
-            "cost_usd": money(self.cost_usd),
+            "cost_usd": opt_money(self.cost_usd),
             "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 3),
             "cached": self.cached,
             "error": self.error,
@@ -103,7 +135,7 @@ class Attempt:
             passed=bool(data["passed"]),
             output=data.get("output", ""),
             usage=Usage.from_dict(data.get("usage", {})),
-            cost_usd=Decimal(data.get("cost_usd", "0")),
+            cost_usd=_opt_decimal(data.get("cost_usd", "0")),
             latency_ms=data.get("latency_ms"),
             cached=bool(data.get("cached", False)),
             error=data.get("error"),
@@ -132,9 +164,10 @@ class CaseResult:
         return any(a.error for a in self.attempts)
 
     @property
-    def cost_usd(self) -> Decimal:
-        """Mean generation cost of one call of this case."""
-        return sum((a.cost_usd for a in self.attempts), ZERO) / max(len(self.attempts), 1)
+    def cost_usd(self) -> Decimal | None:
+        """Mean generation cost of one call of this case (None: not priced)."""
+        total = priced_sum(a.cost_usd for a in self.attempts)
+        return None if total is None else total / max(len(self.attempts), 1)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,30 +221,38 @@ class SuiteResult:
         return sum((a.usage for a in self.attempts), Usage())
 
     @property
-    def generation_cost_usd(self) -> Decimal:
-        return sum((a.cost_usd for a in self.attempts), ZERO)
+    def unpriced_calls(self) -> int:
+        """Calls whose model has no price: their cost, and every total, is not priced."""
+        return sum(1 for a in self.attempts if a.cost_usd is None)
 
     @property
-    def spent_generation_usd(self) -> Decimal:
-        return sum((a.cost_usd for a in self.attempts if not a.cached), ZERO)
+    def generation_cost_usd(self) -> Decimal | None:
+        return priced_sum(a.cost_usd for a in self.attempts)
 
     @property
-    def grading_cost_usd(self) -> Decimal:
-        return sum((a.grading_cost_usd for a in self.attempts), ZERO)
+    def spent_generation_usd(self) -> Decimal | None:
+        return priced_sum(a.cost_usd for a in self.attempts if not a.cached)
 
     @property
-    def spent_grading_usd(self) -> Decimal:
-        return sum((a.spent_grading_usd for a in self.attempts), ZERO)
+    def grading_cost_usd(self) -> Decimal | None:
+        return priced_sum(a.grading_cost_usd for a in self.attempts)
+
+    @property
+    def spent_grading_usd(self) -> Decimal | None:
+        return priced_sum(a.spent_grading_usd for a in self.attempts)
 
     @property
     def grading_usage(self) -> Usage:
         return sum((a.grading_usage for a in self.attempts), Usage())
 
     @property
-    def cost_per_case_usd(self) -> Decimal:
-        """Mean generation cost of one call (grading excluded)."""
+    def cost_per_case_usd(self) -> Decimal | None:
+        """Mean generation cost of one call (grading excluded); None when not priced."""
         attempts = self.attempts
-        return self.generation_cost_usd / len(attempts) if attempts else ZERO
+        total = self.generation_cost_usd
+        if total is None:
+            return None
+        return total / len(attempts) if attempts else ZERO
 
     @property
     def cached_calls(self) -> int:
@@ -231,11 +272,11 @@ class SuiteResult:
             "usage": usage.to_dict(),
             "input_tokens_per_case": round(usage.total_input_tokens / attempts, 3),
             "output_tokens_per_case": round(usage.output_tokens / attempts, 3),
-            "generation_cost_usd": money(self.generation_cost_usd),
-            "cost_per_case_usd": money(self.cost_per_case_usd),
-            "spent_generation_usd": money(self.spent_generation_usd),
-            "grading_cost_usd": money(self.grading_cost_usd),
-            "spent_grading_usd": money(self.spent_grading_usd),
+            "generation_cost_usd": opt_money(self.generation_cost_usd),
+            "cost_per_case_usd": opt_money(self.cost_per_case_usd),
+            "spent_generation_usd": opt_money(self.spent_generation_usd),
+            "grading_cost_usd": opt_money(self.grading_cost_usd),
+            "spent_grading_usd": opt_money(self.spent_grading_usd),
             "grading_usage": self.grading_usage.to_dict(),
             "wall_time_s": round(self.wall_time_s, 3),
         }

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from promptops.evals.comparison import compare
 from promptops.evals.gates import evaluate_gates
-from promptops.evals.results import EvalReport, SuiteResult, money
+from promptops.evals.results import EvalReport, SuiteResult, shown_money
 
 MAX_LISTED = 10
 
 
 def _run_line(label: str, run: SuiteResult) -> str:
     s = run.summary()
-    grading = f" · grading ${s['grading_cost_usd']}" if run.grading_usage.total_input_tokens else ""
+    grading = (
+        f" · grading {shown_money(run.grading_cost_usd)}"
+        if run.grading_usage.total_input_tokens
+        else ""
+    )
+    per_call = (
+        "not priced"
+        if run.cost_per_case_usd is None
+        else f"{shown_money(run.cost_per_case_usd)}/call"
+    )
     return (
         f"  {label}: {s['passed']}/{s['cases']} passed ({run.pass_rate:.1%})"
         f" · tokens/call in {s['input_tokens_per_case']:g} out {s['output_tokens_per_case']:g}"
-        f" · ${money(run.cost_per_case_usd)}/call · generation ${s['generation_cost_usd']}"
-        f" (spent ${s['spent_generation_usd']}){grading}"
+        f" · {per_call} · generation {shown_money(run.generation_cost_usd)}"
+        f" (spent {shown_money(run.spent_generation_usd)}){grading}"
         f" · {s['calls']} calls, {s['cached_calls']} cached · {run.wall_time_s:.1f}s"
     )
 

@@ -70,6 +70,15 @@ def test_assertion_types(spec, text, expected):
     assert passes(spec, text) is expected
 
 
+def test_max_cost_on_a_model_with_no_price_fails_negated_or_not():
+    for kind in ("max-cost", "not-max-cost"):
+        outcome = prepare({"type": kind, "value": 1}, Where("evals/x.yaml")).evaluate(
+            observe("x", cost_usd=None), CheckContext()
+        )
+        assert outcome.passed is False
+        assert "not priced" in outcome.message
+
+
 def test_latency_is_unknown_in_batch_mode():
     assert passes({"type": "max-latency-ms", "value": 10_000}, "x", latency_ms=None) is False
 

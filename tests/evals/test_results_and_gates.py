@@ -23,27 +23,29 @@ from promptops.evals.results import (
 )
 
 
-def case(case_id: str, passed: bool, cost: str = "0.001") -> CaseResult:
+def case(case_id: str, passed: bool, cost: str | None = "0.001") -> CaseResult:
     attempt = Attempt(
         index=0,
         passed=passed,
         output="out",
         usage=Usage(input_tokens=100, output_tokens=10),
-        cost_usd=Decimal(cost),
+        cost_usd=None if cost is None else Decimal(cost),
         latency_ms=12.5,
         assertions=(AssertionOutcome("contains", passed, "m"),),
     )
     return CaseResult(case_id, (attempt,), required_passes=1)
 
 
-def run(outcomes: dict[str, bool], shards=(1,), shard_count=1, ref=None) -> SuiteResult:
+def run(
+    outcomes: dict[str, bool], shards=(1,), shard_count=1, ref=None, cost: str | None = "0.001"
+) -> SuiteResult:
     return SuiteResult(
         suite_id="s",
         prompt_id="p",
         target="local",
         provider="openai-compatible",
         model="tiny",
-        cases=tuple(case(i, ok) for i, ok in outcomes.items()),
+        cases=tuple(case(i, ok, cost) for i, ok in outcomes.items()),
         ref=ref,
         shards=tuple(shards),
         shard_count=shard_count,
@@ -102,3 +104,29 @@ def test_merge_joins_shards_and_checks_coverage():
 def test_not_a_results_file_is_a_user_error():
     with pytest.raises(UserError, match="not a promptops eval results file"):
         EvalReport.from_dict({"findings": []}, source="x.json")
+
+
+def test_a_model_with_no_price_is_not_priced_in_every_figure_and_fails_the_cost_gate():
+    head = run({"a": True, "b": True}, cost=None)
+    base = run({"a": True, "b": True}, ref="main")
+    assert head.generation_cost_usd is None and head.cost_per_case_usd is None
+    assert head.unpriced_calls == 2
+    gate = GateSpec(min_pass_rate=1.0, max_cost_per_case_usd=Decimal("100"))
+    comparison = compare(base, head)
+    assert comparison.cost_per_case_delta_usd is None
+    outcomes = {o.name: o for o in evaluate_gates(gate, head, comparison)}
+    assert outcomes["min_pass_rate"].passed
+    cost = outcomes["max_cost_per_case_usd"]
+    assert not cost.passed and cost.actual == "not priced" and "not evaluable" in cost.message
+    report = EvalReport(suites=(SuiteEval("s", None, gate, head, base),))
+    data = json.loads(json.dumps(report.to_dict()))
+    suite = data["suites"][0]
+    assert suite["head"]["summary"]["cost_per_case_usd"] is None
+    assert suite["head"]["cases"][0]["attempts"][0]["cost_usd"] is None
+    assert suite["comparison"]["head_cost_per_case_usd"] is None
+    assert suite["comparison"]["base_cost_per_case_usd"] == "0.001"
+    assert EvalReport.from_dict(data).suites[0].head == head
+    from promptops.evals.text_report import render_text
+
+    text = render_text(report)
+    assert "not priced" in text and "result: FAIL" in text

@@ -32,7 +32,7 @@ class PreparedAssertion:
 
     def evaluate(self, observation: Observation, context: CheckContext) -> AssertionOutcome:
         verdict = self.check(observation, context)
-        passed = verdict.passed != self.negated
+        passed = verdict.evaluable and verdict.passed != self.negated
         return AssertionOutcome(
             type=self.type,
             passed=passed,

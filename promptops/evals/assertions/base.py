@@ -23,7 +23,7 @@ class Observation:
 
     text: str
     usage: Usage
-    cost_usd: Decimal
+    cost_usd: Decimal | None  # None: the model is not priced
     latency_ms: float | None
     case_id: str
     vars: dict[str, Any] = field(default_factory=dict)
@@ -32,14 +32,18 @@ class Observation:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A check's answer. Grading spend (rubric) is carried apart from generation spend."""
+    """A check's answer. Grading spend (rubric) is carried apart from generation spend.
+
+    `evaluable` False: the check could not look (e.g. max-cost on a model with no price), so
+    it fails negated or not."""
 
     passed: bool
     message: str = ""
     score: float | None = None
     grading_usage: Usage | None = None
-    grading_cost_usd: Decimal = Decimal(0)
+    grading_cost_usd: Decimal | None = Decimal(0)
     grading_cached: bool = False
+    evaluable: bool = True
 
 
 class Grader(Protocol):

@@ -34,6 +34,12 @@ def build_max_cost(spec: dict[str, Any], where: Where) -> Check:
 
     def check(obs: Observation, ctx: CheckContext) -> Verdict:
         cost = obs.cost_usd
+        if cost is None:
+            return Verdict(
+                False,
+                f"not priced (limit ${limit}): price the model under `prices:` in promptops.yaml",
+                evaluable=False,
+            )
         return Verdict(cost <= limit, f"${format(cost, 'f')} (limit ${limit})")
 
     return check

@@ -1,7 +1,8 @@
 """The `python` assertion: a user function `module:function`, imported from the repo.
 
 The function is called as `fn(output: str, context: dict)` where context holds `vars`,
-`case_id`, `usage`, `cost_usd`, `latency_ms`, `tool_calls` and the assertion's `config`.
+`case_id`, `usage`, `cost_usd` (None when the model is not priced), `latency_ms`, `tool_calls`
+and the assertion's `config`.
 It returns a bool, a score in 0..1 (passes at `threshold`, default 0.5), or a mapping
 `{pass, score, reason}`. An exception inside it fails the assertion; it never stops the run.
 """
