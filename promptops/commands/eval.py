@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from promptops.commands.common import emit
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
 
+if TYPE_CHECKING:
+    from promptops.evals.suite_loader import EvalSettings
+    from promptops.pricing.table import PriceTable
+
 FORMATS = ("text", "json")
+DEFAULT_LOCAL_MODEL = "local"
 
 
 class EvalGroup(click.Group):
@@ -60,36 +66,72 @@ def _decimal(value: Any, name: str) -> Decimal:
         raise UserError(f"config eval.{name} must be a number, got {value!r}") from exc
 
 
-def _local_provider(settings: Any, base_url: str | None, model: str | None, timeout: float):
-    from promptops.evals.cost import FREE, FlatPrices
+def price_table(settings: EvalSettings, local_model: str) -> PriceTable:
+    """The run's one price table: the config's `prices:` (where a local model is priced under
+    its model id), with the deprecated `eval.local_price` translated into that override."""
+    from promptops.config import Config
+    from promptops.pricing.table import PriceTable
+
+    config = settings.config or Config(root=settings.root)
+    legacy = settings.eval.get("local_price")
+    if legacy:
+        config = replace(
+            config, prices={**config.prices, local_model: _local_price(legacy, local_model, config)}
+        )
+    return PriceTable.from_config(config)
+
+
+def _local_price(legacy: Any, local_model: str, config: Any) -> dict[str, Decimal]:
+    """`eval.local_price: {input, output}` as a `prices:` entry: a local server does not
+    discount, so cache reads and writes cost the input price (as they always did)."""
+    if not isinstance(legacy, dict):
+        raise UserError("config eval.local_price must be a mapping {input, output}")
+    if local_model in config.prices:
+        raise UserError(
+            f"the local model {local_model!r} is priced twice: under `prices:` and by "
+            "eval.local_price (deprecated); remove eval.local_price"
+        )
+    click.echo(
+        "promptops: warning: eval.local_price is deprecated; price the local model under "
+        f"`prices:` instead: prices: {{{local_model!r}: {{input: …, output: …, cache_read: …}}}}",
+        err=True,
+    )
+    input_price = _decimal(legacy.get("input", 0), "local_price.input")
+    return {
+        "input": input_price,
+        "output": _decimal(legacy.get("output", 0), "local_price.output"),
+        "cache_read": input_price,
+        "cache_write_5m": input_price,
+        "cache_write_1h": input_price,
+    }
+
+
+def _local_provider(
+    settings: EvalSettings, prices: PriceTable, base_url: str | None, model: str, timeout: float
+) -> Any:
     from promptops.evals.providers.openai_compatible import OpenAICompatibleProvider
 
     config = settings.eval
     url = base_url or config.get("base_url")
     if not url:
         raise UserError("target local needs a base URL: --base-url or eval.base_url in config")
-    price = config.get("local_price") or {}
-    prices = (
-        FlatPrices(
-            input=_decimal(price.get("input", 0), "local_price.input"),
-            output=_decimal(price.get("output", 0), "local_price.output"),
-        )
-        if price
-        else FREE
-    )
     return OpenAICompatibleProvider(
         url,
-        model or config.get("model") or "local",
+        model,
         api_key=config.get("api_key"),
-        prices=prices,
+        # Priced only when the config prices it: otherwise "not priced", never $0.
+        prices=prices.get(model) if prices.knows(model) else None,
         timeout_s=timeout,
     )
 
 
-def _anthropic_provider(settings: Any, timeout: float, max_retries: int):
+def _anthropic_provider(
+    settings: EvalSettings, prices: PriceTable, timeout: float, max_retries: int
+) -> Any:
     from promptops.evals.providers.anthropic import AnthropicProvider
 
     return AnthropicProvider(
+        prices,
         base_url=settings.eval.get("anthropic_base_url"),
         timeout_s=timeout,
         max_retries=max_retries,
@@ -177,13 +219,17 @@ def run_command(
         cache = ResponseCache(root / folder)
 
     providers: dict[str, Any] = {}
+    model_id = local_model or settings.eval.get("model") or DEFAULT_LOCAL_MODEL
+    tables: list[PriceTable] = []
 
     def provider_for(kind: str) -> Any:
+        if not tables:
+            tables.append(price_table(settings, model_id))
         if kind not in providers:
             providers[kind] = (
-                _local_provider(settings, base_url, local_model, timeout)
+                _local_provider(settings, tables[0], base_url, model_id, timeout)
                 if kind == "local"
-                else _anthropic_provider(settings, timeout, max_retries)
+                else _anthropic_provider(settings, tables[0], timeout, max_retries)
             )
         return providers[kind]
 

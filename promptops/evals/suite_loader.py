@@ -23,6 +23,7 @@ from promptops.evals.results import GateSpec
 from promptops.evals.runner import EvalCase, Render, Suite
 
 if TYPE_CHECKING:
+    from promptops.config import Config
     from promptops.documents.model import Document
     from promptops.documents.workspace import Workspace
 
@@ -42,18 +43,22 @@ class LoadedSuite:
 
 @dataclass(frozen=True)
 class EvalSettings:
-    """The `eval:` and `gate:` sections of the config."""
+    """The `eval:` and `gate:` sections of the config, and the config itself (its `prices:`
+    price the calls, through `PriceTable.from_config`)."""
 
     root: Path
     eval: dict[str, Any] = field(default_factory=dict)
     gate: dict[str, Any] = field(default_factory=dict)
+    config: Config | None = None
 
 
 def load_settings(start: Path, config_file: str | None = None) -> EvalSettings:
     from promptops.config import load_config
 
     config = load_config(start, config_file)
-    return EvalSettings(root=config.root, eval=dict(config.eval), gate=dict(config.gate))
+    return EvalSettings(
+        root=config.root, eval=dict(config.eval), gate=dict(config.gate), config=config
+    )
 
 
 def _workspace(root: Path) -> Workspace:

@@ -1,25 +1,16 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from promptops.evals.cost import FlatPrices
-
-# Claude Haiku 4.5, per million tokens (price table of 2026-08).
-HAIKU_PRICES = FlatPrices(
-    input=Decimal("1.00"),
-    output=Decimal("5.00"),
-    cache_write_5m=Decimal("1.25"),
-    cache_write_1h=Decimal("2.00"),
-    cache_read=Decimal("0.10"),
-    batch_input=Decimal("0.50"),
-    batch_output=Decimal("2.50"),
-)
+from promptops.pricing.table import PriceTable
 
 
-def haiku_prices(model: str) -> FlatPrices:
-    return HAIKU_PRICES
+def price_table() -> PriceTable:
+    """The price table the CLI uses without config (genai-prices + promptops facts).
+
+    The tests' model is Claude Haiku 4.5: per million tokens input $1.00, output $5.00, 5m
+    cache write $1.25, 1h write $2.00, cache read $0.10; batch rates are half of each."""
+    return PriceTable.from_config(None)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from promptops.errors import ProviderUnreachable, UserError
 from promptops.evals.providers.anthropic import AnthropicProvider
 from promptops.evals.providers.base import ProviderRequestError, Usage
-from tests.evals.conftest import haiku_prices
+from tests.evals.conftest import price_table
 from tests.support.fake_anthropic import (
     COUNT_TOKENS,
     MESSAGES,
@@ -38,7 +38,7 @@ EXPECTED_COST = Decimal("0.00395")
 
 
 def provider_for(fake, **kwargs) -> AnthropicProvider:
-    return AnthropicProvider(haiku_prices, base_url=fake.base_url, api_key="test-key", **kwargs)
+    return AnthropicProvider(price_table(), base_url=fake.base_url, api_key="test-key", **kwargs)
 
 
 def test_429_then_success_is_retried_and_priced_from_cache_usage(fake_anthropic):
@@ -92,7 +92,7 @@ def test_bad_request_is_a_case_error_and_bad_key_a_user_error(fake_anthropic):
 def test_missing_api_key_is_a_user_error(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(UserError, match="ANTHROPIC_API_KEY"):
-        AnthropicProvider(haiku_prices, base_url="http://127.0.0.1:9").complete(REQUEST)
+        AnthropicProvider(price_table(), base_url="http://127.0.0.1:9").complete(REQUEST)
 
 
 def test_closed_port_is_unreachable():
@@ -100,7 +100,7 @@ def test_closed_port_is_unreachable():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     provider = AnthropicProvider(
-        haiku_prices, base_url=f"http://127.0.0.1:{port}", api_key="k", max_retries=0
+        price_table(), base_url=f"http://127.0.0.1:{port}", api_key="k", max_retries=0
     )
     with pytest.raises(ProviderUnreachable, match="could not be reached"):
         provider.complete(REQUEST)

@@ -93,7 +93,9 @@ def test_local_suite_results_usage_and_gate(tmp_path, local_model_server):  # no
         # max_tokens 8; llama-cpp-python may count the stop token as a ninth
         assert 0 < usage["output_tokens"] <= 9
         assert case["attempts"][0]["latency_ms"] > 0
-    assert summary["generation_cost_usd"] == "0"
+    # nobody priced the local model: its cost is not known, never $0
+    assert summary["generation_cost_usd"] is None and summary["cost_per_case_usd"] is None
+    assert all(c["attempts"][0]["cost_usd"] is None for c in head["cases"])
     assert suite["gates"] == [
         {
             "gate": "min_pass_rate",
@@ -114,19 +116,72 @@ def test_local_suite_results_usage_and_gate(tmp_path, local_model_server):  # no
     assert text.returncode == 1
     assert "gate min_pass_rate" in text.stdout and "FAIL" in text.stdout
     assert "✗ cy" in text.stdout
+    assert "not priced" in text.stdout and "$0/call" not in text.stdout
 
 
-def test_configured_local_price_feeds_the_cost_gate(tmp_path, local_model_server):  # noqa: F811
-    config = "eval:\n  local_price: {input: 100, output: 1000}\n"
+def _cost_of(attempt: dict, input_price: int, output_price: int) -> float:
+    usage = attempt["usage"]
+    reads = usage["cache_read_input_tokens"]  # a local server does not discount reads
+    return (
+        (usage["input_tokens"] + reads) * input_price + usage["output_tokens"] * output_price
+    ) / (1_000_000)
+
+
+def test_local_model_priced_under_prices_feeds_the_cost_gate(
+    tmp_path,
+    local_model_server,  # noqa: F811
+):
+    model = local_model_server.model
+    config = f"prices:\n  {model}: {{input: 100, output: 1000, cache_read: 100}}\n"
     repo = make_repo(tmp_path, "{max_cost_per_case_usd: 0.000001}", config)
     code, data, stderr = eval_json(repo, local_model_server, "--no-cache")
     assert code == 1, stderr
     head = data["suites"][0]["head"]
-    usage = head["cases"][0]["attempts"][0]["usage"]
-    expected = (usage["input_tokens"] * 100 + usage["output_tokens"] * 1000) / 1_000_000
-    assert float(head["cases"][0]["attempts"][0]["cost_usd"]) == pytest.approx(expected)
+    attempt = head["cases"][0]["attempts"][0]
+    assert float(attempt["cost_usd"]) == pytest.approx(_cost_of(attempt, 100, 1000))
     gate = data["suites"][0]["gates"][0]
     assert gate["gate"] == "max_cost_per_case_usd" and gate["passed"] is False
+    assert gate["actual"] == head["summary"]["cost_per_case_usd"]
+    assert "deprecated" not in stderr
+
+
+def test_legacy_local_price_is_translated_into_a_price_override(
+    tmp_path,
+    local_model_server,  # noqa: F811
+):
+    config = "eval:\n  local_price: {input: 100, output: 1000}\n"
+    repo = make_repo(tmp_path, "{max_cost_per_case_usd: 0.000001}", config)
+    code, data, stderr = eval_json(repo, local_model_server, "--no-cache")
+    assert code == 1, stderr
+    assert "eval.local_price is deprecated" in stderr and "prices:" in stderr
+    head = data["suites"][0]["head"]
+    attempt = head["cases"][0]["attempts"][0]
+    assert float(attempt["cost_usd"]) == pytest.approx(_cost_of(attempt, 100, 1000))
+    gate = data["suites"][0]["gates"][0]
+    assert gate["gate"] == "max_cost_per_case_usd" and gate["passed"] is False
+
+    both = (
+        f"{config}prices:\n  {local_model_server.model}: {{input: 1, output: 2, cache_read: 1}}\n"
+    )
+    twice = make_repo(tmp_path / "twice", "{max_cost_per_case_usd: 1}", both)
+    code, _data, stderr = eval_json(twice, local_model_server, "--no-cache")
+    assert code == 2 and "priced twice" in stderr
+
+
+def test_cost_gate_on_an_unpriced_local_model_fails_as_not_evaluable(
+    tmp_path,
+    local_model_server,  # noqa: F811
+):
+    # a generous limit that $0 would pass: an unknown cost must not
+    repo = make_repo(tmp_path, "{min_pass_rate: 0.5, max_cost_per_case_usd: 1}")
+    code, data, stderr = eval_json(repo, local_model_server, "--no-cache")
+    assert code == 1, stderr
+    gates = {g["gate"]: g for g in data["suites"][0]["gates"]}
+    assert gates["min_pass_rate"]["passed"] is True
+    cost = gates["max_cost_per_case_usd"]
+    assert cost["passed"] is False and cost["actual"] == "not priced"
+    assert "not evaluable" in cost["message"] and "`prices:`" in cost["message"]
+    assert data["suites"][0]["comparison"]["head_cost_per_case_usd"] is None
 
 
 def test_second_run_is_served_from_the_cache(tmp_path, local_model_server):  # noqa: F811

@@ -16,7 +16,7 @@ from promptops.evals.assertions.rubric import ModelGrader
 from promptops.evals.providers.anthropic import AnthropicProvider
 from promptops.evals.response_cache import ResponseCache
 from promptops.evals.runner import EvalCase, RunOptions, Shard, Suite, run_suite
-from tests.evals.conftest import haiku_prices
+from tests.evals.conftest import price_table
 from tests.support.fake_anthropic import (
     MESSAGES,
     FakeAnthropic,
@@ -61,7 +61,7 @@ def render(case: EvalCase) -> dict:
 
 
 def provider(fake: FakeAnthropic, **kwargs) -> AnthropicProvider:
-    return AnthropicProvider(haiku_prices, base_url=fake.base_url, api_key="k", **kwargs)
+    return AnthropicProvider(price_table(), base_url=fake.base_url, api_key="k", **kwargs)
 
 
 QUIET = RunOptions(show_progress=False)
@@ -237,3 +237,32 @@ def test_unreachable_provider_raises(fake_anthropic):
             provider(fake_anthropic, max_retries=1),
             options=RunOptions(concurrency=1, show_progress=False),
         )
+
+
+CACHED_USAGE = {
+    "input_tokens": 500,
+    "output_tokens": 300,
+    "cache_read_input_tokens": 4000,
+    "cache_creation_input_tokens": 1000,
+    "cache_creation": {"ephemeral_5m_input_tokens": 600, "ephemeral_1h_input_tokens": 400},
+}
+
+
+def test_batch_costs_exactly_half_of_standard_with_cache_reads_and_writes(tmp_path):
+    def responder(body: dict) -> Reply:
+        return message_reply("echo", usage=CACHED_USAGE)
+
+    with FakeAnthropic(responder=responder) as fake:
+        standard = run_suite(make_suite(2), render, provider(fake), options=QUIET)
+        batch = run_suite(
+            make_suite(2),
+            render,
+            provider(fake),
+            options=RunOptions(batch=True, show_progress=False),
+        )
+    assert len(fake.requests_to("/v1/messages/batches")) == 1
+    # Haiku 4.5 standard: 500 x 1.00 + 600 x 1.25 + 400 x 2.00 + 4,000 x 0.10 + 300 x 5.00
+    #   = 3,950 micro-dollars; batch rates are half of each: 1,975 micro-dollars.
+    assert [c.cost_usd for c in standard.cases] == [Decimal("0.00395")] * 2
+    assert [c.cost_usd for c in batch.cases] == [Decimal("0.001975")] * 2
+    assert batch.cost_per_case_usd * 2 == standard.cost_per_case_usd

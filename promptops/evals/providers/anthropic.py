@@ -2,8 +2,10 @@
 
 The SDK does the retries (429, 5xx and 529 overloaded, exponential backoff honouring
 `retry-after`), the timeouts and the wire format; this module maps its answers and errors onto
-promptops' shapes and prices the returned `usage` (cache reads and 5m/1h writes included).
-`complete_batch` runs many requests through the Message Batches API at the batch price.
+promptops' shapes and prices the returned `usage` (cache reads and 5m/1h writes included) with
+the one cost model, `pricing.cost.cost_of`, on the price table's prices for the request's model
+(config `prices:` applied). `complete_batch` runs many requests through the Message Batches API,
+priced at the model's batch rates (`batch=True`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.errors import ProviderUnreachable, UserError
-from promptops.evals.cost import Prices, cost_from_usage
 from promptops.evals.providers.base import ProviderRequestError, ProviderResult, Usage
+
+if TYPE_CHECKING:
+    from promptops.pricing.table import PriceTable
 
 NAME = "anthropic"
 DEFAULT_TIMEOUT_S = 120.0
@@ -64,7 +68,7 @@ class AnthropicProvider:
 
     def __init__(
         self,
-        prices_for: Callable[[str], Prices] | None = None,
+        prices: PriceTable | None = None,
         *,
         base_url: str | None = None,
         api_key: str | None = None,
@@ -73,11 +77,7 @@ class AnthropicProvider:
         batch_poll_interval_s: float = BATCH_POLL_INTERVAL_S,
         batch_timeout_s: float = BATCH_TIMEOUT_S,
     ) -> None:
-        if prices_for is None:
-            from promptops.evals.prices import model_prices
-
-            prices_for = model_prices
-        self._prices_for = prices_for
+        self._prices = prices  # None: the table without config, built on first use
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self._api_key = api_key or os.environ.get("ANTHROPIC_API_KEY")
         self.timeout_s = timeout_s
@@ -91,9 +91,20 @@ class AnthropicProvider:
         return {"provider": NAME, "base_url": self.base_url or "https://api.anthropic.com"}
 
     def price(self, usage: Usage, batch: bool = False, model: str = "") -> Decimal:
-        return cost_from_usage(usage, self._prices_for(model), batch=batch)
+        """Cost of `usage` on `model`; an unknown model is an error with a fix, never $0."""
+        from promptops.pricing.cost import cost_of
+
+        return cost_of(usage.billed(), self.price_table().get(model), batch=batch).total
+
+    def price_table(self) -> PriceTable:
+        if self._prices is None:
+            from promptops.pricing.table import PriceTable
+
+            self._prices = PriceTable.from_config(None)
+        return self._prices
 
     def complete(self, request: dict[str, Any]) -> ProviderResult:
+        self._check_priced([request])
         client = self._get_client()
         anthropic = _sdk()
         started = time.perf_counter()
@@ -112,6 +123,7 @@ class AnthropicProvider:
         """Run requests as one Message Batch; results come back in request order."""
         if not requests:
             return []
+        self._check_priced(requests)
         client = self._get_client()
         anthropic = _sdk()
         base_url = self.identity()["base_url"]
@@ -151,6 +163,12 @@ class AnthropicProvider:
         return results
 
     # -- internals ---------------------------------------------------------------------
+    def _check_priced(self, requests: Sequence[dict[str, Any]]) -> None:
+        """An unknown model fails before the call is paid for, with the table's fix."""
+        table = self.price_table()
+        for model in {str(r["model"]) for r in requests if r.get("model")}:
+            table.get(model)
+
     def _result(
         self, message: Any, request: dict[str, Any], latency_ms: float | None, batch: bool
     ) -> ProviderResult:

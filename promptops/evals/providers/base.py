@@ -1,14 +1,19 @@
 """What every provider returns, and the errors a provider may raise.
 
 A provider takes an Anthropic Messages API request body (as promptops renders it) and returns
-a `ProviderResult`: the answer's text, normalised token usage, its cost and its latency.
+a `ProviderResult`: the answer's text, normalised token usage, its cost and its latency. Cost
+comes from `promptops.pricing.cost.cost_of` on the price table's `ModelPrices`; a model nobody
+priced (a local model without `prices:` in the config) has no cost, None, never $0.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from promptops.pricing import cost
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,12 @@ class Usage:
             + other.cache_write_1h_input_tokens,
         )
 
+    def billed(self) -> cost.Usage:
+        """The same counts as the cost model's `Usage` (the field names are Anthropic's)."""
+        from promptops.pricing.cost import Usage as BilledUsage
+
+        return BilledUsage(**self.to_dict())
+
     def to_dict(self) -> dict[str, int]:
         return {
             "input_tokens": self.input_tokens,
@@ -57,25 +68,26 @@ class Usage:
 
 @dataclass(frozen=True)
 class ProviderResult:
-    """One model answer. `latency_ms` is None when it was not measured (batch mode)."""
+    """One model answer. `latency_ms` is None when it was not measured (batch mode);
+    `cost_usd` is None when the model has no price (a local model nobody priced)."""
 
     text: str
     usage: Usage
-    cost_usd: Decimal
+    cost_usd: Decimal | None
     latency_ms: float | None
     model: str
     stop_reason: str | None = None
     tool_calls: tuple[dict[str, Any], ...] = field(default=())
     cached: bool = False
 
-    def with_cost(self, cost_usd: Decimal) -> ProviderResult:
+    def with_cost(self, cost_usd: Decimal | None) -> ProviderResult:
         return replace(self, cost_usd=cost_usd)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "usage": self.usage.to_dict(),
-            "cost_usd": format(self.cost_usd, "f"),
+            "cost_usd": None if self.cost_usd is None else format(self.cost_usd, "f"),
             "latency_ms": self.latency_ms,
             "model": self.model,
             "stop_reason": self.stop_reason,
@@ -87,7 +99,7 @@ class ProviderResult:
         return cls(
             text=data["text"],
             usage=Usage.from_dict(data["usage"]),
-            cost_usd=Decimal(data["cost_usd"]),
+            cost_usd=None if data.get("cost_usd") is None else Decimal(data["cost_usd"]),
             latency_ms=data.get("latency_ms"),
             model=data.get("model", ""),
             stop_reason=data.get("stop_reason"),
@@ -114,6 +126,7 @@ class Provider(Protocol):
         """Send one Messages API request body and return the answer."""
         ...
 
-    def price(self, usage: Usage, batch: bool = False, model: str = "") -> Decimal:
-        """Cost of a usage at this provider's prices (used to re-price cached answers)."""
+    def price(self, usage: Usage, batch: bool = False, model: str = "") -> Decimal | None:
+        """Cost of a usage at this provider's prices (used to re-price cached answers), or
+        None when the model has no price."""
         ...

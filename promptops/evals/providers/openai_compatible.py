@@ -2,8 +2,9 @@
 
 It converts promptops' Anthropic-shaped request into a Chat Completions body, posts it with
 the standard library (a timeout on every call, backoff on 429/5xx), and maps `usage` back
-(`prompt_tokens` includes cached tokens, unlike Anthropic's `input_tokens`). Cost is zero
-unless the config gives the local model a price.
+(`prompt_tokens` includes cached tokens, unlike Anthropic's `input_tokens`). A local model is
+priced only when the config prices it (`prices:` under its model id, through the one price
+table and `pricing.cost.cost_of`); otherwise its cost is None, "not priced", never $0.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.errors import ProviderUnreachable
-from promptops.evals.cost import FREE, Prices, cost_from_usage
 from promptops.evals.providers.base import ProviderRequestError, ProviderResult, Usage
+
+if TYPE_CHECKING:
+    from promptops.pricing.table import ModelPrices
 
 NAME = "openai-compatible"
 CONVERTER_VERSION = 1  # bump when the request conversion changes (part of the cache key)
@@ -120,7 +123,7 @@ class OpenAICompatibleProvider:
         model: str,
         *,
         api_key: str | None = None,
-        prices: Prices = FREE,
+        prices: ModelPrices | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_retries: int = DEFAULT_MAX_RETRIES,
         initial_backoff_s: float = 0.5,
@@ -141,8 +144,13 @@ class OpenAICompatibleProvider:
             "converter": CONVERTER_VERSION,
         }
 
-    def price(self, usage: Usage, batch: bool = False, model: str = "") -> Decimal:
-        return cost_from_usage(usage, self._prices)
+    def price(self, usage: Usage, batch: bool = False, model: str = "") -> Decimal | None:
+        """Cost at the configured prices of the local model; None when it has none."""
+        if self._prices is None:
+            return None
+        from promptops.pricing.cost import cost_of
+
+        return cost_of(usage.billed(), self._prices).total
 
     def complete(self, request: dict[str, Any]) -> ProviderResult:
         body = json.dumps(to_chat_completions(request, self.model)).encode()
