@@ -101,17 +101,6 @@ class TokenCounter:
             self._calibrations = calibrations(samples, self.config.lock_path.name)
         return self._calibrations
 
-    @property
-    def calibration_fingerprint(self) -> str:
-        """The calibrations in effect, for caches of figures computed from estimates."""
-        if not self.calibrated:
-            return "raw"
-        active = self._active_calibrations()
-        return ";".join(
-            f"{family}:{active[family].factor}:{active[family].low}:{active[family].high}"
-            for family in sorted(active)
-        )
-
     # -- provenance -------------------------------------------------------------------------
     # The label depends only on the config, the lock and whether exact counts or estimates were
     # used, never on which prompts were counted in this process: `diff` takes most figures from
