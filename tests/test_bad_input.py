@@ -81,7 +81,7 @@ def test_unknown_model_in_validate_is_a_finding(write_repo) -> None:
     assert "Did you mean" in finding["message"]
 
 
-def test_unknown_model_in_tokens_is_a_usage_error_naming_file_and_line(write_repo) -> None:
+def test_unknown_model_in_tokens_is_a_finding_naming_file_and_line(write_repo) -> None:
     root = write_repo(
         {
             "charters/c.yaml": docs.CHARTER,
@@ -91,8 +91,8 @@ def test_unknown_model_in_tokens_is_a_usage_error_naming_file_and_line(write_rep
     )
     result = run_cli(["tokens", str(root)], cwd=root)
     _no_traceback(result)
-    assert result.returncode == 2
-    assert "prompts/p.yaml:4" in result.stderr
+    assert result.returncode == 1  # a finding on that prompt: the rest of the report stands
+    assert "prompts/p.yaml:4" in result.stdout and "unknown model 'gpt-9'" in result.stdout
     assert "$0" not in result.stdout
 
 
@@ -174,9 +174,10 @@ def test_non_mapping_document(write_repo) -> None:
     assert "must be a YAML mapping" in result.stdout
 
 
-def test_non_utf8_file_is_exit_2(tmp_path) -> None:
+def test_non_utf8_file_is_a_finding_at_the_bad_byte(tmp_path) -> None:
     (tmp_path / "p.yaml").write_bytes(b"kind: prompt\nid: \xff\xfe\n")
     result = run_cli(["validate", str(tmp_path / "p.yaml")], cwd=tmp_path)
     _no_traceback(result)
-    assert result.returncode == 2
-    assert "UTF-8" in result.stderr
+    assert result.returncode == 1
+    assert "p.yaml" in result.stdout and "PO001" in result.stdout and "UTF-8" in result.stdout
+    assert "2:5" in result.stdout

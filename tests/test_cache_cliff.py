@@ -26,7 +26,6 @@ from promptops.tokens.counting import TokenCounter
 from tests.support.cli import run_cli
 from tests.support.mbom_workspace import make_workspace
 
-
 TENTH = Multipliers(read=0.1, write_5m=1.25, write_1h=2.0)  # Haiku 4.5, Sonnet 4.6, Opus 4.6
 
 

@@ -70,6 +70,13 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
                 if s is None:
                     row.append("—")
                     continue
+                if w.unpriced:  # a partial sum is not the workload's cost: never a total
+                    priced = len(w.prompts)
+                    cell = f"≥ {usd(s.monthly_usd)}" if priced else "not priced"
+                    if s.budget_usd is not None:
+                        cell += f" / {usd(s.budget_usd)} (incomplete)"
+                    row.append(cell)
+                    continue
                 cell = usd(s.monthly_usd)
                 if s.budget_usd is not None:
                     headroom = s.headroom_usd or Decimal(0)
