@@ -23,6 +23,7 @@ OWNED = (
     "encoding-*.marshal",
     "diff-index-v*.json",
     "diff-figures-v*",
+    "prices-*.json",
     "documents-*.bin",
     "lint-*.bin",
     "lint-*.pickle",
