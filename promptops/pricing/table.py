@@ -18,6 +18,7 @@ An unknown model is an error with a fix in its message, never a silent $0.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import json
@@ -389,10 +390,7 @@ class PriceTable:
             row["source"] = "config"
             self._problems.pop(target, None)
         else:
-            row = json.loads(json.dumps(row, default=str))  # a private copy
-            row["standard"] = _decimal_schedule(row["standard"])
-            if row.get("batch"):
-                row["batch"] = _decimal_schedule(row["batch"])
+            row = copy.deepcopy(row)  # the built-in row stays as published
             row["source"] = "built-in+config"
         base = row["standard"]["base"]
         ratios = {  # the model's own multipliers, kept when only the input price changes
@@ -533,17 +531,6 @@ class PriceTable:
         return sorted(
             m for m in self._rows if m not in self._problems and "standard" in self._rows[m]
         )
-
-
-def _decimal_schedule(data: dict[str, Any]) -> dict[str, Any]:
-    """A row schedule copied through JSON (strings) back to Decimals."""
-    return {
-        "base": {k: Decimal(str(v)) for k, v in data["base"].items()},
-        "tiers": {
-            int(a): {k: Decimal(str(v)) for k, v in r.items()}
-            for a, r in (data.get("tiers") or {}).items()
-        },
-    }
 
 
 def _scaled_schedule(data: dict[str, Any], factor: Decimal) -> dict[str, Any]:
