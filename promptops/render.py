@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from promptops.errors import UserError
 
-# `{{ name }}`, `{{ customer.tier }}`, and expressions such as `{{ now() }}`.
-TEMPLATE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+# The one template grammar (runtime.py uses it too). `{{ name }}`, `{{ customer.tier }}` and
+# expressions such as `{{ now() }}` stand for a per-call value. A quoted string stands for its own
+# text, as in Jinja, so literal braces can be written: `{{ '{{' }}`, `{{ "}}" }}`,
+# `{{ '${{ secrets.TOKEN }}' }}` (on one line; the other quote includes a quote). A `{{` and a
+# quote that do not close that way are plain text. A segment with `template: false` is not a
+# template at all: its text is sent as written.
+TEMPLATE = re.compile(
+    r"""\{\{\s*(?:'(?P<single>[^'\n]*)'|"(?P<double>[^"\n]*)"|(?P<expression>(?![\s'"]).*?))\s*\}\}"""
+)
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 # `max_tokens` of a request whose prompt sets no max_output_tokens (the cost model prices it).
 DEFAULT_MAX_TOKENS = 1024
@@ -26,11 +33,11 @@ PLACEHOLDER_TOKENS = 8  # a variable with no expected_tokens stands in at this l
 
 @dataclass(frozen=True)
 class TemplateRef:
-    """One `{{ ... }}` occurrence in a prompt's text."""
+    """One template expression (`{{ ... }}`, not a quoted literal) in a prompt's text."""
 
     expression: str  # what is between the braces, stripped
     source_path: tuple[Any, ...]  # where the text stands in the document
-    occurrence: int  # nth template in that text (for locating it)
+    occurrence: int  # nth `{{ ... }}` in that text, literals included (for locating it)
     part: str  # tools | system | messages
     block: int  # index of the block in layout order
 
@@ -48,7 +55,7 @@ class Block:
     source_path: tuple[Any, ...]  # where it comes from in the prompt document
     breakpoint: str | None  # "5m" | "1h" when a cache breakpoint follows this block
     tool_id: str | None = None
-    templated: bool = False  # its text had `{{ ... }}`
+    templated: bool = False  # its text has a template expression (literals are not)
     # It holds a per-call value: a template other than a variable declared `volatile: false`
     # (a per-deployment constant). The cache analysis treats such a block as new on every call.
     varies: bool = False
@@ -89,13 +96,21 @@ def segments(content: Any) -> list[dict[str, Any]]:
     return [seg if isinstance(seg, dict) else {"text": str(seg)} for seg in content]
 
 
-def text_sources(prompt: dict[str, Any]) -> Iterator[tuple[str, tuple[Any, ...], str, int]]:
-    """Every template-bearing text: (part, source path, text, block index in layout order)."""
+def is_template(segment: dict[str, Any]) -> bool:
+    """Whether a segment's text is a template (`template: false` sends it as written)."""
+    return segment.get("template", True) is not False
+
+
+def _segment_sources(
+    prompt: dict[str, Any],
+) -> Iterator[tuple[str, tuple[Any, ...], dict[str, Any], int, int]]:
+    """Every system and message segment: (part, source path, segment, block index in layout
+    order, message index or -1 for system)."""
     block = len(prompt.get("tools") or [])
     system = prompt.get("system")
     for i, seg in enumerate(segments(system)):
         path = ("system",) if isinstance(system, str) else ("system", i, "text")
-        yield "system", path, str(seg.get("text", "")), block
+        yield "system", path, seg, block, -1
         block += 1
     for m, message in enumerate(prompt.get("messages") or []):
         content = message.get("content")
@@ -105,29 +120,114 @@ def text_sources(prompt: dict[str, Any]) -> Iterator[tuple[str, tuple[Any, ...],
                 if isinstance(content, str)
                 else ("messages", m, "content", i, "text")
             )
-            yield "messages", path, str(seg.get("text", "")), block
+            yield "messages", path, seg, block, m
             block += 1
 
 
+def text_sources(prompt: dict[str, Any]) -> Iterator[tuple[str, tuple[Any, ...], str, int]]:
+    """Every text of system and messages: (part, source path, text, block index in layout
+    order), templates or not (prose rules read them all)."""
+    for part, path, seg, block, _ in _segment_sources(prompt):
+        yield part, path, str(seg.get("text", "")), block
+
+
+def literal(match: re.Match[str]) -> str | None:
+    """The text a quoted template (`{{ '{{' }}`) stands for; None for an expression."""
+    if match.group("expression") is not None:
+        return None
+    single = match.group("single")
+    return single if single is not None else match.group("double")
+
+
+def expressions(text: str) -> Iterator[tuple[int, str]]:
+    """The expressions of a template text (quoted literals are not), with each one's index
+    among all `{{ ... }}` of the text (what `SourceMap.locate` counts)."""
+    if "{{" not in text:
+        return
+    for n, match in enumerate(TEMPLATE.finditer(text)):
+        if match.group("expression") is not None:
+            yield n, match.group("expression")
+
+
 def template_refs(prompt: dict[str, Any]) -> list[TemplateRef]:
-    """All `{{ ... }}` occurrences of a prompt, in prefix order."""
+    """All template expressions of a prompt, in prefix order (literals and segments with
+    `template: false` hold none)."""
     refs = []
-    for part, path, text, block in text_sources(prompt):
-        for n, match in enumerate(TEMPLATE.finditer(text)):
-            refs.append(TemplateRef(match.group(1), path, n, part, block))
+    for part, path, seg, block, _ in _segment_sources(prompt):
+        if is_template(seg):
+            for n, expression in expressions(str(seg.get("text", ""))):
+                refs.append(TemplateRef(expression, path, n, part, block))
     return refs
 
 
-def _lookup(values: dict[str, Any], name: str) -> tuple[bool, Any]:
+def lookup(values: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+    """The value for `name`: a key as written, else a dotted walk (`customer.tier`)."""
     if name in values:
         return True, values[name]
     current: Any = values
     for part in name.split("."):
-        if isinstance(current, dict) and part in current:
+        if isinstance(current, Mapping) and part in current:
             current = current[part]
         else:
             return False, None
     return True, current
+
+
+def value_text(value: Any) -> str:
+    """How a value is written into a prompt: a string as it is, a number as Python writes it,
+    a mapping, list, bool or null as JSON (non-ASCII kept), anything else by `str`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def substitute(text: str, resolve: Callable[[str], str]) -> str:
+    """`text` with each expression replaced by `resolve(expression)` and each quoted literal
+    by its own text. One pass: a substituted value is never read as a template."""
+    if "{{" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        quoted = literal(match)
+        return quoted if quoted is not None else resolve(match.group("expression"))
+
+    return TEMPLATE.sub(replace, text)
+
+
+# `{{` anywhere, or a `{` at the end (it would join a `{{` that follows).
+_UNSAFE = re.compile(r"\{\{|\{\Z")
+
+
+def escape(text: str) -> str:
+    """Template source that renders to exactly `text`, also when a template follows it."""
+    if "{" not in text:
+        return text
+    return _UNSAFE.sub(lambda m: "{{ '" + m.group() + "' }}", text)
+
+
+def template_source(text: str, templated: bool = True) -> str:
+    """`text` with every expression kept as `{{ expression }}` and everything else escaped,
+    so that `substitute` gives what rendering `text` gives (the runtime bundle's skeleton)."""
+    if not templated:
+        return escape(text)
+    out: list[str] = []
+    run: list[str] = []  # literal text since the last expression
+    end = 0
+    for match in TEMPLATE.finditer(text):
+        run.append(text[end : match.start()])
+        quoted = literal(match)
+        if quoted is None:
+            out.append(escape("".join(run)))
+            out.append("{{ " + match.group("expression") + " }}")
+            run = []
+        else:
+            run.append(quoted)
+        end = match.end()
+    run.append(text[end:])
+    out.append(escape("".join(run)))
+    return "".join(out)
 
 
 def placeholder_text(tokens: int) -> str:
@@ -136,10 +236,10 @@ def placeholder_text(tokens: int) -> str:
 
 
 def varies(text: str, declared: dict[str, Any]) -> bool:
-    """Whether `text` holds a per-call value: any template except a variable declared
-    `volatile: false` (the same on every call of a deployment)."""
-    for match in TEMPLATE.finditer(text):
-        spec = declared.get(match.group(1))
+    """Whether template `text` holds a per-call value: any expression except a variable
+    declared `volatile: false` (the same on every call of a deployment). Literals never do."""
+    for _, expression in expressions(text):
+        spec = declared.get(expression)
         if not (isinstance(spec, dict) and spec.get("volatile") is False):
             return True
     return False
@@ -154,11 +254,10 @@ def _substitute(
     use_examples: bool,
     placeholders: list[int] | None = None,
 ) -> str:
-    def replace(match: re.Match[str]) -> str:
-        expression = match.group(1)
-        found, value = _lookup(values, expression)
+    def resolve(expression: str) -> str:
+        found, value = lookup(values, expression)
         if found:
-            return value if isinstance(value, str) else json.dumps(value)
+            return value_text(value)
         if strict:
             raise UserError(f"no value for template variable {expression!r}")
         if expression not in missing:
@@ -173,7 +272,7 @@ def _substitute(
             placeholders.append(size)
         return placeholder_text(size)
 
-    return TEMPLATE.sub(replace, text)
+    return substitute(text, resolve)
 
 
 def tool_definition(tool: dict[str, Any]) -> dict[str, Any]:
@@ -190,9 +289,12 @@ def layout(
     values: dict[str, Any] | None = None,
     strict: bool = False,
     use_examples: bool = False,
+    skeleton: bool = False,
 ) -> RenderedPrompt:
     """Render `prompt` with `values`. A variable with no value stands in at its
-    `expected_tokens` (the costing rule), or as its `example` with `use_examples`."""
+    `expected_tokens` (the costing rule), or as its `example` with `use_examples`.
+    `skeleton` keeps every expression as `{{ expression }}` and escapes literal braces
+    (see `skeleton_request`)."""
     values = values or {}
     declared = prompt.get("variables") or {}
     missing: list[str] = []
@@ -214,57 +316,37 @@ def layout(
         text = json.dumps({k: definition[k] for k in ("name", "description", "input_schema")})
         blocks.append(Block("tools", text, ("tools", i), ttl, tool_id))
 
-    system_blocks = []
-    for part, path, text, _ in text_sources({"system": prompt.get("system")}):
+    system_blocks: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for message in prompt.get("messages") or []:
+        messages.append({"role": message.get("role", "user"), "content": []})
+    for part, path, seg, _, m in _segment_sources(prompt):
+        raw = str(seg.get("text", ""))
+        templated = is_template(seg)
         stood_in: list[int] = []
-        rendered = _substitute(text, values, declared, missing, strict, use_examples, stood_in)
-        seg_index = path[1] if len(path) > 1 else 0
-        ttl = cache_ttl(segments(prompt.get("system"))[seg_index].get("cache"))
+        if skeleton:
+            rendered = template_source(raw, templated)
+        elif templated:
+            rendered = _substitute(raw, values, declared, missing, strict, use_examples, stood_in)
+        else:
+            rendered = raw
+        ttl = cache_ttl(seg.get("cache"))
         block = {"type": "text", "text": rendered}
         if ttl:
             block["cache_control"] = cache_control(ttl)
-        system_blocks.append(block)
+        (system_blocks if m < 0 else messages[m]["content"]).append(block)
+        has_expression = templated and any(True for _ in expressions(raw))
         blocks.append(
             Block(
                 part,
                 rendered,
                 path,
                 ttl,
-                templated=bool(TEMPLATE.search(text)),
-                varies=varies(text, declared),
+                templated=has_expression,
+                varies=has_expression and varies(raw, declared),
                 placeholder_tokens=sum(stood_in),
             )
         )
-
-    messages = []
-    for m, message in enumerate(prompt.get("messages") or []):
-        content = []
-        for i, seg in enumerate(segments(message.get("content"))):
-            path = (
-                ("messages", m, "content")
-                if isinstance(message.get("content"), str)
-                else ("messages", m, "content", i, "text")
-            )
-            raw = str(seg.get("text", ""))
-            stood_in = []
-            rendered = _substitute(raw, values, declared, missing, strict, use_examples, stood_in)
-            ttl = cache_ttl(seg.get("cache"))
-            block = {"type": "text", "text": rendered}
-            if ttl:
-                block["cache_control"] = cache_control(ttl)
-            content.append(block)
-            blocks.append(
-                Block(
-                    "messages",
-                    rendered,
-                    path,
-                    ttl,
-                    templated=bool(TEMPLATE.search(raw)),
-                    varies=varies(raw, declared),
-                    placeholder_tokens=sum(stood_in),
-                )
-            )
-        messages.append({"role": message.get("role", "user"), "content": content})
 
     request: dict[str, Any] = {
         "model": str(prompt.get("model", "")),
@@ -294,3 +376,9 @@ def render_request(
 ) -> dict[str, Any]:
     """The Messages API request body for `prompt` (see `layout` for the block view)."""
     return layout(prompt, tools, values, strict).request
+
+
+def skeleton_request(prompt: dict[str, Any], tools: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The request with every expression kept as `{{ expression }}` and literal braces escaped:
+    what a runtime bundle stores, so `promptops.runtime` renders exactly what `render` does."""
+    return layout(prompt, tools, skeleton=True).request

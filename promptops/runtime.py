@@ -11,8 +11,9 @@
 `promptops.canary.bucketing`): no randomness per request, the same answer in every process,
 and a caller in the canary stays in it as the weight rises. A caller with no key gets stable.
 
-Import-light (stdlib only) and thread-safe: a loaded bundle is immutable, `render` builds a
-new request each call, and `reload` swaps the whole state under a lock.
+Import-light (the stdlib, `promptops.render`'s template grammar and the bucketing) and
+thread-safe: a loaded bundle is immutable, `render` builds a new request each call, and
+`reload` swaps the whole state under a lock.
 
 Bundle format (``schema_version`` 1, JSON)::
 
@@ -26,7 +27,11 @@ Bundle format (``schema_version`` 1, JSON)::
      "releases": [{"id": "triage-rollout", "prompt": "support/triage", "salt": "...",
                    "stable": "1.0.0", "canary": {"version": "1.1.0", "weight": 5, "step": 0}}]}
 
-Placeholders are substituted in ``system`` and ``messages`` text only (tools are static).
+Placeholders are substituted in ``system`` and ``messages`` text only (tools are static). The
+text is in the prompt documents' one template grammar (`promptops.render.TEMPLATE`): an
+expression is a placeholder; a quoted literal such as ``{{ '{{' }}`` is its own text, which is how
+the bundle keeps literal braces (``promptops.render.skeleton_request`` writes it), so a request
+rendered here is byte for byte the one ``promptops render`` prints for the same values.
 Canonical JSON for the hash: ``json.dumps(request, sort_keys=True, separators=(",", ":"),
 ensure_ascii=False)`` encoded as UTF-8.
 """
@@ -43,10 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from promptops.canary.bucketing import in_canary
+from promptops.render import expressions, lookup, substitute, value_text
 
 SCHEMA_VERSION = 1
 BUNDLE_KIND = "promptops.bundle"
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")
 
 __all__ = [
     "BundleError",
@@ -98,7 +103,7 @@ class PromptVersion:
     def render(self, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The Messages API request body with ``variables`` substituted (a new dict)."""
         values = variables or {}
-        missing = sorted({name for name in self.variables if _lookup(values, name) is _MISSING})
+        missing = sorted({name for name in self.variables if not lookup(values, name)[0]})
         if missing:
             raise RenderError(self.prompt_id, self.version, missing)
         out: dict[str, Any] = {}
@@ -143,8 +148,9 @@ class Runtime:
     def from_repo(cls, repo: str | Path = ".") -> Runtime:
         """Build the bundle from a git repository in memory (needs promptops' full install)."""
         from promptops.canary.bundle import build_bundle
+        from promptops.render import skeleton_request
 
-        return cls(build_bundle(Path(repo)))
+        return cls(build_bundle(Path(repo), render=skeleton_request))
 
     def reload(self, bundle: Mapping[str, Any]) -> None:
         """Swap in a new bundle; concurrent `resolve` calls see the old or the new, never half."""
@@ -207,9 +213,6 @@ def load_bundle(path: str | Path) -> dict[str, Any]:
 
 
 # ----- internals -------------------------------------------------------------------------------
-_MISSING = object()
-
-
 def _parse(bundle: Mapping[str, Any]) -> _State:
     if bundle.get("schema_version") != SCHEMA_VERSION or bundle.get("kind") != BUNDLE_KIND:
         raise BundleError(
@@ -264,7 +267,7 @@ def _placeholders(request: Mapping[str, Any]) -> set[str]:
 
     def walk(value: Any) -> None:
         if isinstance(value, str):
-            names.update(PLACEHOLDER.findall(value))
+            names.update(expression for _, expression in expressions(value))
         elif isinstance(value, Mapping):
             for item in value.values():
                 walk(item)
@@ -277,31 +280,9 @@ def _placeholders(request: Mapping[str, Any]) -> set[str]:
     return names
 
 
-def _lookup(values: Mapping[str, Any], name: str) -> Any:
-    if name in values:
-        return values[name]
-    current: Any = values
-    for part in name.split("."):
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        else:
-            return _MISSING
-    return current
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None or isinstance(value, Mapping | list | tuple):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
 def _substitute(value: Any, values: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
-        if "{{" not in value:
-            return value
-        return PLACEHOLDER.sub(lambda m: _text(_lookup(values, m.group(1))), value)
+        return substitute(value, lambda expression: value_text(lookup(values, expression)[1]))
     if isinstance(value, Mapping):
         return {k: _substitute(v, values) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -11,7 +11,16 @@ declaration usually means a renamed template, i.e. the estimate is for a prompt 
 exists.
 
 **Fix.** Declare the variable with a description and `expected_tokens` (and `max_tokens`), or
-remove the stale declaration.
+remove the stale declaration. If the braces are meant as text (a GitHub Actions
+`${{ secrets.TOKEN }}`, a Vue `{{ x.color }}`, a Go `{{Model: .Name}}`, a `{{skill-name}}`
+the model should fill in), write them as a literal: a quoted string in braces stands for its
+own text, so `${{ '{{' }} secrets.TOKEN }}` or `{{ '{{skill-name}}' }}` renders as
+`${{ secrets.TOKEN }}` or `{{skill-name}}` (`{{ "}}" }}` for a closing pair; use the other
+quote to include a quote). For a whole segment of such text, set `template: false` on it:
+
+    system:
+      - text: "Vue: <span>{{ x.color }}</span>"
+        template: false
 
 **Example.**
 

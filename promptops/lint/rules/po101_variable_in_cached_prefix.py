@@ -14,7 +14,11 @@ caching at all: 25% to 100% more than plain input on every token of the prefix.
 
 **Fix.** Move the variable after the last breakpoint, usually into the user message, and keep
 the cached part static. A variable that is truly the same on every call of a deployment (a
-product name) can be declared `volatile: false` to say so.
+product name) can be declared `volatile: false` to say so. Braces that are text, not a
+variable (a GitHub Actions `${{ secrets.TOKEN }}`, a Vue or Go template, a `{{skill-name}}` for
+the model to fill in), are written as a literal, `{{ '{{' }}` or `{{ '{{ x.color }}' }}`, or
+the segment is marked `template: false`: literals are sent as written, are static, and are
+never reported.
 
 **Example.**
 
