@@ -1,19 +1,28 @@
-"""A value that changes on every call (a timestamp, a date, a uuid, a request, session or
-user id) in the part of the prompt that is, or could be, cached.
+"""A value that changes on every call (a timestamp, a date, a uuid, a working directory, a
+user, a request, session, agent or task id) in the part of the prompt that is, or could be,
+cached.
 
 **What it catches.** A template expression whose value is different on each call, found by:
 
-* the variable's name, as a whole word or a name part: `now`, `date`, `time`, `timestamp`,
-  `today`, `uuid`, `session`, `request_id`, `user_id`, `trace_id`, `created_at`,
-  `currentDate`... (but not `date_format` or `time_zone`);
+* the variable's name, read as words (`snake_case`, `camelCase` and dotted names are split
+  into words; nothing is matched as a substring): `now`, `date`, `time`, `timestamp`, `today`,
+  `uuid`, `created_at`, `currentDate`; where and for whom the call runs: `cwd`,
+  `working_directory`, `path`, `file_path`, `user`, `user_name`, `session`; and the id of a
+  request, session, user, trace, agent, task, run or message: `request_id`, `session_id`,
+  `agentId`, `taskId`, `traceId`. Not volatile by name: a setting about such a thing
+  (`date_format`, `time_zone`, `session_timeout`, `path_separator`), a word that only
+  qualifies another (`user_tier`), and an UPPER_CASE constant (`SESSION_STOP_GRACE_MS`,
+  `REQUEST_ID`), unless it is declared `volatile: true`;
 * `volatile: true` on its declaration (and `volatile: false` silences the name check);
 * a call such as `{{ now() }}`, `{{ uuid4() }}`, `{{ datetime.utcnow() }}`.
 
 It fires when the value sits before the last cache breakpoint, or, in a prompt with no
 breakpoint at all, anywhere in the tools or system prompt. Only `{{ ... }}` expressions are
 judged: the word "date" in an instruction such as "Update the date field" is never a finding,
-and neither is anything after the last breakpoint. Template *variables* before a breakpoint are
-reported by PO101 (which says when they are volatile too); PO102 then covers the rest.
+and neither is a literal such as `{{ '{{ session_id }}' }}` or the text of a segment with
+`template: false`, nor anything after the last breakpoint. Template *variables* before a
+breakpoint are reported by PO101 (which says when they are volatile too); PO102 then covers
+the rest.
 
 **Why it costs money.** The system prompt is the part you cache once it grows (a 4,000-token
 system prompt at 80% hits costs about a third of the uncached price). A timestamp in it makes
