@@ -7,9 +7,11 @@ question: is this instance certainly valid? A "yes" is final. A "no" is only a h
 caller then runs `jsonschema` for the real errors (and trusts it if it finds none), so messages
 and paths always come from the reference validator.
 
-Only the keywords our schemas use are compiled; any other keyword, and any value whose
-semantics are subtle (unhashable enum members, non-scalar unique items), answers "no", which
-is always safe. tests/test_documents_parse_cache.py checks the answers against `jsonschema`
+Only the keywords our schemas use are compiled (local `$ref`s into `$defs` included); any
+other keyword, and any value whose semantics are subtle (unhashable enum members, non-scalar
+unique items), answers "no", which is always safe. Bounds follow jsonschema to the letter
+(`minimum` fails only when `value < minimum`), so NaN, which compares false with everything,
+passes them here as it does there: the schemas reject NaN with an explicit `finite` check. tests/test_documents_parse_cache.py checks the answers against `jsonschema`
 on thousands of mutated documents.
 """
 
@@ -38,6 +40,9 @@ _ANNOTATIONS = frozenset(
         "readOnly",
         "writeOnly",
         "format",
+        "$defs",
+        "then",  # read with "if"
+        "else",
     }
 )
 
@@ -100,7 +105,33 @@ def _unique(items: list[Any]) -> bool:
     return len(set(keys)) == len(keys)
 
 
-def _compile_keyword(keyword: str, value: Any, schema: dict[str, Any]) -> Compiled | None:
+class _Root:
+    """The schema being compiled, for local `$ref`s, with the refs being compiled (a
+    recursive ref answers "no")."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.open: set[str] = set()
+
+    def resolve(self, ref: str) -> Compiled:
+        if not ref.startswith("#/") or ref in self.open:
+            return _NEVER
+        target: Any = self.schema
+        for token in ref[2:].split("/"):
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or token not in target:
+                return _NEVER
+            target = target[token]
+        self.open.add(ref)
+        try:
+            return _compile(target, self)
+        finally:
+            self.open.discard(ref)
+
+
+def _compile_keyword(
+    keyword: str, value: Any, schema: dict[str, Any], root: _Root
+) -> Compiled | None:
     """One keyword's check and whether its "no" is certain; None when it cannot fail."""
     if keyword in _ANNOTATIONS:
         return None
@@ -110,8 +141,25 @@ def _compile_keyword(keyword: str, value: Any, schema: dict[str, Any]) -> Compil
     if keyword in ("enum", "const"):
         check = _compile_enum(value if keyword == "enum" else [value])
         return check, check is not _never
+    if keyword == "$ref" and isinstance(value, str):
+        return root.resolve(value)
+    if keyword == "if":
+        condition, certain = _compile(value, root)
+        if not certain:
+            return _NEVER  # which branch applies must be known for sure
+        then_ok, then_exact = _compile(schema.get("then", True), root)
+        else_ok, else_exact = _compile(schema.get("else", True), root)
+        return (
+            lambda v: then_ok(v) if condition(v) else else_ok(v),
+            then_exact and else_exact,
+        )
+    if keyword == "not":
+        inner, certain = _compile(value, root)
+        if not certain:
+            return _NEVER
+        return (lambda v: not inner(v)), True
     if keyword == "properties" and isinstance(value, dict):
-        compiled = [(name, _compile(sub)) for name, sub in value.items()]
+        compiled = [(name, _compile(sub, root)) for name, sub in value.items()]
         props = [(name, check) for name, (check, _) in compiled]
         return (
             lambda v: (
@@ -130,7 +178,7 @@ def _compile_keyword(keyword: str, value: Any, schema: dict[str, Any]) -> Compil
             return None
         if value is False:
             return lambda v: type(v) is not dict or known.issuperset(v), True
-        extra, exact = _compile(value)
+        extra, exact = _compile(value, root)
         return (
             lambda v: (
                 type(v) is not dict
@@ -139,12 +187,12 @@ def _compile_keyword(keyword: str, value: Any, schema: dict[str, Any]) -> Compil
             exact,
         )
     if keyword == "propertyNames":
-        names_ok, exact = _compile(value)
+        names_ok, exact = _compile(value, root)
         return lambda v: type(v) is not dict or all(names_ok(key) for key in v), exact
     if keyword == "items" and "prefixItems" not in schema:
         if value is False:
             return lambda v: type(v) is not list or not v, True
-        item_ok, exact = _compile(value)
+        item_ok, exact = _compile(value, root)
         return lambda v: type(v) is not list or all(item_ok(item) for item in v), exact
     if keyword == "uniqueItems":
         if value is not True:
@@ -160,7 +208,7 @@ def _compile_keyword(keyword: str, value: Any, schema: dict[str, Any]) -> Compil
         compare = _BOUNDS[keyword]
         return lambda v: not _is_number(v) or compare(v, value), True
     if keyword in ("oneOf", "anyOf") and isinstance(value, list) and value:
-        options = [_compile(sub) for sub in value]
+        options = [_compile(sub, root) for sub in value]
         checks = [check for check, _ in options]
         all_exact = all(exact for _, exact in options)
         if keyword == "anyOf":
@@ -184,16 +232,17 @@ _SIZES: dict[str, tuple[type, Callable[[int, int], bool]]] = {
     "minLength": (str, operator.ge),
     "maxLength": (str, operator.le),
 }
+# As jsonschema words them: a bound fails only when the comparison that breaks it is true.
 _BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
-    "minimum": operator.ge,
-    "maximum": operator.le,
-    "exclusiveMinimum": operator.gt,
-    "exclusiveMaximum": operator.lt,
+    "minimum": lambda v, bound: not v < bound,
+    "maximum": lambda v, bound: not v > bound,
+    "exclusiveMinimum": lambda v, bound: not v <= bound,
+    "exclusiveMaximum": lambda v, bound: not v >= bound,
 }
 _NEVER: Compiled = (_never, False)
 
 
-def _compile(schema: Any) -> Compiled:
+def _compile(schema: Any, root: _Root) -> Compiled:
     if schema is True or schema == {}:
         return _always, True
     if schema is False:
@@ -203,7 +252,7 @@ def _compile(schema: Any) -> Compiled:
     compiled = [
         result
         for keyword, value in schema.items()
-        if (result := _compile_keyword(keyword, value, schema)) is not None
+        if (result := _compile_keyword(keyword, value, schema, root)) is not None
     ]
     if not compiled:
         return _always, True
@@ -218,4 +267,4 @@ def _compile(schema: Any) -> Compiled:
 
 def compile_schema(schema: Any) -> Check:
     """A function that returns True only for instances the schema certainly accepts."""
-    return _compile(schema)[0]
+    return _compile(schema, _Root(schema))[0]

@@ -88,6 +88,14 @@ def parse_suite(document: Any, path: Path, root: Path) -> Suite:
     if not isinstance(document["cases"], list) or not document["cases"]:
         raise UserError("`cases` must be a non-empty list", path=where_doc)
     where = Where(path=where_doc, base_dir=root)
+    # `defaults:` applies to every case: its vars under the case's own, its asserts first.
+    defaults = document.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise UserError("`defaults` must be a mapping", path=where_doc)
+    default_vars = defaults.get("vars") or {}
+    default_asserts = defaults.get("assert") or []
+    if not isinstance(default_vars, dict) or not isinstance(default_asserts, list):
+        raise UserError("`defaults`: `vars` must be a mapping, `assert` a list", path=where_doc)
     cases: list[EvalCase] = []
     seen: set[str] = set()
     for number, raw in enumerate(document["cases"], start=1):
@@ -106,8 +114,8 @@ def parse_suite(document: Any, path: Path, root: Path) -> Suite:
         cases.append(
             EvalCase(
                 id=case_id,
-                vars=variables,
-                assertions=tuple(prepare(spec, where) for spec in asserts),
+                vars={**default_vars, **variables},
+                assertions=tuple(prepare(spec, where) for spec in [*default_asserts, *asserts]),
             )
         )
     gate = document.get("gate") or {}
