@@ -54,6 +54,22 @@ if [[ -n "${INPUT_ARGS:-}" ]]; then
   while IFS= read -r -d '' arg; do extra_args+=("$arg"); done <"$out_dir/args"
 fi
 
+# `cache_dir` in the repo's configuration wins over PROMPTOPS_CACHE_DIR, so promptops would
+# read and fill that folder, not the one actions/cache restores and saves: say so.
+if [[ -n "${PROMPTOPS_CACHE_DIR:-}" ]]; then
+  config_args=() # the configuration the run uses, when `args` names one
+  for ((i = 0; i < ${#extra_args[@]}; i++)); do
+    case "${extra_args[i]}" in
+    --config) config_args=(--config "${extra_args[i + 1]:-}") ;;
+    --config=*) config_args=("${extra_args[i]}") ;;
+    esac
+  done
+  used="$("$py" -m promptops cache dir ${config_args[@]+"${config_args[@]}"} 2>/dev/null)" || used=""
+  if [[ -n "$used" && "${used%/}" != "${PROMPTOPS_CACHE_DIR%/}" ]]; then
+    echo "::warning title=promptops::$(escape "cache_dir in the promptops configuration ($used) overrides the action's cache folder ($PROMPTOPS_CACHE_DIR): this run neither reads the cache the action restored nor fills the one it saves. Remove cache_dir from the configuration (or set the input cache: false).")"
+  fi
+fi
+
 if [[ "$command" == warm ]]; then # no report, no comment: fill the cache for HEAD
   [[ -n "${PROMPTOPS_CACHE_DIR:-}" ]] || echo "::warning title=promptops::command warm with cache: false keeps nothing for later runs"
   set +e
