@@ -4,6 +4,8 @@
 #   - llama-cpp-python's OpenAI-compatible server (real local model for the eval tests;
 #     compiles llama.cpp once, about 7 minutes on 2 cores, then pip's cache has the wheel)
 #   - Debian's chromium (headless rendering test of `mbom --format html`)
+# Then zizmor (offline, medium severity and up) audits the Action, this repo's workflows and the
+# workflow `promptops init` writes; a finding fails the run before the tests start.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -k lint -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,5 +30,19 @@ if ! command -v chromium >/dev/null 2>&1; then
     sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
   fi
 fi
+
+# templates/ holds the scaffold under other names (zizmor finds no workflow there), so audit
+# what `promptops init` writes from it: the workflow and the pre-commit config.
+scaffold="$(mktemp -d "${TMPDIR:-/tmp}/promptops-init.XXXXXX")"
+trap 'rm -rf "$scaffold"' EXIT
+python -m promptops init "$scaffold" >/dev/null
+if ! zizmor --offline --no-progress --color never --min-severity medium \
+  action.yml .github/ "$scaffold"; then
+  echo "zizmor failed: fix what it found above (a path under $scaffold is the file" \
+    "of the same name that promptops init copies from templates/)" >&2
+  exit 1
+fi
+rm -rf "$scaffold"
+trap - EXIT
 
 exec python -m pytest "$@"
