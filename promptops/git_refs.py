@@ -3,7 +3,9 @@
 A *side* is a commit (blobs read from the object store) or the working tree (files on disk,
 untracked non-ignored files included). Changes come from git itself (`git diff --name-status
 -M`), so renames are git's rename detection. For the working tree a throw-away copy of the index
-(`GIT_INDEX_FILE`) lets git see untracked files too, without touching the user's index.
+(`GIT_INDEX_FILE`, keeping the index's mtime so git's racy-clean check still re-reads files
+edited in the second of a checkout) lets git see untracked files too, without touching the
+user's index.
 
 Only what changed is read: `git diff --raw` names the changed files and their blob ids, one
 `ls-tree` gives every other blob id, and `promptops.diff.index` maps blob ids to what the diff
@@ -380,14 +382,19 @@ class GitRepo:
         return self._parse_raw(raw)
 
     def _working_tree_diff(self, args: list[str], base_sha: str) -> str:
-        """Diff base against the working tree, untracked non-ignored files included."""
+        """Diff base against the working tree, untracked non-ignored files included.
+
+        The index is copied with its mtime (`copy2`): git trusts an entry's stat data unless
+        the entry is racily clean, i.e. written in the same second as the index itself, and
+        it tells by the index file's mtime. A copy stamped "now" made a same-size edit made in
+        the second of a checkout look clean, so the diff missed it."""
         index = Path(self._run("rev-parse", "--git-path", "index").strip())
         if not index.is_absolute():
             index = self.toplevel / index
         with tempfile.TemporaryDirectory(prefix="promptops-index-") as tmp:
             temp_index = Path(tmp) / "index"
             if index.is_file():
-                shutil.copyfile(index, temp_index)
+                shutil.copy2(index, temp_index)
             env = {"GIT_INDEX_FILE": str(temp_index)}
             self._run("add", "--update", env=env)
             untracked = self._run(
