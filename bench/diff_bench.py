@@ -1,26 +1,32 @@
 """Benchmark `promptops diff` between two commits of a generated repo: N prompts, M changed.
 
 Usage: python bench/diff_bench.py [--sizes 1000 10000] [--changed 10 100] [--repeat 3]
-                                  [--seed 7] [--keep DIR] [--json FILE]
+                                  [--seed 7] [--keep DIR] [--json FILE] [--switch VAR=VALUE]
 
 For each size and number of changed prompts, `bench/generate_repo.py` builds a repo (N prompts,
 N/50 workload charters, N/10 tools) with three commits, the last changing M prompts, and the
 bench times `promptops diff HEAD~1 HEAD --format json` as a whole command (interpreter start
-and imports included), each in a fresh process:
+and imports included), each in a fresh process, in `--repeat` passes (each figure is the best
+of its passes):
 
 - cold: an empty cache folder (no document summaries, no figures, no token counts). The first
   run on a machine, or CI without a cache: it must find the touched workloads' other prompts
   in the repo and price them, so it grows with the repo.
 - other: the cache a diff of the previous commit pair left (an earlier push with no warm job):
   the touched workloads may be new to it.
-- primed: the first diff after `promptops cache warm HEAD~1`, each run on a fresh copy of the
-  warmed cache. This is the Action's steady state: the default branch runs `command: warm`
+- primed: the first diff after `promptops cache warm HEAD~1` (each pass warms a new cache
+  folder). This is the Action's steady state: the default branch runs `command: warm`
   and saves the cache, a pull request restores the one saved for its merge-base. Only the
   changed documents are read and priced, so it grows with the change, not the repo.
 - warm: the same diff again on the cache the primed run left.
 
 Every run's JSON must be byte-identical to the cold run's, and a primed diff must price no
 workload member, or the bench fails.
+
+`--switch VAR=VALUE` measures every row twice on the same repo, as is and with that
+environment setting (a speed-up's off switch, e.g. PROMPTOPS_NO_FORK=1), passes alternating
+so both see the same machine load, and prints the two side by side: a speed-up stays only
+while this shows it winning in one run. Both must give the same JSON.
 """
 
 from __future__ import annotations
@@ -61,8 +67,15 @@ def generate(root: Path, prompts: int, changed: int, seed: int) -> None:
     )
 
 
-def run_diff(root: Path, cache: Path, base: str, head: str) -> tuple[float, str]:
-    env = {**os.environ, "PROMPTOPS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+def environ(cache: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The environment of one run: this checkout, the given cache, the switch if any."""
+    return {**os.environ, "PROMPTOPS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO), **extra}
+
+
+def run_diff(
+    root: Path, cache: Path, base: str, head: str, extra: dict[str, str]
+) -> tuple[float, str]:
+    env = environ(cache, extra)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "promptops", "diff", base, head, "--format", "json"],
@@ -75,7 +88,7 @@ def run_diff(root: Path, cache: Path, base: str, head: str) -> tuple[float, str]
     return time.perf_counter() - start, result.stdout.decode()
 
 
-def work_counts(root: Path, cache: Path) -> tuple[int, int, int]:
+def work_counts(root: Path, cache: Path, extra: dict[str, str]) -> tuple[int, int, int]:
     """(prompts shown, workload members from the cache, members priced) of a warm run."""
     probe = (
         "import json, sys\n"
@@ -85,7 +98,7 @@ def work_counts(root: Path, cache: Path) -> tuple[int, int, int]:
         "print(json.dumps([len(run.report.prompts), run.loaded.figures_cached,"
         " run.loaded.figures_priced]))\n"
     )
-    env = {**os.environ, "PROMPTOPS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+    env = environ(cache, extra)
     out = subprocess.run(
         [sys.executable, "-c", probe, str(root)],
         env=env,
@@ -97,13 +110,9 @@ def work_counts(root: Path, cache: Path) -> tuple[int, int, int]:
     return shown, cached, priced
 
 
-def best(times: list[float]) -> float:
-    return min(times)
-
-
-def warm_up(root: Path, cache: Path, ref: str) -> float:
+def warm_up(root: Path, cache: Path, ref: str, extra: dict[str, str]) -> float:
     """`promptops cache warm REF --no-lint`, what the Action runs on the default branch."""
-    env = {**os.environ, "PROMPTOPS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+    env = environ(cache, extra)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "promptops", "cache", "warm", ref, "--no-lint"],
@@ -116,45 +125,45 @@ def warm_up(root: Path, cache: Path, ref: str) -> float:
     return time.perf_counter() - start
 
 
-def measure(work: Path, size: int, changed: int, seed: int, repeat: int) -> dict[str, float]:
-    root = work / f"repo-{size}-{changed}"
-    t0 = time.perf_counter()
-    generate(root, size, changed, seed)
-    figures: dict[str, float] = {"built": time.perf_counter() - t0}
-
-    cold_cache = work / f"cache-{size}-{changed}-cold"
+def measure(
+    root: Path, work: Path, tag: str, extra: dict[str, str]
+) -> tuple[dict[str, float], str]:
+    """One pass over a repo with one environment: its figures and the cold run's JSON."""
+    figures: dict[str, float] = {}
+    cold_cache = work / f"cache-{tag}-cold"
     shutil.rmtree(cold_cache, ignore_errors=True)
-    figures["cold"], expected = run_diff(root, cold_cache, "HEAD~1", "HEAD")
+    figures["cold"], expected = run_diff(root, cold_cache, "HEAD~1", "HEAD", extra)
 
-    other_cache = work / f"cache-{size}-{changed}-other"
+    other_cache = work / f"cache-{tag}-other"
     shutil.rmtree(other_cache, ignore_errors=True)
-    run_diff(root, other_cache, "HEAD~2", "HEAD~1")  # an earlier push warms part of the cache
-    figures["other"], out = run_diff(root, other_cache, "HEAD~1", "HEAD")
+    run_diff(root, other_cache, "HEAD~2", "HEAD~1", extra)  # an earlier push warms part of it
+    figures["other"], out = run_diff(root, other_cache, "HEAD~1", "HEAD", extra)
     assert out == expected, "a run on another diff's cache differs from the cold run"
 
-    primed = work / f"cache-{size}-{changed}-primed"
+    primed = work / f"cache-{tag}-primed"
     shutil.rmtree(primed, ignore_errors=True)
-    figures["warm-up"] = warm_up(root, primed, "HEAD~1")
-    primed_times = []
-    for i in range(repeat):  # each run starts from the warmed cache, as a new pull request does
-        copy = work / f"cache-{size}-{changed}-primed-{i}"
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(primed, copy)
-        seconds, out = run_diff(root, copy, "HEAD~1", "HEAD")
-        assert out == expected, "a diff on a warmed cache differs from the cold run"
-        primed_times.append(seconds)
-    figures["primed"] = best(primed_times)
-    shown, cached, priced = work_counts(root, copy)
+    figures["warm-up"] = warm_up(root, primed, "HEAD~1", extra)
+    figures["primed"], out = run_diff(root, primed, "HEAD~1", "HEAD", extra)
+    assert out == expected, "a diff on a warmed cache differs from the cold run"
+    shown, cached, priced = work_counts(root, primed, extra)
     assert priced == 0, f"a diff after warm priced {priced} workload members"
 
-    warm_times = []
-    for _ in range(repeat):
-        seconds, out = run_diff(root, copy, "HEAD~1", "HEAD")
-        assert out == expected, "a warm run differs from the cold run"
-        warm_times.append(seconds)
-    figures["warm"] = best(warm_times)
+    figures["warm"], out = run_diff(root, primed, "HEAD~1", "HEAD", extra)
+    assert out == expected, "a warm run differs from the cold run"
     figures.update(shown=shown, members=cached)
-    return figures
+    for cache in (cold_cache, other_cache, primed):
+        shutil.rmtree(cache, ignore_errors=True)
+    return figures, expected
+
+
+def switch_of(value: str | None) -> tuple[str, dict[str, str]] | None:
+    """(label, environment) of `--switch VAR=VALUE`."""
+    if value is None:
+        return None
+    name, sep, setting = value.partition("=")
+    if not sep or not name:
+        raise SystemExit(f"--switch expects VAR=VALUE, not {value!r}")
+    return value, {name: setting}
 
 
 def main() -> None:
@@ -162,29 +171,52 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--changed", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3, help="primed and warm runs (best shown)")
+    parser.add_argument("--repeat", type=int, default=3, help="passes (the best of each is shown)")
     parser.add_argument("--keep", type=Path, help="build repos here and keep them")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--switch",
+        metavar="VAR=VALUE",
+        help="also measure every row with this environment setting, side by side",
+    )
     args = parser.parse_args()
+    switch = switch_of(args.switch)
+    variants = [("as is", {})] + ([switch] if switch else [])
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="promptops-diff-bench-"))
     rows = []
     try:
         for size in args.sizes:
             for changed in args.changed:
-                rows.append((size, changed, measure(work, size, changed, args.seed, args.repeat)))
+                root = work / f"repo-{size}-{changed}"
+                t0 = time.perf_counter()
+                generate(root, size, changed, args.seed)
+                built = time.perf_counter() - t0
+                best: dict[str, dict[str, float]] = {label: {} for label, _ in variants}
+                outputs = set()
+                for i in range(args.repeat):  # passes alternate, so both see the same load
+                    for n, (label, extra) in enumerate(variants[:: -1 if i % 2 else 1]):
+                        figures, out = measure(root, work, f"{size}-{changed}-{n}", extra)
+                        outputs.add(out)
+                        for key, value in figures.items():
+                            best[label][key] = min(value, best[label].get(key, value))
+                assert len(outputs) == 1, f"{args.switch} changes the JSON"
+                for label, _ in variants:
+                    rows.append((size, changed, label, {"built": built, **best[label]}))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
+    label_width = max(len(label) for label, _ in variants) if switch else 0
     print("promptops diff HEAD~1 HEAD --format json (whole command, seconds)")
     print(
-        f"{'prompts':>8} {'changed':>8} {'shown':>6} {'members':>8} {'cold':>7} "
-        f"{'other':>7} {'primed':>7} {'warm':>7}   (cache warm took)"
+        f"{'prompts':>8} {'changed':>8} {'':{label_width}} {'shown':>6} {'members':>8} "
+        f"{'cold':>7} {'other':>7} {'primed':>7} {'warm':>7}   (cache warm took)"
     )
-    for size, changed, f in rows:
+    for size, changed, label, f in rows:
         print(
-            f"{size:>8,} {changed:>8} {int(f['shown']):>6} {int(f['members']):>8} "
+            f"{size:>8,} {changed:>8} {label if switch else '':{label_width}} "
+            f"{int(f['shown']):>6} {int(f['members']):>8} "
             f"{f['cold']:>7.3f} {f['other']:>7.3f} {f['primed']:>7.3f} {f['warm']:>7.3f}"
             f"   ({f['warm-up']:.1f} s)"
         )
@@ -193,12 +225,15 @@ def main() -> None:
         "figures the workload totals need. cold = empty cache; other = the cache a diff of the\n"
         "previous commit pair left; primed = the first diff after `promptops cache warm HEAD~1`\n"
         "(the Action's steady state: the default branch warms, pull requests restore);\n"
-        f"warm = the same diff again. primed and warm: best of {args.repeat}. Every run's JSON "
-        "is identical."
+        f"warm = the same diff again. Each figure: the best of {args.repeat} passes. Every run's "
+        "JSON is identical."
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        data = [{"prompts": size, "changed": changed, **f} for size, changed, f in rows]
+        data = [
+            {"prompts": size, "changed": changed, **({"variant": label} if switch else {}), **f}
+            for size, changed, label, f in rows
+        ]
         args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
