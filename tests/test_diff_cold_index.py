@@ -4,8 +4,8 @@ Each repo has more unknown files than `SCAN_LIMIT`, so an empty cache takes the 
 the same diff with a document index that already summarizes every blob (the full path) must
 give a byte-identical JSON report. The workload's members spell `workload:` in every way YAML
 allows that the search must still find: quoted, single-quoted, escaped, on the next line,
-through an alias (a flow-mapping file has no `kind:` line: not a document); the tool they use
-spells its kind quoted, followed by a comment.
+through an alias, or as a flow mapping (no `kind:` line, still a document); the tool they
+use spells its kind quoted, followed by a comment.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MEMBERS = {
     "prompts/next_line.yaml": "workload:\n  {w}\n",
     "prompts/anchored.yaml": "labels: {{team: &w {w}}}\nworkload: *w\n",
 }
-MEMBER_NAMES = ("quoted", "single", "escaped", "next_line", "anchored")
+MEMBER_NAMES = ("quoted", "single", "escaped", "next_line", "anchored", "flow")
 BODY = """kind: prompt
 id: {id}
 version: 1.0.0

@@ -25,10 +25,12 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 
 
 def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
-    """--force-exclude: drop named files the config excludes or that are not documents."""
-    from promptops.documents.workspace import is_document_text, read_text, relative_path
+    """--force-exclude: drop named files the config excludes or that are not ours (the same
+    `FileScope` as a repo-wide lint: a broken or misspelt document is kept and reported)."""
+    from promptops.documents.workspace import FileScope, read_text, relative_path
     from promptops.globs import matches
 
+    scope = FileScope.of(config)
     kept = []
     for path in paths:
         if path.is_dir():
@@ -37,8 +39,8 @@ def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
         rel = relative_path(path, config.root)
         if not matches(rel, config.paths) or matches(rel, config.exclude):
             continue
-        text = read_text(path) if path.is_file() else ""
-        if not text or not is_document_text(text):
+        text = read_text(path) if path.is_file() else None
+        if text is None or scope.claims(rel, text) is None:
             continue
         kept.append(path)
     return kept
@@ -99,13 +101,14 @@ def command(
         config.lint = {**config.lint, "ignore": _codes(ignore)}
     enabled_codes(config.lint)  # a bad selector is a usage error even with nothing to lint
     severity_overrides(config.lint)
+    named = not (force_exclude and paths)  # the hook's files were kept by `_lintable` already
     if force_exclude and paths:
         paths = tuple(_lintable(paths, config))
         if not paths:
             return _report([], 0, fmt, output, sarif_output, config.root, exit_zero)
-    workspace = load_workspace(config, paths)
+    workspace = load_workspace(config, paths, named=named)
     findings = lint_workspace(workspace)
-    checked = len(workspace.targets) if workspace.targets is not None else len(workspace.documents)
+    checked = len(workspace.targets) if workspace.targets is not None else len(workspace.files)
     return _report(findings, checked, fmt, output, sarif_output, config.root, exit_zero)
 
 

@@ -29,7 +29,7 @@ def command(
     config = config_for(paths, config_file)
     workspace = load_workspace(config, paths)
     findings = [f for f in workspace.findings if workspace.is_target(f.path)]
-    checked = len(workspace.targets) if workspace.targets is not None else len(workspace.documents)
+    checked = len(workspace.targets) if workspace.targets is not None else len(workspace.files)
     if fmt == "json":
         emit(render_findings_json(findings, checked), output)
     else:

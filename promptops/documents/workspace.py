@@ -3,10 +3,23 @@
 Loading is separate from where the text comes from: the working tree (`discover_files`) or a
 git tree (the diff reads blobs without a checkout). Every problem is a finding with a path and
 a line; nothing here raises on bad documents.
+
+Which YAML files are promptops's (see `FileScope`): with `paths` set in the config, or for a
+file named on the command line, every selected file. With the default paths (every YAML file
+of the repo) a file is ours when it sits in a folder named after a kind (`prompts/`, `tools/`,
+`charters/`, `evals/`, `releases/`) or when its text says so: a `kind:` naming one of the five
+kinds anywhere, or a top-level `kind:` that is a near miss of one (`promt`, `Prompt`) or comes
+with a top-level `id:` (and no `apiVersion:`, which marks a Kubernetes-style manifest). A file
+of ours that is not exactly one promptops document is a finding, never silently skipped: PO001
+when its text is not UTF-8 or not YAML (or repeats a key), PO005 when it is empty, not a
+mapping, several documents, or has no or an unknown `kind`. Everything else (CI configs,
+docker-compose, manifests) is not read past a regex. `# promptops: ignore` in the first five
+lines opts a file out, unless it declares a promptops kind (use `exclude` for a document).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
@@ -15,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from promptops.config import Config
+from promptops.config import DEFAULT_PATHS, Config
 from promptops.documents.model import KINDS, Document
 from promptops.documents.schema import validate_document
-from promptops.documents.yaml_source import YamlProblem, load_yaml
+from promptops.documents.yaml_source import Span, YamlProblem, decode_text, load_yaml
 from promptops.errors import UserError
 from promptops.findings import Finding
 from promptops.globs import matches
@@ -30,7 +43,18 @@ Parsed = tuple[list[Document], list[Finding]]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _KIND_LINE = re.compile(r"^kind:\s*[\"']?(" + "|".join(KINDS) + r")\b", re.MULTILINE)
-_ANY_KIND_LINE = re.compile(r"^kind:", re.MULTILINE)
+KIND_FOLDERS = frozenset(f"{kind}s" for kind in KINDS)
+IGNORE_LINES = 5  # `# promptops: ignore` counts in this many first lines
+_IGNORE = re.compile(r"^[ \t]*#[ \t]*promptops:[ \t]*ignore[ \t]*$", re.MULTILINE)
+# a `kind:` naming one of the kinds anywhere: nested, in a list item, quoted, in a flow mapping
+_KIND_MENTION = re.compile(
+    r"""(?:^|[\s{,-])["']?kind["']?[ \t]*:[ \t]*["']?(?:""" + "|".join(KINDS) + r""")(?![\w./-])""",
+    re.MULTILINE,
+)
+_KIND_NAME = re.compile("|".join(KINDS))
+_TOP_KIND = re.compile(r"""^["']?kind["']?[ \t]*:[ \t]*["']?([^\s"'#,]*)""", re.MULTILINE)
+_TOP_ID = re.compile(r"""^["']?id["']?[ \t]*:""", re.MULTILINE)
+_API_VERSION = re.compile(r"""^["']?apiVersion["']?[ \t]*:""", re.MULTILINE)
 
 
 @dataclass
@@ -41,6 +65,7 @@ class Workspace:
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     targets: set[str] | None = None  # paths the user asked about; None = all
+    files: list[str] = field(default_factory=list)  # every file read as ours (documents or not)
 
     def __post_init__(self) -> None:
         self._index: dict[tuple[str, str], Document] = {}
@@ -81,7 +106,8 @@ class Workspace:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the file's bytes (a text from `decode_text` gives back the bytes read)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def relative_path(path: Path, root: Path) -> str:
@@ -114,37 +140,153 @@ def discover_files(config: Config) -> list[str]:
 
 
 def read_text(path: Path) -> str | None:
+    """A file's text (bytes that are not UTF-8 kept as `decode_text` does), None if unreadable."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return decode_text(path.read_bytes())
+    except OSError:
         return None
 
 
 def is_document_text(text: str) -> bool:
-    """Whether a file declares one of the promptops kinds on a top-level `kind:` line
-    (a cheap filter before parsing: other YAML in the repo is never parsed)."""
-    return _KIND_LINE.search(text) is not None
+    """Whether a text could hold a promptops document: a cheap superset, the full parse
+    decides. A document's `kind:` key and value are spelled verbatim in its text (through
+    any YAML style, alias or merge key) unless a double-quoted escape spells them, hence the
+    backslash. The loader parses every such file, and the diff's summaries use this same
+    test, so both agree on which files are documents."""
+    return "\\" in text or ("kind" in text and _KIND_NAME.search(text) is not None)
+
+
+def near_kind(value: object) -> str | None:
+    """The kind a `kind:` value most likely means (`promt`, `Prompt`, `prompts`), if any."""
+    text = str(value).strip().lower()
+    if text in KINDS:
+        return text
+    close = difflib.get_close_matches(text, KINDS, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def opted_out(text: str) -> bool:
+    """`# promptops: ignore` in the first lines: a file that is not a document is not
+    reported (a document stays one: `exclude` it in the reviewed config instead)."""
+    head = "\n".join(text.split("\n", IGNORE_LINES)[:IGNORE_LINES])
+    return _IGNORE.search(head) is not None
+
+
+def looks_like_a_document(text: str) -> bool:
+    """The text says it means to be a promptops document (see the module doc): a `kind:`
+    naming one of the kinds anywhere, or a top-level `kind:` that misspells one or comes
+    with an `id:` outside a Kubernetes-style manifest. Only such a file (or an owned one)
+    is reported when it is broken or not a document."""
+    if _KIND_MENTION.search(text):
+        return True
+    if _API_VERSION.search(text):
+        return False
+    for match in _TOP_KIND.finditer(text):
+        if near_kind(match.group(1)) or _TOP_ID.search(text):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """Which YAML files are promptops's, and which must be documents whatever they hold.
+
+    `owned` files (named by the user, selected by explicitly configured `paths`, or in a
+    folder named after a kind) are all accounted for; other files are parsed when they could
+    hold a document (`is_document_text`) or say they mean to be one (`looks_like_a_document`),
+    and reported only in the second case."""
+
+    explicit_paths: bool = False
+    named: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, config: Config | None, named: Iterable[str] = ()) -> FileScope:
+        explicit = config is not None and list(config.paths) != list(DEFAULT_PATHS)
+        return cls(explicit, frozenset(named))
+
+    def owned(self, rel: str) -> bool:
+        return (
+            self.explicit_paths
+            or rel in self.named
+            or any(part in KIND_FOLDERS for part in rel.split("/")[:-1])
+        )
+
+    def claims(self, rel: str, text: str) -> bool | None:
+        """Whether the file is parsed: True as owned, False for its text, None not at all."""
+        if is_document_text(text):
+            return self.owned(rel)
+        if opted_out(text):
+            return None
+        if self.owned(rel):
+            return True
+        return False if looks_like_a_document(text) else None
+
+
+def _kind_problem(kind: object, data: dict, owned: bool) -> str | None:
+    """Why a mapping is not a promptops document, or None when it is (or is not ours)."""
+    if kind is None and "kind" not in data:
+        return f"missing 'kind': expected one of {', '.join(KINDS)}" if owned else None
+    if str(kind) in KINDS:
+        return None
+    if kind in (None, ""):
+        if owned or "id" in data:
+            return f"empty 'kind': expected one of {', '.join(KINDS)}"
+        return None
+    meant = near_kind(kind)
+    looks = meant is not None or ("id" in data and "apiVersion" not in data)
+    if not (owned or looks):
+        return None
+    hint = f"did you mean {meant!r}?" if meant else f"expected one of {', '.join(KINDS)}"
+    return f"unknown kind {kind!r}: {hint}"
+
+
+def _not_a_document(rel: str, message: str, line: int = 1, column: int = 1) -> Parsed:
+    return [], [Finding("PO005", "error", message, rel, line, column)]
 
 
 def parse_file(rel: str, text: str, named: bool = False, digest: str | None = None) -> Parsed:
     """Parse and validate one file: its document (none when it is not a promptops document)
-    and its load findings (PO001 YAML, PO002 schema). A file the user `named` is always
-    reported on, even if it has no known kind."""
+    and its load findings (PO001 text and YAML, PO005 not a document, PO002 schema).
+
+    `named` means the file is owned (`FileScope.owned`): whatever it holds is reported.
+    Another file is reported only when its text says it means to be a document
+    (`looks_like_a_document`); a mapping of it without `kind`, or with a kind unlike ours,
+    is someone else's YAML. `# promptops: ignore` silences a file that is not a document."""
     loaded = load_yaml(text)
+    report = (named or looks_like_a_document(text)) and not opted_out(text)
     if isinstance(loaded, YamlProblem):
-        message = f"invalid YAML: {loaded.message}"
+        if not report:
+            return [], []
+        if loaded.kind in ("empty", "several-documents"):
+            message = loaded.message
+            if loaded.kind == "empty":
+                message = (
+                    "the file is empty: a promptops document needs `kind:` and `id:` "
+                    "(`# promptops: ignore` at the top opts a file out)"
+                )
+            return _not_a_document(rel, message, loaded.line, loaded.column)
+        message = loaded.message
+        if loaded.kind != "undecodable":
+            message = f"invalid YAML: {message}"
         return [], [Finding("PO001", "error", message, rel, loaded.line, loaded.column)]
-    if not isinstance(loaded.data, dict):
-        return [], [Finding("PO002", "error", "a document must be a YAML mapping", rel, 1, 1)]
-    if "kind" not in loaded.data:
-        if named or _ANY_KIND_LINE.search(text):
-            message = f"missing 'kind': expected one of {', '.join(KINDS)}"
-            return [], [Finding("PO002", "error", message, rel, 1, 1)]
-        return [], []
-    doc = Document(rel, loaded.data, loaded.source, digest or content_hash(text))
+    data = loaded.data
+    if not isinstance(data, dict):
+        if not report:
+            return [], []
+        what = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        if data is None:
+            what = "no value"
+        return _not_a_document(
+            rel, f"a document must be a YAML mapping with `kind:` and `id:`, this file holds {what}"
+        )
+    if str(data.get("kind")) not in KINDS:
+        problem = _kind_problem(data.get("kind"), data, named) if report else None
+        if problem is None:
+            return [], []
+        span = loaded.source.key(("kind",)) if "kind" in data else Span(1, 1, 1, 1)
+        return _not_a_document(rel, problem, span.line, span.column)
+    doc = Document(rel, data, loaded.source, digest or content_hash(text))
     schema_findings = validate_document(doc)
-    if doc.kind not in KINDS and not named:
-        return [], []
     doc.valid = not schema_findings
     return [doc], schema_findings
 
@@ -153,22 +295,35 @@ def _parse_all(items: list[tuple[str, str, bool, str]]) -> list[Parsed]:
     return [parse_file(*item) for item in items]
 
 
+def claimed_files(
+    files: Iterable[tuple[str, str]], scope: FileScope
+) -> list[tuple[str, str, bool, str]]:
+    """(path, text, owned, content hash) of the files that are ours (`FileScope.claims`)."""
+    items = []
+    for rel, text in files:
+        owned = scope.claims(rel, text)
+        if owned is not None:
+            items.append((rel, text, owned, content_hash(text)))
+    return items
+
+
 def parse_documents(
     files: Iterable[tuple[str, str]],
     explicit: set[str] | None = None,
     cache: ParseCache | None = None,
+    scope: FileScope | None = None,
+    claimed: list[str] | None = None,
 ) -> tuple[list[Document], list[Finding]]:
-    """Parse (path, text) pairs into documents; files without a promptops kind are skipped.
-
-    A file the user named explicitly is always reported on, even if it has no known kind.
-    With a `cache`, unchanged files are served from it.
-    """
-    explicit = explicit or set()
-    items = [
-        (rel, text, named, content_hash(text))
-        for rel, text in files
-        if (named := rel in explicit) or _KIND_LINE.search(text)
-    ]
+    """Parse (path, text) pairs into documents and load findings; files that are not ours
+    (see `FileScope`) are skipped, files the user named explicitly are always reported on.
+    With a `cache`, unchanged files are served from it; `claimed` collects the paths read."""
+    if scope is None:
+        scope = FileScope(named=frozenset(explicit or ()))
+    elif explicit:
+        scope = FileScope(scope.explicit_paths, scope.named | frozenset(explicit))
+    items = claimed_files(files, scope)
+    if claimed is not None:
+        claimed.extend(item[0] for item in items)
     parse = cache.parse_many if cache is not None else _parse_all
     parsed = parse(items)
     documents: list[Document] = []
@@ -265,10 +420,17 @@ def _expand_targets(config: Config, paths: Iterable[str | Path]) -> set[str]:
 
 
 def load_workspace(
-    config: Config, paths: Iterable[str | Path] | None = None, targets: set[str] | None = None
+    config: Config,
+    paths: Iterable[str | Path] | None = None,
+    targets: set[str] | None = None,
+    named: bool = True,
 ) -> Workspace:
     """Load every document under the config root; `paths` (files or folders, which must exist)
-    or `targets` (root-relative paths, as a diff names them) narrows what gets reported."""
+    or `targets` (root-relative paths, as a diff names them) narrows what gets reported.
+
+    Files in `paths` are `named` (reported whatever they hold) unless the caller already
+    kept only the files that are ours (`lint --force-exclude`). A file that is not UTF-8 is
+    read anyway: its text keeps the bad bytes, and loading reports them as PO001."""
     paths = list(paths or [])
     if paths:
         targets = _expand_targets(config, paths)
@@ -280,10 +442,10 @@ def load_workspace(
         text = read_text(config.root / rel)
         if text is None:
             if rel in explicit_files:
-                raise UserError(f"cannot read {rel}: not a UTF-8 text file")
+                raise UserError(f"cannot read {rel}")
             continue
         files.append((rel, text))
-    return build_workspace(config, files, targets, explicit_files)
+    return build_workspace(config, files, targets, explicit_files if named else set())
 
 
 def build_workspace(
@@ -300,9 +462,11 @@ def build_workspace(
     from promptops.documents.parse_cache import ParseCache
 
     cache = ParseCache(config, parse_file)
-    documents, findings = parse_documents(files, explicit, cache)
+    claimed: list[str] = []
+    scope = FileScope.of(config, explicit or ())
+    documents, findings = parse_documents(files, None, cache, scope, claimed)
     cache.save()
-    workspace = Workspace(config=config, documents=documents, targets=targets)
+    workspace = Workspace(config=config, documents=documents, targets=targets, files=claimed)
     findings.extend(_duplicate_ids(documents))
     findings.extend(resolve_references(workspace))
     workspace.findings = findings

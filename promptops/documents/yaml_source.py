@@ -93,11 +93,16 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class YamlProblem:
-    """A file that is not valid YAML (or not one mapping), with where it went wrong."""
+    """A file that is not valid YAML (or not one mapping), with where it went wrong.
+
+    `kind` tells a broken text (`syntax`, `duplicate-key`, `undecodable`) from valid YAML
+    that cannot be one document (`empty`, `several-documents`): the loader reports the first
+    as PO001 and the second as PO005."""
 
     message: str
     line: int
     column: int
+    kind: str = "syntax"
 
 
 @dataclass
@@ -137,7 +142,12 @@ class _Builder:
                 if key in result:
                     mark = key_node.start_mark
                     self.duplicates.append(
-                        YamlProblem(f"duplicate key {key!r}", mark.line + 1, mark.column + 1)
+                        YamlProblem(
+                            f"duplicate key {key!r}",
+                            mark.line + 1,
+                            mark.column + 1,
+                            "duplicate-key",
+                        )
                     )
                 self.source.keys[child] = _span(key_node)
                 result[key] = self.build(value_node, child)
@@ -152,17 +162,61 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
+# Bytes that are not UTF-8, decoded with `surrogateescape` (see `decode_text`).
+_UNDECODED = re.compile("[\udc80-\udcff]")
+_SEVERAL_DOCUMENTS = "expected a single document in the stream"
+
+
+def decode_text(data: bytes) -> str:
+    """A file's text; bytes that are not UTF-8 become lone surrogates, so a file that cannot be
+    decoded still has a text (and a content hash) and `load_yaml` reports where it breaks
+    instead of the file vanishing. Only the loader sees such a text: YAML never does."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")
+
+
+def undecodable(text: str) -> YamlProblem | None:
+    """Where a text made by `decode_text` holds bytes that are not UTF-8, if it does."""
+    match = _UNDECODED.search(text)
+    if match is None:
+        return None
+    start = match.start()
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    byte = ord(match.group()) - 0xDC00
+    return YamlProblem(
+        f"not UTF-8 text: byte 0x{byte:02x} cannot be decoded (save the file as UTF-8)",
+        line,
+        column,
+        "undecodable",
+    )
+
+
 def load_yaml(text: str) -> LoadedYaml | YamlProblem:
     """Parse one YAML document; return its values and source map, or the problem found."""
+    problem = undecodable(text)
+    if problem is not None:
+        return problem
     loader = _Loader(text)
     source = SourceMap(text=text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return YamlProblem("the file is empty", 1, 1)
+            return YamlProblem("the file is empty", 1, 1, "empty")
         builder = _Builder(loader, source)
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
+        if exc.context == _SEVERAL_DOCUMENTS and exc.problem_mark is not None:
+            mark = exc.problem_mark
+            return YamlProblem(
+                "several YAML documents in one file (the next one starts here): "
+                "promptops reads one document per file",
+                mark.line + 1,
+                mark.column + 1,
+                "several-documents",
+            )
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
