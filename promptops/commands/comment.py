@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from promptops.commands.option_types import SECONDS
 from promptops.errors import EXIT_OK, UserError
 from promptops.github.comments import BEHAVIORS, DEFAULT_TAG
 
@@ -51,6 +52,14 @@ def command() -> None:
     "later is never overwritten [default: the PR's updated_at from the event].",
 )
 @click.option("--dry-run", is_flag=True, help="Print the body and the plan; change nothing.")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=SECONDS,
+    default=30.0,
+    show_default=True,
+    help="Total seconds per GitHub API call (connect, retries and the whole answer).",
+)
 def github(
     report_path: Path,
     behavior: str,
@@ -59,6 +68,7 @@ def github(
     tag: str,
     valid_at: str | None,
     dry_run: bool,
+    timeout_s: float,
 ) -> int:
     """Create or update the one sticky promptops comment on a GitHub pull request.
 
@@ -93,7 +103,9 @@ def github(
         if dry_run:
             return EXIT_OK
         raise UserError("set GITHUB_TOKEN (the action passes its github-token input) to comment")
-    sticky = StickyComment(GitHubApi.from_env(token), repository, number, tag)
+    sticky = StickyComment(
+        GitHubApi.from_env(token, timeout_seconds=timeout_s), repository, number, tag
+    )
     try:
         outcome = sticky.publish(body, behavior, dry_run=dry_run)
     except GitHubApiError as exc:

@@ -1,8 +1,12 @@
-"""A tiny GitHub REST and GraphQL client on the standard library.
+"""A tiny GitHub REST and GraphQL client on the one HTTP helper (`promptops.net.http`).
 
 Base URLs come from `GITHUB_API_URL` / `GITHUB_GRAPHQL_URL` (GitHub Enterprise Server, and the
-loopback server in tests). Every request has a timeout; 5xx and 429 answers are retried with
-exponential backoff; list endpoints follow the `Link: rel="next"` header.
+loopback server in tests): the environment, never the repository. Every call has a total
+deadline (`timeout_seconds`: connecting, retries and the whole body together); 5xx and 429
+answers are retried with exponential backoff inside it; list endpoints follow the
+`Link: rel="next"` header. The token goes to the configured origins only: a link or a redirect
+to any other origin is refused before anything is sent, and whatever GitHub sends back is
+redacted of known secrets before it reaches an error message.
 """
 
 from __future__ import annotations
@@ -11,13 +15,13 @@ import json
 import os
 import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from promptops import __version__
+from promptops.net.http import HttpClient, HttpError, OriginRefused, origin_of
+from promptops.net.redact import redact
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -32,13 +36,26 @@ class GitHubApiError(Exception):
     """GitHub answered with an error, or could not be reached (status None)."""
 
     def __init__(
-        self, status: int | None, message: str, url: str, retry_after: float | None = None
+        self,
+        status: int | None,
+        message: str,
+        url: str,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.status = status
-        self.message = message
-        self.url = url
+        self.message = redact(message)
+        self.url = redact(url)
         self.retry_after = retry_after
+        self._retryable = retryable
+
+    @property
+    def retryable(self) -> bool:
+        """Unreachable, 5xx and 429 are worth another try; a refused origin never is."""
+        if self._retryable is not None:
+            return self._retryable
+        return self.status is None or self.status >= 500 or self.status == 429
 
     def __str__(self) -> str:
         code = f"HTTP {self.status}" if self.status is not None else "unreachable"
@@ -78,12 +95,43 @@ class GitHubApi:
         self.timeout_seconds = timeout_seconds
         self.max_attempts = max(1, max_attempts)
         self.backoff_seconds = backoff_seconds
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {token}",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": f"promptops/{__version__}",
+        }
+        self._http = HttpClient(
+            self.api_url, headers=headers, timeout_s=timeout_seconds, what="GITHUB_API_URL"
+        )
+        # GITHUB_GRAPHQL_URL comes from the environment too; on another origin it gets its own
+        # client (and the token), never the API client's redirects.
+        self._graphql_http = (
+            self._http
+            if origin_of(self.graphql_url) == self._http.origin
+            else HttpClient(
+                self.graphql_url,
+                headers=headers,
+                timeout_s=timeout_seconds,
+                what="GITHUB_GRAPHQL_URL",
+            )
+        )
 
     @classmethod
-    def from_env(cls, token: str, env: Mapping[str, str] | None = None) -> GitHubApi:
+    def from_env(
+        cls,
+        token: str,
+        env: Mapping[str, str] | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> GitHubApi:
         env = os.environ if env is None else env
         api_url = env.get("GITHUB_API_URL") or DEFAULT_API_URL
-        return cls(token, api_url=api_url, graphql_url=env.get("GITHUB_GRAPHQL_URL") or None)
+        return cls(
+            token,
+            api_url=api_url,
+            graphql_url=env.get("GITHUB_GRAPHQL_URL") or None,
+            timeout_seconds=timeout_seconds,
+        )
 
     def request(
         self,
@@ -92,19 +140,32 @@ class GitHubApi:
         body: object = None,
         params: Mapping[str, str | int] | None = None,
     ) -> ApiResponse:
-        """One API call; `path` is relative to the API root or an absolute URL it returned."""
+        """One API call; `path` is relative to the API root or an absolute URL it returned.
+
+        The whole call, retries included, ends within `timeout_seconds`."""
         url = self._url(path, params)
-        payload = json.dumps(body).encode("utf-8") if body is not None else None
+        # A known secret never goes into a comment body, whatever the report held.
+        payload = redact(json.dumps(body)).encode("utf-8") if body is not None else None
+        deadline = time.monotonic() + self.timeout_seconds
         attempt = 1
         while True:
             try:
-                return self._send(method, url, payload)
+                return self._send(method, url, payload, deadline - time.monotonic())
             except GitHubApiError as exc:
-                retryable = exc.status is None or exc.status >= 500 or exc.status == 429
-                if not retryable or attempt >= self.max_attempts:
+                if not exc.retryable or attempt >= self.max_attempts:
                     raise
-                delay = exc.retry_after or self.backoff_seconds * 2 ** (attempt - 1)
-                time.sleep(min(delay, MAX_RETRY_AFTER_SECONDS))
+                delay = min(
+                    exc.retry_after or self.backoff_seconds * 2 ** (attempt - 1),
+                    MAX_RETRY_AFTER_SECONDS,
+                )
+                if time.monotonic() + delay >= deadline:
+                    raise GitHubApiError(
+                        exc.status,
+                        f"{exc.message} (no time left to retry within the "
+                        f"{self.timeout_seconds:g}s deadline)",
+                        exc.url,
+                    ) from None
+                time.sleep(delay)
                 attempt += 1
 
     def paginate(self, path: str, params: Mapping[str, str | int] | None = None) -> Iterator[dict]:
@@ -127,12 +188,18 @@ class GitHubApi:
             first = errors[0] if isinstance(errors[0], dict) else {}
             status = 403 if first.get("type") == "FORBIDDEN" else response.status
             raise GitHubApiError(status, str(first.get("message", errors)), self.graphql_url)
-        return data.get("data") or {}
+        found = data.get("data")
+        return found if isinstance(found, dict) else {}
+
+    def close(self) -> None:
+        self._http.close()
+        if self._graphql_http is not self._http:
+            self._graphql_http.close()
 
     def _url(self, path: str, params: Mapping[str, str | int] | None) -> str:
         if path.startswith(("http://", "https://")):
             url = path
-            if not _same_origin(url, self.api_url) and url != self.graphql_url:
+            if not self._http.same_origin(url) and url != self.graphql_url:
                 raise GitHubApiError(None, "refusing to send the token to another host", url)
         else:
             url = f"{self.api_url}/{path.lstrip('/')}"
@@ -141,29 +208,30 @@ class GitHubApi:
             url += separator + urllib.parse.urlencode(params)
         return url
 
-    def _send(self, method: str, url: str, payload: bytes | None) -> ApiResponse:
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {self.token}",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": f"promptops/{__version__}",
-        }
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(url, data=payload, method=method, headers=headers)
+    def _send(self, method: str, url: str, payload: bytes | None, seconds: float) -> ApiResponse:
+        http = self._graphql_http if url == self.graphql_url else self._http
+        headers = {"Content-Type": "application/json"} if payload is not None else None
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                raw = response.read()
-                return ApiResponse(response.status, dict(response.headers), _json_or_none(raw))
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            data = _json_or_none(raw)
+            response = http.request(
+                method, url, content=payload, headers=headers, timeout_s=max(seconds, 0.0)
+            )
+        except OriginRefused as exc:
+            raise GitHubApiError(None, exc.reason, exc.url, retryable=False) from None
+        except HttpError as exc:
+            raise GitHubApiError(None, exc.reason, exc.url) from None
+        data = _json_or_none(response.content)
+        if 300 <= response.status < 400:
+            location = response.headers.get("Location", "")
+            raise GitHubApiError(
+                response.status, f"unexpected redirect to {location or '(no location)'}", url
+            )
+        if response.status >= 400:
             message = data.get("message") if isinstance(data, dict) else None
-            retry_after = _retry_after(exc.headers.get("Retry-After"))
-            raise GitHubApiError(exc.code, str(message or exc.reason), url, retry_after) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise GitHubApiError(None, f"{reason}", url) from None
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            raise GitHubApiError(
+                response.status, str(message or response.snippet(200)), url, retry_after
+            )
+        return ApiResponse(response.status, response.headers, data)
 
 
 def _json_or_none(raw: bytes) -> object:
@@ -183,15 +251,11 @@ def _next_link(header: str) -> str | None:
     return None
 
 
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urllib.parse.urlsplit(url), urllib.parse.urlsplit(base)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
-
-
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    return seconds if 0 <= seconds < float("inf") else None

@@ -3,6 +3,11 @@
 
 It records every request so tests can assert on exactly what promptops sent. Installation
 tokens (`ghs_…`, what GITHUB_TOKEN is) cannot call `GET /user`, as on GitHub.
+
+Hostile modes for the network-fault tests: `redirect_to` answers every request with a 301 to
+the same path on another origin; `drip_s` answers every request one byte per interval;
+`echo_status` answers every request with that status and a message quoting the request's
+`Authorization` header.
 """
 
 from __future__ import annotations
@@ -10,10 +15,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.support.hostile_http import Scripted, write_reply
 
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 DOCS = "https://docs.github.com/rest"
@@ -26,6 +34,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: object
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -38,6 +47,10 @@ class FakeGitHub:
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before real ones
     comments: dict[tuple[str, int], list[dict]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
+    redirect_to: str | None = None  # another origin: every request gets a 301 there
+    drip_s: float | None = None  # every answer sent one byte per interval
+    echo_status: int | None = None  # every answer an error quoting the Authorization header
+    stopping: threading.Event = field(default_factory=threading.Event)
     _next_id: int = 1000
     _clock: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -141,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status = fake.fail_next.pop(0)
                 self._send(status, {"message": "Server Error" if status >= 500 else "Error"})
                 return
+        if self._hostile(fake):
+            return
         path = split.path
         if fake.prefix:  # GitHub Enterprise Server layout: /api/v3/... and /api/graphql
             if path == fake.prefix.rsplit("/", 1)[0] + "/graphql":
@@ -156,6 +171,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with fake._lock:
             self._route(method, path, parse_qs(split.query), body, token)
+
+    def _hostile(self, fake: FakeGitHub) -> bool:
+        """Answer in a hostile mode, if one is on; True when the request is answered."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if fake.redirect_to:
+            location = fake.redirect_to.rstrip("/") + self.path
+            reply = Scripted(301, {"message": "Moved Permanently"}, {"Location": location})
+        elif fake.echo_status:
+            message = f"Bad request from {headers.get('authorization')}"
+            reply = Scripted(fake.echo_status, {"message": message, "documentation_url": DOCS})
+        elif fake.drip_s:
+            reply = Scripted(200, raw=b"[" + b" " * 1000 + b"]", drip_s=fake.drip_s)
+        else:
+            return False
+        write_reply(self.wfile, reply, headers, fake.stopping)
+        return True
 
     def _route(self, method: str, path: str, query: dict, body: object, token: str) -> None:
         fake = self.fake
@@ -331,5 +362,6 @@ def start_fake_github(prefix: str = "") -> FakeGitHub:
 
 def stop_fake_github(fake: FakeGitHub) -> None:
     assert fake.server is not None
+    fake.stopping.set()
     fake.server.shutdown()
     fake.server.server_close()
