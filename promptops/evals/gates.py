@@ -4,7 +4,9 @@
 - `max_regressions`: cases that pass on the base and fail on the head (needs a base run).
 - `max_cost_per_case_usd`: mean generation cost of one call on the head (grading excluded).
   On a model nobody priced (a local model without `prices:`) the cost is not known, so the
-  gate cannot be evaluated and fails, saying where to price the model.
+  gate cannot be evaluated and fails, saying where to price the model. A negative cost (a
+  negative price, or usage from an old report) is not a cost either: it fails the gate too,
+  never passes it as a saving.
 """
 
 from __future__ import annotations
@@ -86,6 +88,18 @@ def evaluate_gates(gate: GateSpec, head: SuiteResult, comparison: Comparison) ->
                     f"cost per case not evaluable: {head.unpriced_calls} call(s) on "
                     f"{head.model or 'the model'} are not priced; price the model under "
                     "`prices:` in promptops.yaml (input, output, cache_read per million tokens)",
+                )
+            )
+            return outcomes
+        if cost < 0:
+            outcomes.append(
+                GateOutcome(
+                    "max_cost_per_case_usd",
+                    False,
+                    money(cost),
+                    money(gate.max_cost_per_case_usd),
+                    f"cost per case ${money(cost)} is negative: the usage or the prices behind "
+                    "it are wrong (check `prices:` in promptops.yaml and the provider's usage)",
                 )
             )
             return outcomes

@@ -4,7 +4,12 @@ Production code talks to it unchanged through the SDK's base-URL override. It an
 `POST /v1/messages`, `POST /v1/messages/count_tokens` and the Message Batches endpoints
 (`POST /v1/messages/batches`, `GET /v1/messages/batches/{id}`, `GET …/{id}/results`),
 records every request, and plays scripted replies first (a 429 with retry-after, a 529
-overloaded_error, a message with cache usage), falling back to deterministic defaults:
+overloaded_error, a message with cache usage), falling back to deterministic defaults.
+
+Hostile replies for the network-fault tests: `Reply(drip_s=2)` sends one byte every 2 s,
+`Reply(301, headers={"location": other})` redirects, `Reply(raw=b"...")` sends bytes as they
+are (not JSON, bad UTF-8), and `echo_credentials()` answers an error that quotes the request's
+credential headers back:
 
     with FakeAnthropic() as fake:
         fake.enqueue(rate_limited(retry_after_s=0.01))
@@ -20,12 +25,15 @@ import itertools
 import json
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.hostile_http import Scripted, write_reply
 
 MESSAGES = "/v1/messages"
 COUNT_TOKENS = "/v1/messages/count_tokens"
@@ -34,11 +42,15 @@ BATCHES = "/v1/messages/batches"
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted HTTP reply."""
+    """One scripted HTTP reply; `body` may be a function of the request's headers, `raw`
+    bytes are sent as they are, `drip_s` sends one byte per interval (see hostile_http)."""
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    drip_s: float | None = None
+    drip_headers: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,11 +59,23 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 def error_reply(status: int, error_type: str, message: str, headers: dict | None = None) -> Reply:
     body = {"type": "error", "error": {"type": error_type, "message": message}}
     return Reply(status=status, body=body, headers=dict(headers or {}))
+
+
+def echo_credentials(status: int = 400) -> Reply:
+    """An error whose message quotes the request's credential headers, as a careless proxy
+    or a hostile server would."""
+
+    def body(headers: dict[str, str]) -> dict[str, Any]:
+        seen = f"x-api-key={headers.get('x-api-key')} authorization={headers.get('authorization')}"
+        return {"type": "error", "error": {"type": "invalid_request_error", "message": seen}}
+
+    return Reply(status=status, body=body)
 
 
 def rate_limited(retry_after_s: float = 0.01) -> Reply:
@@ -145,14 +169,17 @@ class FakeAnthropic:
         responder: Callable[[dict[str, Any]], Reply] = echo_responder,
         token_counter: Callable[[dict[str, Any]], int] = default_token_count,
         batch_polls_before_end: int = 0,
+        results_base: str | None = None,
     ) -> None:
         self.responder = responder
+        self.results_base = results_base  # another origin for batch results_url (hostile)
         self.token_counter = token_counter
         self.batch_polls_before_end = batch_polls_before_end
         self.requests: list[RecordedRequest] = []
         self._scripted: dict[str, deque[Reply]] = {}
         self._batches: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -183,6 +210,7 @@ class FakeAnthropic:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -259,7 +287,8 @@ class FakeAnthropic:
         succeeded = sum(1 for r in results if r["result"]["type"] == "succeeded")
         batch["processing_status"] = "ended"
         batch["ended_at"] = datetime.now(UTC).isoformat()
-        batch["results_url"] = f"{self.base_url}{BATCHES}/{batch_id}/results"
+        base = self.results_base or self.base_url
+        batch["results_url"] = f"{base}{BATCHES}/{batch_id}/results"
         batch["request_counts"] = {
             "processing": 0,
             "succeeded": succeeded,
@@ -299,21 +328,27 @@ class FakeAnthropic:
                 path = self.path.split("?", 1)[0]
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = fake.handle(method, path, headers, body)
-                if isinstance(reply.body, str):
-                    payload = reply.body.encode()
-                    content_type = "application/octet-stream"
+                content = reply.body(headers) if callable(reply.body) else reply.body
+                if reply.raw is not None:
+                    payload, content_type = reply.raw, "application/json"
+                elif isinstance(content, str):
+                    payload, content_type = content.encode(), "application/octet-stream"
                 else:
-                    payload = json.dumps(reply.body).encode()
-                    content_type = "application/json"
-                self.send_response(reply.status)
+                    payload, content_type = json.dumps(content).encode(), "application/json"
                 extra = {k.lower(): v for k, v in reply.headers.items()}
-                self.send_header("content-type", extra.pop("content-type", content_type))
-                self.send_header("content-length", str(len(payload)))
-                self.send_header("request-id", f"req_{next(_ids):024d}")
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                wire_headers = {
+                    "content-type": extra.pop("content-type", content_type),
+                    "request-id": f"req_{next(_ids):024d}",
+                    **extra,
+                }
+                scripted = Scripted(
+                    reply.status,
+                    headers=wire_headers,
+                    raw=payload,
+                    drip_s=reply.drip_s,
+                    drip_headers=reply.drip_headers,
+                )
+                write_reply(self.wfile, scripted, headers, fake._stop)
 
             def do_POST(self) -> None:
                 self._serve("POST")

@@ -15,16 +15,39 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from promptops.pricing import cost
 
+# More tokens than any model has ever been billed for in one call: a count above it is garbage.
+MAX_TOKEN_COUNT = 10**12
+
+
+def token_count(value: Any, name: str) -> int:
+    """A usage count as a provider must send it: a non-negative integer (ValueError if not).
+
+    Why strict: a negative count (-1e9) would pass a cost gate as a negative cost, a float or a
+    string is a server bug that would be silently rounded."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"usage.{name} must be a non-negative integer, got {value!r:.60}")
+    if not 0 <= value <= MAX_TOKEN_COUNT:
+        raise ValueError(
+            f"usage.{name} must be a non-negative integer (at most {MAX_TOKEN_COUNT:.0e}), "
+            f"got {value}"
+        )
+    return value
+
 
 @dataclass(frozen=True)
 class Usage:
-    """Token usage, normalised to Anthropic's split: `input_tokens` excludes cached tokens."""
+    """Token usage, normalised to Anthropic's split: `input_tokens` excludes cached tokens.
+    Every count is a non-negative integer (checked on construction)."""
 
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_input_tokens: int = 0
     cache_write_5m_input_tokens: int = 0
     cache_write_1h_input_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            token_count(getattr(self, name), name)
 
     @property
     def cache_write_input_tokens(self) -> int:
@@ -63,7 +86,10 @@ class Usage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Usage:
-        return cls(**{name: int(data.get(name, 0)) for name in cls.__dataclass_fields__})
+        """Counts from a stored report or cache entry; ValueError on anything but counts."""
+        if not isinstance(data, dict):
+            raise ValueError(f"usage must be a mapping, got {data!r:.60}")
+        return cls(**{name: data.get(name, 0) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,19 @@ class ProviderResult:
     def with_cost(self, cost_usd: Decimal | None) -> ProviderResult:
         return replace(self, cost_usd=cost_usd)
 
+    def redacted(self) -> ProviderResult:
+        """The answer with known secrets removed from everything the server wrote, before it
+        is cached, printed or put in a report."""
+        from promptops.net.redact import redact, redact_data
+
+        return replace(
+            self,
+            text=redact(self.text),
+            model=redact(self.model),
+            stop_reason=None if self.stop_reason is None else redact(self.stop_reason),
+            tool_calls=tuple(redact_data(list(self.tool_calls))),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
@@ -96,6 +135,9 @@ class ProviderResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], cached: bool = False) -> ProviderResult:
+        """An answer from the response cache; ValueError/TypeError/KeyError if it is not one."""
+        if not isinstance(data["text"], str):
+            raise ValueError("cached answer text is not a string")
         return cls(
             text=data["text"],
             usage=Usage.from_dict(data["usage"]),
@@ -110,7 +152,18 @@ class ProviderResult:
 
 class ProviderRequestError(Exception):
     """The provider answered but refused this one request (e.g. HTTP 400): the case errors,
-    the run goes on. Unreachable providers raise `promptops.errors.ProviderUnreachable`."""
+    the run goes on. Unreachable providers raise `promptops.errors.ProviderUnreachable`.
+    The message is redacted of known secrets (it often quotes what the server sent)."""
+
+    def __init__(self, message: str) -> None:
+        from promptops.net.redact import redact
+
+        super().__init__(redact(message))
+
+
+class MalformedAnswer(ProviderRequestError):
+    """A 2xx answer that is not a valid answer (not JSON, no choices, negative usage, …):
+    one clear error for the case, never a traceback."""
 
 
 class Provider(Protocol):
