@@ -9,6 +9,7 @@ holds it is the repo root that every reported path is relative to. A bad config 
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,19 @@ DEFAULT_LIMITS: dict[str, float] = {
     "duplicate_min_words": 25,  # PO203: paragraphs shorter than this are ignored
     "growth_pct": 10,  # PO308
 }
+
+
+# `eval:` keys that are refused, and what to do instead. The Anthropic endpoint decides where
+# ANTHROPIC_API_KEY is sent, so it comes from the environment or the command line (the Action's
+# inputs), never from a file that a pull request can change.
+REMOVED_EVAL_KEYS = {
+    "anthropic_base_url": (
+        "eval.anthropic_base_url is no longer read from the repository's config: a pull request "
+        "could point it at any host and receive ANTHROPIC_API_KEY. Set ANTHROPIC_BASE_URL in the "
+        "job's environment, or pass --anthropic-base-url"
+    ),
+}
+MAX_EVAL_TIMEOUT_S = 24 * 3600.0
 
 
 @dataclass
@@ -181,3 +195,32 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
     if "lock_file" in data:
         config.lock_file = root / data["lock_file"]
     return config
+
+
+def check_eval_section(config: Config) -> None:
+    """The `eval:` keys `promptops eval` reads, checked before any call (UserError, exit 2).
+
+    A repo config may name a local OpenAI-compatible server (`base_url`, `api_key`, `model`)
+    for `target: local`; that server never receives the Anthropic key."""
+    where = str(config.source) if config.source else None
+    section = config.eval
+    if not isinstance(section, dict):
+        raise UserError("eval must be a mapping", where)
+    for key, message in REMOVED_EVAL_KEYS.items():
+        if key in section:
+            raise UserError(message, where)
+    for key in ("base_url", "api_key", "model"):
+        if section.get(key) is not None and not isinstance(section[key], str):
+            raise UserError(f"eval.{key} must be a string, got {section[key]!r}", where)
+    timeout = section.get("timeout_s")
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or not 0 < timeout <= MAX_EVAL_TIMEOUT_S
+    ):
+        raise UserError(
+            f"eval.timeout_s must be more than 0 and at most {MAX_EVAL_TIMEOUT_S:g} seconds, "
+            f"got {timeout!r}",
+            where,
+        )

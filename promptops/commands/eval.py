@@ -1,8 +1,13 @@
 """`promptops eval`: run eval suites on the head and the base ref, compare, gate.
 
 `promptops eval [SUITES]` runs; `promptops eval merge FILES` merges `--shard` results and
-applies the gates. Exit 0 when every gate passes, 1 when one fails, 2 on bad input, 3 when the
-model provider cannot be reached.
+applies the gates. Exit 0 when every gate passes, 1 when one fails, 2 on bad input (option
+values included: click types check them), 3 when the model provider cannot be reached or does
+not answer within `--timeout` (a total deadline per call).
+
+Credentials go only where the environment says: the Anthropic endpoint comes from
+`--anthropic-base-url` or ANTHROPIC_BASE_URL, never from the repository's config; a local server
+named by the config gets only its own configured key. Reports are redacted of known secrets.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from promptops.commands.common import emit
+from promptops.commands.option_types import BASE_URL, SECONDS
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
+from promptops.net.redact import redact, register_secret
 
 if TYPE_CHECKING:
     from promptops.evals.suite_loader import EvalSettings
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json")
 DEFAULT_LOCAL_MODEL = "local"
+DEFAULT_TIMEOUT_S = 120.0
 
 
 class EvalGroup(click.Group):
@@ -47,10 +55,11 @@ def _write_report_and_gate(report: Any, fmt: str, output: str | None, gated: boo
     from promptops.evals.gates import evaluate_gates, gates_passed
     from promptops.evals.text_report import render_text
 
+    # Answers were redacted when they arrived; this also covers older cache entries.
     if fmt == "json":
-        emit(json.dumps(report.to_dict(), indent=2) + "\n", output)
+        emit(redact(json.dumps(report.to_dict(), indent=2)) + "\n", output)
     else:
-        emit(render_text(report, gated=gated), output)
+        emit(redact(render_text(report, gated=gated)), output)
     if not gated:
         return EXIT_OK
     ok = all(
@@ -107,8 +116,15 @@ def _local_price(legacy: Any, local_model: str, config: Any) -> dict[str, Decima
 
 
 def _local_provider(
-    settings: EvalSettings, prices: PriceTable, base_url: str | None, model: str, timeout: float
+    settings: EvalSettings,
+    prices: PriceTable,
+    base_url: str | None,
+    model: str,
+    timeout: float,
+    max_retries: int,
 ) -> Any:
+    """The OpenAI-compatible server of `--base-url` or `eval.base_url`: it gets the key the
+    config names for it (`eval.api_key`), never the Anthropic key."""
     from promptops.evals.providers.openai_compatible import OpenAICompatibleProvider
 
     config = settings.eval
@@ -122,31 +138,44 @@ def _local_provider(
         # Priced only when the config prices it: otherwise "not priced", never $0.
         prices=prices.get(model) if prices.knows(model) else None,
         timeout_s=timeout,
+        max_retries=max_retries,
     )
 
 
 def _anthropic_provider(
-    settings: EvalSettings, prices: PriceTable, timeout: float, max_retries: int
+    prices: PriceTable, base_url: str | None, timeout: float, max_retries: int
 ) -> Any:
+    """The Anthropic API at `--anthropic-base-url` / ANTHROPIC_BASE_URL (the environment's
+    choice, never the repository's) with ANTHROPIC_API_KEY."""
     from promptops.evals.providers.anthropic import AnthropicProvider
 
-    return AnthropicProvider(
-        prices,
-        base_url=settings.eval.get("anthropic_base_url"),
-        timeout_s=timeout,
-        max_retries=max_retries,
-    )
+    return AnthropicProvider(prices, base_url=base_url, timeout_s=timeout, max_retries=max_retries)
 
 
 @command.command("run")
 @click.argument("suites", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--target", type=click.Choice(["assigned", "local"]), help="Override suites' target.")
 @click.option("--base", "base_ref", metavar="REF", help="Also run on this git ref and compare.")
-@click.option("--base-url", help="OpenAI-compatible endpoint for --target local (…/v1).")
+@click.option(
+    "--base-url", type=BASE_URL, help="OpenAI-compatible endpoint for --target local (…/v1)."
+)
+@click.option(
+    "--anthropic-base-url",
+    type=BASE_URL,
+    envvar="ANTHROPIC_BASE_URL",
+    help="Messages API endpoint for the assigned target [env: ANTHROPIC_BASE_URL; never read "
+    "from the repository].",
+)
 @click.option("--model", "local_model", help="Model name sent to the local server.")
-@click.option("--concurrency", type=int, help="Calls in flight at once (default 4).")
-@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--min-passes", type=int, help="k of --repeat n attempts must pass (default n).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once (default 4)."
+)
+@click.option("--repeat", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option(
+    "--min-passes",
+    type=click.IntRange(min=1),
+    help="k of --repeat n attempts must pass (default n).",
+)
 @click.option("--shard", metavar="i/n", help="Run every n-th case from the i-th (1-based).")
 @click.option("--batch", is_flag=True, help="Use the Message Batches API (batch prices).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the response cache.")
@@ -157,8 +186,13 @@ def _anthropic_provider(
     type=click.Choice(["assigned", "local"]),
     help="Where the grader runs (default: the Anthropic API).",
 )
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per call.")
-@click.option("--max-retries", type=int, default=4, show_default=True)
+@click.option(
+    "--timeout",
+    type=SECONDS,
+    help="Total seconds per model call: connecting, retries and the whole answer "
+    f"[default: eval.timeout_s, else {DEFAULT_TIMEOUT_S:g}].",
+)
+@click.option("--max-retries", type=click.IntRange(0, 20), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
@@ -168,6 +202,7 @@ def run_command(
     target: str | None,
     base_ref: str | None,
     base_url: str | None,
+    anthropic_base_url: str | None,
     local_model: str | None,
     concurrency: int | None,
     repeat: int,
@@ -178,7 +213,7 @@ def run_command(
     cache_dir: str | None,
     grader_model: str | None,
     grader_target: str | None,
-    timeout: float,
+    timeout: float | None,
     max_retries: int,
     fmt: str,
     output: str | None,
@@ -186,6 +221,7 @@ def run_command(
     quiet: bool,
 ) -> int:
     """Run eval suites (default: every `kind: eval` document in the repo)."""
+    from promptops.config import check_eval_section
     from promptops.evals.assertions.rubric import ModelGrader
     from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache
     from promptops.evals.results import EvalReport, GateSpec, SuiteEval
@@ -199,6 +235,10 @@ def run_command(
     )
 
     settings = load_settings(Path.cwd(), config_file)
+    if settings.config is not None:
+        check_eval_section(settings.config)
+    register_secret(settings.eval.get("api_key"))
+    timeout_s = float(timeout or settings.eval.get("timeout_s") or DEFAULT_TIMEOUT_S)
     root = settings.root
     loaded = load_suites(root, [Path(s).resolve() for s in suites])
     if not loaded:
@@ -227,9 +267,9 @@ def run_command(
             tables.append(price_table(settings, model_id))
         if kind not in providers:
             providers[kind] = (
-                _local_provider(settings, tables[0], base_url, model_id, timeout)
+                _local_provider(settings, tables[0], base_url, model_id, timeout_s, max_retries)
                 if kind == "local"
-                else _anthropic_provider(settings, tables[0], timeout, max_retries)
+                else _anthropic_provider(tables[0], anthropic_base_url, timeout_s, max_retries)
             )
         return providers[kind]
 
