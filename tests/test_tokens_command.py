@@ -101,7 +101,7 @@ def test_tokens_text_names_price_date_and_tokenizer(write_repo) -> None:
 
 def test_token_counts_come_from_the_content_hash_cache(write_repo, tmp_path) -> None:
     """A planted cache entry is used as-is: unchanged text is never re-tokenized."""
-    from promptops.tokens.cache import text_key
+    from promptops.tokens.cache import TokenCache
 
     root = write_repo(
         {
@@ -110,10 +110,9 @@ def test_token_counts_come_from_the_content_hash_cache(write_repo, tmp_path) -> 
         }
     )
     cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    (cache_dir / "tokens-cl100k_base.json").write_text(
-        json.dumps({text_key("cl100k_base", "Say hi."): 777})
-    )
+    planted = TokenCache(cache_dir, "cl100k_base")  # entries are checksummed: plant via the API
+    planted.put("Say hi.", 777)
+    planted.save()
     result = run_cli(
         ["tokens", "--format", "json", str(root)],
         cwd=root,
@@ -131,8 +130,10 @@ def test_new_text_is_added_to_the_cache(write_repo, tmp_path) -> None:
     )
     cache_dir = tmp_path / "cache2"
     run_cli(["tokens", str(root)], cwd=root, env={"PROMPTOPS_CACHE_DIR": str(cache_dir)})
-    stored = json.loads((cache_dir / "tokens-cl100k_base.json").read_text())
-    assert list(stored.values()) == [_count("Say hello.")]
+    from promptops.tokens.cache import TokenCache
+
+    assert len(TokenCache(cache_dir, "cl100k_base")._load()) == 1
+    assert TokenCache(cache_dir, "cl100k_base").get("Say hello.") == _count("Say hello.")
 
 
 def test_prompt_without_charter_shows_per_call_figures_and_says_so(write_repo) -> None:

@@ -22,18 +22,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import yaml
 
+from promptops.cache_store import EntryMap
 from promptops.documents import model, workspace, yaml_source
 from promptops.documents.model import KINDS
 from promptops.documents.workspace import is_document_text
 from promptops.documents.yaml_source import YamlProblem, load_yaml
-from promptops.tokens.cache import atomic_write
 
 INDEX_FORMAT = 3  # the layout of the index file
 
@@ -103,17 +102,14 @@ def summarize(text: str) -> Summary:
 
 
 class DocIndex:
-    """Summaries by blob id in one JSON file under the cache folder."""
+    """Summaries by blob id in one entry map under the cache folder (`cache_store.EntryMap`:
+    each summary is checked on its own, so a damaged one is summarized again, never read)."""
 
     def __init__(self, folder: Path | None) -> None:
         self.path = folder / f"diff-index-v{INDEX_VERSION}.json" if folder else None
-        self._entries: dict[str, list[Any]] = {}
+        self._entries = EntryMap(self.path)
+        self._entries.preload()  # a diff reads nearly every summary: check them in one batch
         self._dirty = False
-        if self.path is not None and self.path.is_file():
-            with contextlib.suppress(OSError, ValueError):
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if isinstance(data, dict):
-                    self._entries = data
 
     @property
     def empty(self) -> bool:
@@ -145,9 +141,9 @@ class DocIndex:
         if not self._dirty or self.path is None:
             return
         if len(self._entries) > 2 * max(len(live), 1000):
-            self._entries = {b: v for b, v in self._entries.items() if b in live}
-        with contextlib.suppress(OSError):  # a read-only cache never fails a diff
-            atomic_write(self.path, json.dumps(self._entries, separators=(",", ":")))
+            self._entries.retain(live)
+        self._entries.save()  # never raises: a read-only cache never fails a diff
+        with contextlib.suppress(OSError):
             for stale in self.path.parent.glob("diff-index-v*.json"):
                 if stale != self.path:  # summaries read by another version of the code
                     stale.unlink(missing_ok=True)

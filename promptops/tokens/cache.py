@@ -1,18 +1,20 @@
 """A content-hash cache of token counts on disk, so unchanged text is never re-tokenized.
 
-One JSON file per tokenizer under the cache folder (default `$XDG_CACHE_HOME/promptops`),
-written atomically and only when something new was counted.
+One entry map per tokenizer under the cache folder (default `$XDG_CACHE_HOME/promptops`),
+written atomically and only when something new was counted. Each count is checked on its own
+(`cache_store.EntryMap`): a damaged count is counted again, never read as a different number.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from promptops.cache_store import EntryMap, atomic_write
+
+__all__ = ["TokenCache", "atomic_write", "cache_dir_of", "default_cache_dir", "text_key"]
 
 if TYPE_CHECKING:
     from promptops.config import Config
@@ -34,55 +36,27 @@ def text_key(namespace: str, text: str) -> str:
     return hashlib.sha256(f"{namespace}\0{text}".encode()).hexdigest()[:40]
 
 
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Write via a temp file in the same folder and rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if isinstance(content, bytes):
-            with os.fdopen(fd, "wb") as binary:
-                binary.write(content)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class TokenCache:
-    """Counts keyed by the hash of (tokenizer, text)."""
+    """Counts keyed by the hash of (tokenizer, text); a missing or damaged count is None."""
 
     def __init__(self, folder: Path | None, tokenizer: str) -> None:
         self.path = (folder / f"tokens-{tokenizer}.json") if folder else None
         self.tokenizer = tokenizer
-        self._counts: dict[str, int] | None = None
-        self._dirty = False
+        self._counts: EntryMap | None = None
 
-    def _load(self) -> dict[str, int]:
+    def _load(self) -> EntryMap:
         if self._counts is None:
-            self._counts = {}
-            if self.path is not None and self.path.is_file():
-                try:
-                    data = json.loads(self.path.read_text())
-                    if isinstance(data, dict):
-                        self._counts = data
-                except (OSError, ValueError):
-                    self._counts = {}
+            self._counts = EntryMap(self.path)
         return self._counts
 
     def get(self, text: str) -> int | None:
-        return self._load().get(text_key(self.tokenizer, text))
+        count = self._load().get(text_key(self.tokenizer, text))
+        return count if type(count) is int and count >= 0 else None
 
     def put(self, text: str, count: int) -> None:
         self._load()[text_key(self.tokenizer, text)] = count
-        self._dirty = True
 
     def save(self) -> None:
-        if not self._dirty or self.path is None:
-            return
-        # A read-only cache folder must never fail a lint run.
-        with contextlib.suppress(OSError):
-            atomic_write(self.path, json.dumps(self._counts, separators=(",", ":")))
-        self._dirty = False
+        # A read-only cache folder must never fail a lint run (EntryMap.save never raises).
+        if self._counts is not None:
+            self._counts.save()
