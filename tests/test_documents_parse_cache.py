@@ -146,7 +146,7 @@ def test_same_content_at_another_path_hits_and_reports_the_new_path(tmp_path: Pa
         lambda blob: blob[:-7] + bytes(7),
         lambda blob: blob[:30] + bytes([blob[30] ^ 0xFF]) + blob[31:],
         lambda blob: b"not a cache at all\n" * 50,
-        lambda blob: blob.replace(b"POPS", b"POPZ", 1),
+        lambda blob: blob.replace(b"promptops-cache/", b"promptops-cachE/", 1),  # the seal
     ],
 )
 def test_a_damaged_cache_file_is_ignored(tmp_path: Path, damage) -> None:

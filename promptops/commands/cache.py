@@ -17,7 +17,9 @@ from promptops.errors import EXIT_OK
 from promptops.tokens.cache import cache_dir_of
 
 # What promptops writes in the cache folder (older formats included); `clear` removes only
-# these, so a cache folder shared with other tools loses nothing else.
+# these, so a cache folder shared with other tools loses nothing else. Every file is written
+# through `promptops.cache_store` (checksummed entries); `valid-configs` and `lint-*.pickle`
+# are older names nothing writes any more.
 OWNED = (
     "tokens-*.json",
     "encoding-*.marshal",
@@ -38,7 +40,8 @@ def command() -> None:
 
     Every entry is keyed by content (text hashes, git blob ids, the price table and tokenizer),
     never by time or commit, so an old cache can be restored anywhere and serves only what is
-    still valid. Folder: `cache_dir` in promptops.yaml, else $PROMPTOPS_CACHE_DIR, else
+    still valid; every entry carries a checksum, so a damaged one is recomputed, never read.
+    Folder: `cache_dir` in promptops.yaml, else $PROMPTOPS_CACHE_DIR, else
     $XDG_CACHE_HOME/promptops (~/.cache/promptops).
     """
 

@@ -9,9 +9,10 @@ they are used, the promptops version and a hash of the cost model's own code and
 change to one of them is a different key, so a stale figure cannot be served — nobody has to
 remember to bump a constant when the cost model changes what it computes.
 
-One small JSON file per key (in folders by key prefix) under the token cache folder: a diff
-reads only the keys of the workloads it touches, and concurrent runs never lose each other's
-writes.
+One small sealed JSON file per key (in folders by key prefix) under the token cache folder: a
+diff reads only the keys of the workloads it touches, and concurrent runs never lose each
+other's writes. Each file carries a checksum of its key and text (`cache_store`), so a damaged,
+truncated or misplaced entry is a miss, priced again, never a different figure.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from promptops import __version__
+from promptops.cache_store import read_sealed, write_sealed
 from promptops.config import Config
 from promptops.pricing.table import PriceTable
-from promptops.tokens.cache import atomic_write
 from promptops.tokens.counting import TokenCounter
 
 FOLDER = "diff-figures-v1"
@@ -121,11 +122,11 @@ class FigureCache:
         return self.folder / key[:2] / f"{key[2:]}.json" if self.folder else None
 
     def get(self, key: str) -> Figures | None:
-        path = self._path(key)
+        payload = read_sealed(self._path(key), key)
         found = None
-        if path is not None:
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, ArithmeticError):
-                found = Figures.from_json(json.loads(path.read_text(encoding="utf-8")))
+        if payload is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError, ArithmeticError):
+                found = Figures.from_json(json.loads(payload))
         if found is None:
             self.misses += 1
         else:
@@ -142,14 +143,10 @@ class FigureCache:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
-        self._writer.submit(_write, path, json.dumps(figures.to_json(), separators=(",", ":")))
+        text = json.dumps(figures.to_json(), separators=(",", ":"))
+        self._writer.submit(write_sealed, path, text.encode(), key)
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
-
-
-def _write(path: Path, text: str) -> None:
-    with contextlib.suppress(OSError):  # a read-only cache never fails a diff
-        atomic_write(path, text)

@@ -6,8 +6,10 @@ whose bytes did not change since the last run should cost a dictionary lookup, s
 stored by content hash, one file per namespace and repo under the token cache folder.
 
 The file is salted with the promptops version, the Python version and the bytes of every
-schema, so an upgrade or a schema change never reads stale results; a checksum guards the
-payload, so a truncated or damaged file is an empty cache, never a crash. Values are
+schema, so an upgrade or a schema change never reads stale results. The file is sealed by
+`cache_store` (a checksum of its name and bytes, verified before anything is unmarshalled:
+`marshal` is not safe on damaged bytes), so a truncated or damaged file is an empty cache,
+recomputed, never a different result and never a crash. Values are
 `marshal`-ed (plain data only: no code runs when reading, unlike pickle), each on its own, so
 a value that cannot be stored is just recomputed next time. Writes are atomic. Entries no run
 has used for `MAX_AGE` saves are dropped, so the file tracks the repo, not its history.
@@ -15,25 +17,22 @@ has used for `MAX_AGE` saves are dropped, so the file tracks the repo, not its h
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
-import struct
 import sys
-import zlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from promptops import __version__
+from promptops.cache_store import read_sealed, write_sealed
 from promptops.config import Config
 
-FORMAT = 1  # bump when what is stored (or how it is computed) changes
+FORMAT = 2  # bump when what is stored (or how it is computed) changes
 MAX_AGE = 8  # saves an entry survives without being used
-_MAGIC = b"POPS"
-_HEADER = struct.Struct(">4s16sI")  # magic, salt, crc32 of the payload
+_SALT = 16  # bytes of salt before the marshalled payload
 
 
 @cache
@@ -66,12 +65,10 @@ def store_path(folder: Path, namespace: str, scope: str) -> Path:
 def _read(path: Path) -> tuple[int, dict[str, tuple[int, bytes]]]:
     """The generation and entries of a store file; empty when missing, stale or damaged."""
     try:
-        blob = path.read_bytes()
-        magic, stored_salt, checksum = _HEADER.unpack_from(blob)
-        payload = memoryview(blob)[_HEADER.size :]
-        if magic != _MAGIC or stored_salt != salt().encode() or zlib.crc32(payload) != checksum:
+        blob = read_sealed(path, path.name)
+        if blob is None or blob[:_SALT] != salt().encode():
             return 0, {}
-        generation, entries = marshal.loads(payload)
+        generation, entries = marshal.loads(memoryview(blob)[_SALT:])
         if not isinstance(generation, int) or not isinstance(entries, dict):
             return 0, {}
         return generation, entries
@@ -138,9 +135,5 @@ class ContentStore:
             if key in self._used or stamp >= oldest
         }
         payload = marshal.dumps((generation, kept))
-        header = _HEADER.pack(_MAGIC, salt().encode(), zlib.crc32(payload))
-        from promptops.tokens.cache import atomic_write
-
-        with contextlib.suppress(OSError):  # a read-only cache folder is no error
-            atomic_write(self.path, header + payload)
+        write_sealed(self.path, salt().encode() + payload, self.path.name)  # never raises
         self.generation, self._entries, self._dirty = generation, kept, False

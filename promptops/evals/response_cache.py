@@ -5,22 +5,23 @@ local model, request-converter version), the full rendered request (model, syste
 messages, max_tokens, temperature, …) and the repeat index (each of `--repeat N` samples is
 its own entry). Grading calls are cached the same way on the grader's request, which holds
 the grader model, the rubric and the graded answer. Entries hold the answer and its usage;
-cost is recomputed from usage at the current prices when an entry is read.
+cost is recomputed from usage at the current prices when an entry is read. Each entry is
+sealed by `cache_store` (a checksum of its key and bytes): a damaged or misplaced entry is a
+miss, asked again, never a different answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
+from promptops.cache_store import atomic_write, read_sealed, seal
 from promptops.evals.providers.base import Provider, ProviderResult
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: sealed entries
 DEFAULT_CACHE_DIR = ".promptops-cache/responses"
 
 
@@ -49,9 +50,10 @@ class ResponseCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:
+        payload = read_sealed(self._path(key), key)
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(payload) if payload is not None else None
+        except (ValueError, RecursionError):
             data = None
         with self._lock:
             if isinstance(data, dict):
@@ -61,16 +63,8 @@ class ResponseCache:
         return None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(value, stream, ensure_ascii=False)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        payload = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        atomic_write(self._path(key), seal(payload, key))
 
 
 def cached_complete(

@@ -2,9 +2,10 @@
 
 Importing `genai_prices` costs about 0.35 s (pydantic), too much for a pre-commit hook, so the
 Anthropic part of its bundled data is copied once into a plain JSON snapshot in the promptops
-cache folder, keyed by the installed package (version and data file), with a checksum: upgrading
-`genai-prices` makes a new snapshot (new prices, no promptops release); a damaged snapshot is
-rebuilt, never read. Only the bundled data is used — never its network auto-update.
+cache folder, keyed by the installed package (version and data file), sealed by `cache_store`
+(a checksum of its name and bytes): upgrading `genai-prices` makes a new snapshot (new prices,
+no promptops release); a damaged snapshot is rebuilt, never read. Only the bundled data is
+used — never its network auto-update.
 
 A snapshot model is ``{"context_window": int | None, "prices": [[start_date | None, rates]],
 "batch": [[start_date | None, rates]]}``; rates map input, output, cache_read, cache_write_5m
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: sealed by cache_store
 PROVIDER = "anthropic"
 # genai-prices field -> promptops field
 FIELDS = {
@@ -108,10 +109,6 @@ def extract() -> dict[str, dict[str, Any]]:
     return models
 
 
-def _checksum(payload: str) -> str:
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 def load_snapshot(cache_dir: Path | None) -> Snapshot:
     """The snapshot for the installed genai-prices, from the cache folder or made now."""
     found = _installed()
@@ -136,26 +133,23 @@ def load_snapshot(cache_dir: Path | None) -> Snapshot:
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]] | None:
+    from promptops.cache_store import read_sealed
+
+    payload = read_sealed(path, path.name)  # None when damaged: a miss, rebuilt from the package
+    if payload is None:
+        return None
     try:
-        wrapper = json.loads(path.read_text(encoding="utf-8"))
-        payload = wrapper["payload"]
-        if wrapper.get("checksum") != _checksum(payload):
-            return None  # damaged: a miss, rebuilt from the package
         models = json.loads(payload)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, RecursionError):
         return None
     return models if isinstance(models, dict) else None
 
 
 def _write(path: Path, models: dict[str, dict[str, Any]]) -> None:
-    from promptops.tokens.cache import atomic_write
+    from promptops.cache_store import write_sealed
 
-    payload = json.dumps(models, sort_keys=True)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps({"checksum": _checksum(payload), "payload": payload}))
-    except OSError:
-        pass  # an unwritable cache folder only costs the import next time
+    # an unwritable cache folder only costs the import next time
+    write_sealed(path, json.dumps(models, sort_keys=True).encode(), path.name)
 
 
 def active(schedule: list[list[Any]], on: dt.date) -> dict[str, Any] | None:

@@ -72,7 +72,8 @@ def _load(name: str, folder: Path | None) -> Any:
 
 # tiktoken parses the 1.7 MB rank file line by line with base64 (~0.2 s, the largest fixed cost
 # of a command that counts anything); the parsed ranks are kept in the cache folder in
-# `marshal` form (~20 ms to read), under the hash of the bundled file and the Python version.
+# `marshal` form (~20 ms to read), under the hash of the bundled file and the Python version,
+# sealed by `cache_store` (the `-s` in the name: older unsealed files are never read).
 def _fast_path(folder: Path | None) -> Path | None:
     if folder is None:
         return None
@@ -84,22 +85,29 @@ def _fast_path(folder: Path | None) -> Path | None:
     except (ImportError, OSError):
         return None
     python = f"{sys.version_info[0]}{sys.version_info[1]}"
-    return folder / f"encoding-cl100k_base-{digest}-py{python}.marshal"
+    return folder / f"encoding-cl100k_base-{digest}-py{python}-s.marshal"
 
 
 def fast_cl100k(folder: Path | None) -> Any | None:
-    """cl100k from the parsed ranks in the cache folder; None when absent or unreadable."""
+    """cl100k from the parsed ranks in the cache folder; None when absent, unreadable or
+    damaged (the file is sealed: one changed rank would silently change every count, and
+    `marshal` is not safe on damaged bytes, so nothing unverified is unmarshalled)."""
     path = _fast_path(folder)
-    if path is None or not path.is_file():
+    if path is None:
+        return None
+    from promptops.cache_store import read_sealed
+
+    payload = read_sealed(path, path.name)
+    if payload is None:
         return None
     import tiktoken
 
     try:
-        name, pat_str, ranks, special = marshal.loads(path.read_bytes())
+        name, pat_str, ranks, special = marshal.loads(payload)
         return tiktoken.Encoding(
             name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=special
         )
-    except (OSError, EOFError, ValueError, TypeError):
+    except (EOFError, ValueError, TypeError):
         return None
 
 
@@ -107,7 +115,7 @@ def _save_fast(folder: Path | None, encoding: Any) -> None:
     path = _fast_path(folder)
     if path is None:
         return
-    from promptops.tokens.cache import atomic_write
+    from promptops.cache_store import write_sealed
 
     try:  # private attributes of tiktoken's Encoding: if they move, the fast path just stops
         payload = (
@@ -116,8 +124,8 @@ def _save_fast(folder: Path | None, encoding: Any) -> None:
             encoding._mergeable_ranks,
             encoding._special_tokens,
         )
-        atomic_write(path, marshal.dumps(payload))
-    except (AttributeError, OSError, ValueError):
+        write_sealed(path, marshal.dumps(payload), path.name)
+    except (AttributeError, ValueError):
         pass
 
 
