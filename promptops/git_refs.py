@@ -53,6 +53,15 @@ class Change:
         return str(self.new_path or self.old_path)
 
 
+@dataclass(frozen=True)
+class FileVersion:
+    """The content one commit gave a file: commit, config-root relative path, blob id."""
+
+    commit: str
+    path: str
+    blob: str
+
+
 class GitSide:
     """One side of a diff: a commit, or the working tree when `sha` is None."""
 
@@ -246,6 +255,22 @@ class GitRepo:
                 return None
         return self.read_batch(sha, [rel]).get(rel)
 
+    def read_raw(self, sha: str | None, rel: str) -> bytes | None:
+        """The bytes of a file on a side, None when absent: for a file `read` left out because
+        it is not UTF-8, which the loader still reports (PO001) instead of losing it."""
+        if sha is None:
+            try:
+                return (self.config.root / rel).read_bytes()
+            except OSError:
+                return None
+        blob = self.blob_ids(sha).get(rel)
+        if blob is None:
+            return None
+        try:
+            return self._run_bytes("cat-file", "blob", blob)
+        except GitError:
+            return None
+
     def blob_ids(self, sha: str) -> dict[str, str]:
         """Root-relative path -> blob id of every file at commit `sha` (one `ls-tree`)."""
         if sha not in self._trees:
@@ -369,6 +394,103 @@ class GitRepo:
                 if self.selected(rel):
                     rels.add(str(rel))
         return sorted(rels)
+
+    # -- history -----------------------------------------------------------------------------
+    def is_shallow(self) -> bool:
+        """Whether this clone lacks older history (`fetch-depth: 1`): absent is not "never"."""
+        try:
+            return self._run("rev-parse", "--is-shallow-repository").strip() == "true"
+        except GitError:
+            return False
+
+    def history(
+        self, revs: list[str], rels: list[str], exclude: list[str] | tuple[str, ...] = ()
+    ) -> list[FileVersion]:
+        """Every content the files `rels` had in the commits reachable from `revs` but not
+        from `exclude`, newest first, each file followed back across renames as `git log
+        --follow` does, but for many files at once: one `git log` per generation of renames
+        and one `git diff-tree --stdin` to find where the created files came from. Merge
+        commits' own resolutions are not read (git shows no diff for a merge by default)."""
+        found: dict[tuple[str, str], FileVersion] = {}
+        tops = sorted({self.prefix + rel for rel in rels})
+        starts = list(revs)
+        followed: set[tuple[str, str]] = set()
+        for _ in range(64):  # generations of renames; a cycle stops at `followed`
+            if not tops or not starts:
+                break
+            created: list[tuple[str, str]] = []
+            for commit, status, top, blob in self._log_raw(starts, tops, exclude):
+                rel = self._to_rel(top)
+                if status == "A":
+                    created.append((commit, top))
+                if rel is not None and blob is not None and (commit, rel) not in found:
+                    found[(commit, rel)] = FileVersion(commit, rel, blob)
+            sources = self._rename_sources(sorted({commit for commit, _ in created}))
+            next_tops, next_starts = set(), set()
+            for commit, top in created:
+                source = sources.get((commit, top))
+                if source is not None and (commit, source) not in followed:
+                    followed.add((commit, source))
+                    next_tops.add(source)
+                    next_starts.add(f"{commit}^")
+            tops, starts = sorted(next_tops), sorted(next_starts)
+        return list(found.values())
+
+    def changed_in(self, revs: list[str], exclude: list[str]) -> list[FileVersion]:
+        """The selected YAML files' contents written by the commits reachable from `revs` but
+        not from `exclude` (what a branch brings in), newest first."""
+        found = []
+        for commit, _, top, blob in self._log_raw(revs, self._pathspecs(), exclude):
+            rel = self._to_rel(top)
+            if blob is not None and self.selected(rel):
+                found.append(FileVersion(commit, str(rel), blob))
+        return found
+
+    def _log_raw(
+        self, revs: list[str], pathspecs: list[str], exclude: list[str] | tuple[str, ...]
+    ) -> list[tuple[str, str, str, str | None]]:
+        """(commit, status letter, top-level path, new blob or None) per file per commit."""
+        args = ["-c", "log.follow=false", "log", "--format=commit %H", "--raw", "--no-abbrev"]
+        args += ["-z", "--no-renames"]
+        args += ["--full-history", *revs, *(f"^{sha}" for sha in exclude)]
+        try:
+            out = self._run(*args, "--", *pathspecs)
+        except GitError as exc:
+            raise UserError(f"git log failed: {exc.stderr.strip()}") from None
+        fields = out.split("\0")
+        records, commit, i = [], "", 0
+        while i < len(fields):
+            field = fields[i].lstrip("\n")
+            i += 1
+            if field.startswith("commit "):
+                commit = field[len("commit ") :].strip()
+            elif field.startswith(":") and i < len(fields):
+                meta = field[1:].split()
+                i += 2 if meta[4][0] in "RC" else 1  # R/C name the old path, then the new
+                records.append((commit, meta[4][0], fields[i - 1], _blob(meta[3])))
+        return records
+
+    def _rename_sources(self, commits: list[str]) -> dict[tuple[str, str], str]:
+        """(commit, created top-level path) -> the path it was renamed from in that commit."""
+        if not commits:
+            return {}
+        args = ["diff-tree", "--stdin", "-r", "-M", "--raw", "--no-abbrev", "-z"]
+        args += ["--diff-filter=R", "--", *self._pathspecs()]
+        try:
+            out = self._run(*args, input="".join(f"{c}\n" for c in commits).encode())
+        except GitError as exc:
+            raise UserError(f"git diff-tree failed: {exc.stderr.strip()}") from None
+        fields = out.split("\0")
+        sources, commit, i = {}, "", 0
+        while i < len(fields):
+            field = fields[i].lstrip("\n")
+            i += 1
+            if field.startswith(":") and i + 1 < len(fields):
+                sources[(commit, fields[i + 1])] = fields[i]
+                i += 2
+            elif field:
+                commit = field.strip()
+        return sources
 
     # -- changes -----------------------------------------------------------------------------
     def changes(self, base: GitSide, head: GitSide) -> list[Change]:

@@ -267,10 +267,11 @@ def test_bundle_command_with_the_real_renderer(tmp_path: Path) -> None:
     assert "Tier gold: hi" in json.dumps(request)
 
 
-def test_bundle_of_unknown_version_is_a_usage_error(tmp_path: Path) -> None:
+def test_bundle_of_unknown_version_is_refused(tmp_path: Path) -> None:
+    """A release naming a version that never existed is a finding (exit 1), like PO310."""
     repo, _, _ = _history_repo(tmp_path)
     release = repo / "releases" / "triage.yaml"
     release.write_text(release.read_text().replace("stable: 1.0.0", "stable: 0.9.0"))
     result = run_cli(["bundle", "--repo", str(repo)])
-    assert result.returncode == 2
-    assert "0.9.0" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert "never had version 0.9.0" in result.stderr and "Traceback" not in result.stderr

@@ -1,11 +1,15 @@
 """`promptops bundle`: every prompt version the releases reference, as one deployable JSON file.
 
-For each release, the stable and canary versions of its prompt are looked up in git history:
-the newest commit where the prompt file (followed across renames) had that `id` and `version`.
-The prompt and its tools, read at that commit, are rendered into the Messages API request with
-each template variable kept as a ``{{ name }}`` placeholder, and hashed. A version that exists
-only in the uncommitted working tree is taken from there and the bundle says ``dirty: true``.
-The format is documented in `promptops.runtime`, which loads it.
+For each release, the stable and canary versions of its prompt are looked up in git history
+(the prompt's file followed across renames, `promptops.version_history`) and in the working
+tree. A version must name exactly one content: when history holds it with two contents (an
+unbumped commit merged without squashing), or when it never existed, the bundle is refused
+(exit 1) with every such version and the commits that hold it — never a silent pick. Its
+newest commit is used; a version that exists only in the uncommitted working tree is taken
+from there and the bundle says ``dirty: true``. The prompt and its tools, read at that commit,
+are rendered into the Messages API request with each template variable kept as a
+``{{ name }}`` placeholder, and hashed. The format is documented in `promptops.runtime`,
+which loads it.
 """
 
 from __future__ import annotations
@@ -18,14 +22,29 @@ from pathlib import Path
 from typing import Any
 
 from promptops.canary.documents import iter_documents
-from promptops.canary.release import Release, parse_release, version_text
-from promptops.errors import UserError
+from promptops.canary.release import Release, parse_release
+from promptops.errors import EXIT_FINDINGS, PromptopsError, UserError
+from promptops.git_refs import GitRepo
 
 SCHEMA_VERSION = 1
 BUNDLE_KIND = "promptops.bundle"
 GIT_TIMEOUT_SECONDS = 60
 
 Renderer = Callable[[dict[str, Any], dict[str, dict[str, Any]]], dict[str, Any]]
+
+
+class BundleRefused(PromptopsError):
+    """Release versions that do not name exactly one content: exit 1, every one listed."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        listed = "".join(f"\n  {p}" for p in self.problems)
+        return f"cannot bundle: {len(self.problems)} release version(s) unresolved:{listed}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,7 @@ def build_bundle(
     dirty = False
     prompts: dict[str, Any] = {}
     bundle_releases = []
+    problems: list[str] = []
     for release in sorted(releases, key=lambda r: r.id):
         entry = prompts.setdefault(
             release.prompt, {"default_version": release.stable, "versions": {}}
@@ -65,7 +85,13 @@ def build_bundle(
         for version in _versions(release):
             if version in entry["versions"]:
                 continue
-            resolved = resolve_version(repo, release.prompt, version)
+            try:
+                resolved = resolve_version(repo, release.prompt, version)
+            except BundleRefused as refused:
+                where = f"{_shown(repo, release.path)}: " if release.path else ""
+                problems += [f"{where}release {release.id!r}: {p}" for p in refused.problems]
+                entry["versions"][version] = None
+                continue
             dirty = dirty or resolved.commit is None
             render = render or skeleton_renderer()
             request = render(resolved.prompt, resolved.tools)
@@ -89,6 +115,8 @@ def build_bundle(
                 },
             }
         )
+    if problems:
+        raise BundleRefused(problems)
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": BUNDLE_KIND,
@@ -107,37 +135,64 @@ def _versions(release: Release) -> list[str]:
 
 
 def resolve_version(repo: Path, prompt_id: str, version: str) -> ResolvedVersion:
-    """The prompt ``prompt_id`` at ``version``: newest commit that had it, else working tree."""
-    import yaml
+    """The prompt ``prompt_id`` at ``version``: the newest commit that had it, else the working
+    tree; BundleRefused when no commit and not the working tree had it, or when they had it
+    with more than one content."""
+    from promptops.config import Config
+    from promptops.version_history import describe, ledger, open_repo
 
     current = _find_prompt_file(repo, prompt_id)
-    if current is not None:
-        relative = current.relative_to(repo).as_posix()
-        log = _git(repo, "log", "--format=%x00%H", "--name-only", "--follow", "--", relative)
-        for chunk in log.split("\x00")[1:]:
-            lines = [line for line in chunk.splitlines() if line.strip()]
-            if len(lines) < 2:
-                continue
-            commit, path = lines[0], lines[-1]
-            try:
-                data = yaml.safe_load(_git(repo, "show", f"{commit}:{path}"))
-            except (UserError, yaml.YAMLError):
-                continue
-            if _is_version(data, prompt_id, version):
-                return ResolvedVersion(data, _tools_at(repo, commit, data), commit, path)
-        data = yaml.safe_load(current.read_text(encoding="utf-8"))
-        if _is_version(data, prompt_id, version):
-            return ResolvedVersion(data, _tools_in_tree(repo, data), None, relative)
-    raise UserError(f"no commit has prompt {prompt_id!r} at version {version}")
-
-
-def _is_version(data: Any, prompt_id: str, version: str) -> bool:
-    return (
-        isinstance(data, dict)
-        and data.get("kind") == "prompt"
-        and str(data.get("id")) == prompt_id
-        and version_text(data.get("version")) == version
+    if current is None:
+        raise BundleRefused([f"no prompt {prompt_id!r} in the working tree under {repo}"])
+    relative = current.relative_to(repo).as_posix()
+    git_repo = open_repo(Config(root=repo))
+    history = ledger(
+        git_repo,
+        "prompt",
+        prompt_id,
+        [relative],
+        ["HEAD"] if git_repo is not None else [],
+        working={relative: current.read_text(encoding="utf-8")},
     )
+    contents = history.contents(version)
+    if not contents:
+        known = ", ".join(history.versions()) or "none"
+        shallow = git_repo is not None and git_repo.is_shallow()
+        hint = " (this clone is shallow: `git fetch --unshallow` to see older commits)"
+        raise BundleRefused(
+            [
+                f"prompt {prompt_id!r} never had version {version} (versions in history and "
+                f"the working tree: {known}){hint if shallow else ''}"
+            ]
+        )
+    if len(contents) > 1:
+        raise BundleRefused(
+            [
+                f"prompt {prompt_id!r} version {version} is ambiguous: {len(contents)} different "
+                f"contents carry it, in {describe(contents)}; give each content its own version "
+                "and name that one in the release"
+            ]
+        )
+    (sightings,) = contents.values()
+    committed = [s for s in sightings if s.commit is not None]
+    if committed and git_repo is not None:
+        newest = committed[0]
+        return ResolvedVersion(
+            newest.data,
+            _tools_at(git_repo, str(newest.commit), newest.data),
+            newest.commit,
+            newest.path,
+        )
+    data = sightings[0].data
+    return ResolvedVersion(data, _tools_in_tree(repo, data), None, relative)
+
+
+def _shown(repo: Path, path: str) -> str:
+    """A path as the user knows it: relative to the repo when inside it."""
+    try:
+        return Path(path).resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return path
 
 
 def _find_prompt_file(repo: Path, prompt_id: str) -> Path | None:
@@ -147,21 +202,18 @@ def _find_prompt_file(repo: Path, prompt_id: str) -> Path | None:
     return None
 
 
-def _tools_at(repo: Path, commit: str, prompt: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    import yaml
+def _tools_at(repo: GitRepo, commit: str, prompt: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The prompt's tools as they were at `commit` (paths relative to the config root, so a
+    repo in a subfolder of its git repository, like examples/, reads its own tools)."""
+    from promptops.version_history import parse_yaml
 
     wanted = {str(t) for t in prompt.get("tools") or []}
     if not wanted:
         return {}
-    listing = _git(
-        repo, "grep", "-l", "-e", "kind: tool", commit, "--", "*.yaml", "*.yml", ok_codes=(0, 1)
-    )
+    texts = repo.read_batch(commit, repo.grep_fixed(commit, ["kind: tool"]))
     tools: dict[str, dict[str, Any]] = {}
-    for line in listing.splitlines():
-        try:
-            data = yaml.safe_load(_git(repo, "show", line))
-        except (UserError, yaml.YAMLError):
-            continue
+    for text in texts.values():
+        data = parse_yaml(text)
         if isinstance(data, dict) and data.get("kind") == "tool" and str(data.get("id")) in wanted:
             tools[str(data["id"])] = data
     _require_tools(wanted, tools, prompt)

@@ -35,7 +35,10 @@ from promptops.errors import EXIT_OK
 def command(repo: Path, releases: tuple[str, ...], output: Path | None) -> int:
     """Resolve every prompt version the releases reference from git history into one JSON file.
 
-    Applications load it with `promptops.runtime.Runtime.from_bundle(PATH)`.
+    A version must name exactly one content: one that never existed, or that history holds
+    with two contents (an unbumped commit merged without squash), is refused with exit 1,
+    naming the commits (`promptops lint` reports the same as PO310). Applications load the
+    bundle with `promptops.runtime.Runtime.from_bundle(PATH)`.
     """
     from promptops.canary.bundle import build_bundle
 
