@@ -34,6 +34,7 @@ from promptops.diff.model import (
     PromptDiff,
     Waiver,
 )
+from promptops.diff.versions import reused_versions
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.findings import Finding, sort_findings
@@ -378,7 +379,8 @@ def run_check(
         if f.path not in touched and f.severity == "error"
     )
     findings: list[Finding] = []
-    for finding in [*in_scope, *_version_findings(report, loaded, config)]:
+    reused = reused_versions(report, loaded)  # PO311: a version history holds with other content
+    for finding in [*in_scope, *_version_findings(report, loaded, config), *reused]:
         configured = _configured(finding, config)
         if configured is not None:
             findings.append(configured)

@@ -38,6 +38,8 @@ from promptops.lint.rules import (
     po307_version_not_bumped,
     po308_growth_over_threshold,
     po309_thinking_budget_rejected,
+    po310_release_version_unknown,
+    po311_version_reused,
 )
 
 _MODULES = (
@@ -66,6 +68,8 @@ _MODULES = (
     po307_version_not_bumped,
     po308_growth_over_threshold,
     po309_thinking_budget_rejected,
+    po310_release_version_unknown,
+    po311_version_reused,
 )
 
 RULES: dict[str, ModuleType] = {module.CODE: module for module in _MODULES}
