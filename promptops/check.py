@@ -5,6 +5,10 @@ What blocks (exit 1):
 * PO307 version-not-bumped: a prompt's or tool's content changed but its `version` did not;
 * a charter budget that the head breaks and the base did not break.
 
+A figure that cannot be computed blocks too: a document the change adds or touches that gives
+no priced figures on the head (it does not parse, is not UTF-8, is not a document, or cannot be
+priced) leaves its workload's budgets unchecked, so the gate never passes it as a saving.
+
 What warns: PO308 growth-over-threshold (`lint.limits.growth_pct`, default 10%), budgets already
 broken on the base ref, and anything a valid waiver covers.
 
@@ -92,10 +96,59 @@ def find_waiver(
 
 # -- lint ------------------------------------------------------------------------------------
 def touched_paths(report: DiffReport) -> set[str]:
-    """The documents a change gates: the changed ones and the prompts whose tools changed.
-    Lint runs on these alone (the rest of the head is loaded for references only), so the
-    gate's lint time follows the change, like the diff's."""
+    """The documents a change gates: the changed ones (a new or edited file of ours that is
+    no document included) and the prompts whose tools changed. Lint runs on these alone (the
+    rest of the head is loaded for references only), so the gate's lint time follows the
+    change, like the diff's."""
     return {d.path for d in report.documents} | {p.path for p in report.prompts}
+
+
+def _load_findings(
+    loaded: LoadedSides, touched: set[str], lint: list[Finding], config: Config
+) -> list[Finding]:
+    """The head's load findings (PO001, PO005, PO002) of touched files that lint did not
+    report: the diff reads every changed file, bytes that are not UTF-8 included, so the gate
+    sees a broken file even when the head workspace could not read it."""
+    from promptops.lint.run import enabled_codes
+
+    enabled = enabled_codes(config.lint or {})
+    seen = {(f.code, f.path, f.line, f.column, f.message) for f in lint}
+    return [
+        f
+        for f in dict.fromkeys(loaded.head.findings)
+        if f.path in touched
+        and f.code in enabled
+        and (f.code, f.path, f.line, f.column, f.message) not in seen
+    ]
+
+
+def _unpriced_reasons(
+    report: DiffReport, touched: set[str], blocked: set[str]
+) -> tuple[list[str], list[str]]:
+    """(blocking, warnings) for figures that cannot be computed. A touched document with no
+    head figures blocks (its workload's budgets cannot be checked), unless a blocking finding
+    already names its file; an untouched one, or a base side, only warns."""
+    blocking, warnings = [], []
+    for u in report.unpriced:
+        what = f"{u.kind} {u.id!r}" if u.kind and u.id else "the document"
+        if u.side == "head" and u.path in touched:
+            if u.path not in blocked:
+                blocking.append(
+                    f"{u.path}: {what} cannot be priced on the head ({u.reason}): "
+                    "its workload's budgets cannot be checked"
+                )
+        elif u.side == "head":
+            warnings.append(
+                f"{u.path}: {what} cannot be priced on the head ({u.reason}): the totals of "
+                f"{u.workload or 'its workload'} leave it out and its monthly budgets are not "
+                "checked"
+            )
+        else:
+            warnings.append(
+                f"{u.path}: {what} cannot be priced on the base ({u.reason}): increases "
+                "against the base are not checked"
+            )
+    return blocking, warnings
 
 
 def lint_findings(workspace: Workspace) -> list[Finding]:
@@ -222,22 +275,32 @@ class _Gate:
             return
         budgets = self._budgets(charter)
         base_charter = self.base_charters.get(w.id)
-        for s in w.scenarios:
-            if s.budget_usd is not None and s.head_usd > s.budget_usd:
-                pre = s.base_budget_usd is not None and s.base_usd > s.base_budget_usd
+        for s in w.scenarios:  # a total that cannot be computed: `_unpriced_reasons`
+            if s.budget_usd is not None and s.head_usd is not None and s.head_usd > s.budget_usd:
+                pre = (
+                    s.base_budget_usd is not None
+                    and s.base_usd is not None
+                    and s.base_usd > s.base_budget_usd
+                )
+                was = usd(s.base_usd) if s.base_usd is not None else "not priced"
                 self.add(
                     f"monthly_usd.{s.name}",
                     w.id,
                     None,
                     f"{w.id}: {s.name} monthly cost {usd(s.head_usd)} is over its budget of "
-                    f"{usd(s.budget_usd)} (was {usd(s.base_usd)} on base)",
+                    f"{usd(s.budget_usd)} (was {was} on base)",
                     self._charter_line(charter, "budgets", "monthly_usd", s.name),
                     not pre,
                     str(s.budget_usd),
                     str(s.head_usd),
                 )
         runaway = w.scenario("runaway")
-        if w.kill_switch_usd is not None and runaway and runaway.head_usd > w.kill_switch_usd:
+        if (
+            w.kill_switch_usd is not None
+            and runaway
+            and runaway.head_usd is not None
+            and runaway.head_usd > w.kill_switch_usd
+        ):
             base_kill = (
                 ((base_charter.data.get("scenarios") or {}).get("runaway") or {}).get(
                     "kill_switch_usd"
@@ -245,13 +308,18 @@ class _Gate:
                 if base_charter
                 else None
             )
-            pre = base_kill is not None and runaway.base_usd > Decimal(str(base_kill))
+            pre = (
+                base_kill is not None
+                and runaway.base_usd is not None
+                and runaway.base_usd > Decimal(str(base_kill))
+            )
+            was = usd(runaway.base_usd) if runaway.base_usd is not None else "not priced"
             self.add(
                 "kill_switch_usd",
                 w.id,
                 None,
                 f"{w.id}: runaway monthly cost {usd(runaway.head_usd)} passes the kill switch "
-                f"at {usd(w.kill_switch_usd)} (was {usd(runaway.base_usd)} on base)",
+                f"at {usd(w.kill_switch_usd)} (was {was} on base)",
                 self._charter_line(charter, "scenarios", "runaway", "kill_switch_usd"),
                 not pre,
                 str(w.kill_switch_usd),
@@ -259,7 +327,13 @@ class _Gate:
             )
         increase = budgets.get("max_increase") or {}
         expected = w.scenario("expected")
-        if not increase or expected is None or expected.base_usd <= 0:
+        if (
+            not increase
+            or expected is None
+            or expected.base_usd is None
+            or expected.prompt_change_usd is None
+            or expected.base_usd <= 0
+        ):
             return
         change = expected.prompt_change_usd
         limit_usd = increase.get("usd_per_month")
@@ -373,6 +447,7 @@ def run_check(
     touched = touched_paths(report)
     lint = lint_findings(head_workspace) if head_workspace is not None else []
     in_scope = [f for f in lint if f.path in touched]
+    in_scope += _load_findings(loaded, touched, in_scope, config)
     untouched_errors = sum(
         1
         for f in (head_workspace.findings if head_workspace is not None else [])
@@ -392,6 +467,7 @@ def run_check(
         p.path: (p.head or p.base).workload for p in report.prompts if p.head or p.base
     }
     final_findings = []
+    blocked: set[str] = set()
     for f in sort_findings(findings):
         workload = f.extra.get("workload") if f.extra else None
         workload = workload or prompt_workload.get(f.path)
@@ -410,9 +486,13 @@ def run_check(
                 else ""
             )
             blocking.append(f"{where}: {f.code} {f.message}{suffix}")
+            blocked.add(f.path)
         elif f.severity == "warning":
             warnings.append(f"{where}: {f.code} {f.message}")
         final_findings.append(f)
+    unpriced_blocking, unpriced_warnings = _unpriced_reasons(report, touched, blocked)
+    blocking += unpriced_blocking
+    warnings += unpriced_warnings
     if untouched_errors:
         notes.append(
             f"{untouched_errors} document error(s) (YAML, schema, references) in files this "

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from promptops.commands.common import config_for, config_option, emit, format_option, output_option
-from promptops.errors import EXIT_OK
+from promptops.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
@@ -25,7 +25,10 @@ def command(
     BASE defaults to the merge-base of HEAD with the default branch (config `default_branch`,
     else origin/HEAD, main, master); HEAD defaults to the working tree, untracked files
     included. Documents are read from git objects: no checkout. Both sides are priced with the
-    same price table and tokenizer. Always exits 0 on success: `promptops check` is the gate.
+    same price table and tokenizer. Exits 0 on success (`promptops check` is the gate), 1
+    when a figure cannot be computed: a changed document that does not parse, is not UTF-8
+    or is not a document on a side, or a prompt that cannot be priced. Its rows say
+    "unpriced" with the reason and the totals say they are incomplete, never a $0 or -100%.
     """
     from promptops.diff.run import diff_refs
     from promptops.report.diff_json import diff_report_dict, dumps
@@ -43,4 +46,5 @@ def command(
         from promptops.report.diff_text import render_diff_text
 
         emit(render_diff_text(data, color=None if output is None else False), output)
-    return EXIT_OK
+    broken = any(d.problem for d in run.report.documents)
+    return EXIT_FINDINGS if run.report.incomplete or broken else EXIT_OK

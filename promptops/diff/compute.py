@@ -29,6 +29,7 @@ from promptops.diff.model import (
     RefInfo,
     ScenarioDelta,
     ToolDiff,
+    Unpriced,
     WorkloadDiff,
 )
 from promptops.diff.pricing import PricedPrompt, price_prompt
@@ -54,6 +55,11 @@ def content_of(doc: Document) -> dict[str, Any]:
     return {k: v for k, v in doc.data.items() if k not in skip}
 
 
+def _workload_of(doc: Document) -> str | None:
+    value = doc.data.get("workload")
+    return None if value is None else str(value)
+
+
 def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -65,9 +71,12 @@ class _Pricer:
         self.counter, self.table, self.notes = counter, table, notes
         self._memo: dict[tuple, PricedPrompt] = {}
 
-    def price(self, ws: Workspace, docs: Iterable[Document]) -> dict[str, PricedPrompt]:
+    def price(
+        self, ws: Workspace, docs: Iterable[Document], failed: dict[str, str] | None = None
+    ) -> dict[str, PricedPrompt]:
         """Price each prompt; an unchanged prompt with unchanged tools and charter is priced
-        once for both sides."""
+        once for both sides. `failed` collects why a prompt could not be priced, by path."""
+        failed = {} if failed is None else failed
         priced = {}
         for doc in docs:
             charter = ws.charter_for(doc)
@@ -83,10 +92,9 @@ class _Pricer:
                 continue
             try:
                 priced[doc.path] = self._memo[key] = price_prompt(ws, doc, self.counter, self.table)
-            except UnknownModelError as exc:
+            except (UnknownModelError, UserError) as exc:
                 self.notes.append(f"{doc.path}: not priced: {exc.message}")
-            except UserError as exc:
-                self.notes.append(f"{doc.path}: not priced: {exc.message}")
+                failed[doc.path] = exc.message
         return priced
 
 
@@ -292,7 +300,12 @@ def _prompt_diff(
     head_priced: PricedPrompt | None,
     changed_tools: set[str],
     counter: TokenCounter,
+    unpriced: tuple[Unpriced, ...] = (),
+    path: str | None = None,
+    broken: bool = False,
 ) -> PromptDiff:
+    """One prompt row. An `unpriced` side has no figures, and the row no delta; a `broken`
+    side (its file gives no valid document) has no text diff either: it is not a removal."""
     base_side = _to_side(base_priced, base_doc) if base_priced and base_doc else None
     head_side = _to_side(head_priced, head_doc) if head_priced and head_doc else None
     content_changed = (
@@ -311,10 +324,11 @@ def _prompt_diff(
             uses.update(str(t) for t in doc.data.get("tools") or [])
     doc = head_doc or base_doc
     assert doc is not None
+    diffable = not broken
     return PromptDiff(
         id=doc.id,
         status=status,
-        path=doc.path,
+        path=path or doc.path,
         old_path=base_doc.path
         if base_doc and head_doc and base_doc.path != head_doc.path
         else None,
@@ -329,16 +343,19 @@ def _prompt_diff(
                 counter.estimate,
             )
         )
-        if content_changed or base_doc is None or head_doc is None
+        if diffable and (content_changed or base_doc is None or head_doc is None)
         else (),
         settings=tuple(
             settings_changes(
                 base_doc.data if base_doc else None, head_doc.data if head_doc else None
             )
-        ),
+        )
+        if diffable
+        else (),
         changed_tools=tuple(sorted(uses & changed_tools)),
         content_changed=content_changed,
         version_bumped=not (base_doc and head_doc) or base_doc.version != head_doc.version,
+        unpriced=unpriced,
     )
 
 
@@ -373,7 +390,10 @@ def _workload_diff(
     head_priced: dict[str, Figures],
     mixed_priced: dict[str, Figures] | None,
     changed_prompt_ids: list[str],
+    unpriced: tuple[Unpriced, ...] = (),
 ) -> WorkloadDiff:
+    """The workload's totals base → head; a side holding an `unpriced` document of the
+    workload has no total (None), nor has the delta or its split."""
     base_charter = loaded.base.of_kind("charter").get(workload)
     head_charter = loaded.head.of_kind("charter").get(workload)
     members = lambda priced: [  # noqa: E731
@@ -383,6 +403,8 @@ def _workload_diff(
     head_totals = _sum_scenarios(members(head_priced))
     mixed_totals = _sum_scenarios(members(mixed_priced)) if mixed_priced is not None else None
     head_budgets, base_budgets = _budgets(head_charter), _budgets(base_charter)
+    base_ok = not any(u.side == "base" for u in unpriced)
+    head_ok = not any(u.side == "head" for u in unpriced)
     scenarios = []
     for name in SCENARIO_NAMES:
         base_usd, base_calls = base_totals[name]
@@ -392,13 +414,14 @@ def _workload_diff(
             prompt_change, traffic_change = mixed_usd - base_usd, head_usd - mixed_usd
         else:
             prompt_change, traffic_change = head_usd - base_usd, Decimal(0)
+        both = base_ok and head_ok
         scenarios.append(
             ScenarioDelta(
                 name=name,
-                base_usd=base_usd,
-                head_usd=head_usd,
-                prompt_change_usd=prompt_change,
-                traffic_change_usd=traffic_change,
+                base_usd=base_usd if base_ok else None,
+                head_usd=head_usd if head_ok else None,
+                prompt_change_usd=prompt_change if both else None,
+                traffic_change_usd=traffic_change if both else None,
                 budget_usd=head_budgets[name],
                 base_budget_usd=base_budgets[name],
                 calls_per_month_base=base_calls,
@@ -431,6 +454,7 @@ def _workload_diff(
         scenarios=tuple(scenarios),
         changed_prompts=tuple(sorted(set(changed_prompt_ids))),
         kill_switch_usd=_decimal(runaway.get("kill_switch_usd")),
+        unpriced=unpriced,
     )
 
 
@@ -506,19 +530,25 @@ def run_diff(
     head_ws = workspace_of(config, list(loaded.head.docs.values()))
     changed_paths_base = {c.old_path for c in changes if c.old_path}
     changed_paths_head = {c.new_path for c in changes if c.new_path}
+    failed: dict[str, dict[str, str]] = {"base": {}, "head": {}}
     base_priced = pricer.price(
-        base_ws, _to_price(loaded.base, loaded.workloads, changed_paths_base, loaded.changed_tools)
+        base_ws,
+        _to_price(loaded.base, loaded.workloads, changed_paths_base, loaded.changed_tools),
+        failed["base"],
     )
     head_docs_to_price = _to_price(
         loaded.head, loaded.workloads, changed_paths_head, loaded.changed_tools
     )
-    head_priced = pricer.price(head_ws, head_docs_to_price)
+    head_priced = pricer.price(head_ws, head_docs_to_price, failed["head"])
     figure_cache = FigureCache(cache_dir)
     members = MemberFigures(config, loaded, counter, table, notes, figure_cache)
+    base_members = members.figures(loaded.base, loaded.base)
+    head_members = members.figures(loaded.head, loaded.head)
     base_figures = {p: figures_of(e.estimate) for p, e in base_priced.items()}
-    base_figures.update(members.figures(loaded.base, loaded.base))
+    base_figures.update(base_members)
     head_figures = {p: figures_of(e.estimate) for p, e in head_priced.items()}
-    head_figures.update(members.figures(loaded.head, loaded.head))
+    head_figures.update(head_members)
+    unpriced = _unpriced_prompts(loaded, failed, base_members, head_members)
 
     # Head prompts at the base charters' traffic, for workloads whose traffic changed.
     base_charters, head_charters = loaded.base.of_kind("charter"), loaded.head.of_kind("charter")
@@ -552,16 +582,32 @@ def run_diff(
     changed_ids_by_workload: dict[str, list[str]] = {}
     for status, old, new in _pairs(loaded):
         base_doc, head_doc = _doc(loaded.base, old), _doc(loaded.head, new)
+        base_broken = _broken(loaded.base, old, base_doc, head_doc)
+        head_broken = _broken(loaded.head, new, head_doc, base_doc)
         doc = head_doc or base_doc
-        if doc is None:
-            continue
-        documents.append(
-            DocumentChange(doc.kind, doc.id, status, doc.path, old if old != doc.path else None)
+        if doc is None and not (base_broken or head_broken):
+            continue  # YAML that is not ours on either side
+        path = str(new or old)
+        kind, doc_id = (doc.kind, doc.id) if doc else ("", "")
+        problem = " · ".join(
+            f"{side}: {reason}"
+            for side, reason in (("base", base_broken), ("head", head_broken))
+            if reason
         )
-        if not doc.valid:
+        documents.append(
+            DocumentChange(
+                kind, doc_id, status, path, old if old != path else None, problem or None
+            )
+        )
+        if doc is not None and not doc.valid:
             notes.append(f"{doc.path}: invalid {doc.kind or 'document'}: run `promptops validate`")
-        if doc.kind == "prompt":
-            seen_prompt_paths.add(doc.path)
+        workload = _workload_of(doc) if doc and kind == "prompt" else None
+        workload = doc_id if kind == "charter" else workload
+        for side, reason, where in (("base", base_broken, old), ("head", head_broken, new)):
+            if reason and where and kind not in ("eval", "release"):  # they have no figures
+                unpriced.append(Unpriced(where, side, reason, kind, doc_id, workload))
+        if kind == "prompt":
+            seen_prompt_paths.add(path)
             diff = _prompt_diff(
                 status,
                 base_doc,
@@ -570,34 +616,38 @@ def run_diff(
                 head_priced.get(new or ""),
                 loaded.changed_tools,
                 counter,
+                _of_paths(unpriced, old, new),
+                path,
+                broken=bool(base_broken or head_broken),
             )
             prompts.append(diff)
-            for side in (diff.base, diff.head):
-                if side is not None and side.workload:
-                    changed_ids_by_workload.setdefault(side.workload, []).append(diff.id)
-        elif doc.kind == "tool":
+            for side_doc in (base_doc, head_doc):
+                if side_doc is not None and (w := _workload_of(side_doc)):
+                    changed_ids_by_workload.setdefault(w, []).append(diff.id)
+        elif kind == "tool" and not (base_broken or head_broken):
             tools.append(_tool_diff(status, base_doc, head_doc, loaded, counter))
 
-    for path, head_p in sorted(head_priced.items()):  # prompts whose tools changed
+    for head_doc in sorted(head_docs_to_price, key=lambda d: d.path):  # their tools changed
+        path = head_doc.path
         if path in seen_prompt_paths:
             continue
-        head_doc = loaded.head.docs[path]
         uses = {str(t) for t in head_doc.data.get("tools") or []}
         base_doc = loaded.base.docs.get(path)
-        if not uses & loaded.changed_tools or base_doc is None:
+        if not uses & loaded.changed_tools or base_doc is None or not base_doc.valid:
             continue
         diff = _prompt_diff(
             "tools-changed",
             base_doc,
             head_doc,
             base_priced.get(path),
-            head_p,
+            head_priced.get(path),
             loaded.changed_tools,
             counter,
+            _of_paths(unpriced, path, path),
         )
         prompts.append(diff)
-        if head_p.estimate.workload:
-            changed_ids_by_workload.setdefault(head_p.estimate.workload, []).append(diff.id)
+        if workload := _workload_of(head_doc):
+            changed_ids_by_workload.setdefault(workload, []).append(diff.id)
 
     workloads = [
         _workload_diff(
@@ -607,6 +657,7 @@ def run_diff(
             head_figures,
             mixed_figures if w in traffic_changed else None,
             changed_ids_by_workload.get(w, []),
+            tuple(u for u in unpriced if u.workload == w),
         )
         for w in sorted(loaded.workloads)
         if w in base_charters or w in head_charters
@@ -624,8 +675,63 @@ def run_diff(
         tools=tuple(tools),
         workloads=tuple(workloads),
         notes=tuple(dict.fromkeys(notes)),
+        unpriced=tuple(dict.fromkeys(unpriced)),
     )
     return report, loaded
+
+
+def _broken(
+    side: SideDocs, path: str | None, doc: Document | None, other: Document | None
+) -> str | None:
+    """Why a changed file of ours gives no valid document on this side, None when it does
+    (or when the file is absent, or is nobody's YAML on both sides)."""
+    if path is None or (doc is not None and doc.valid):
+        return None
+    problem = side.problem(path)
+    if problem is not None:
+        return problem
+    if doc is not None:
+        return f"invalid {doc.kind}: run `promptops validate`"
+    if other is not None:
+        return "not a promptops document on this side (its `kind` or the file changed)"
+    return None
+
+
+def _of_paths(unpriced: list[Unpriced], old: str | None, new: str | None) -> tuple[Unpriced, ...]:
+    return tuple(
+        u
+        for u in unpriced
+        if (u.side == "base" and u.path == old) or (u.side == "head" and u.path == new)
+    )
+
+
+_INVALID_MEMBER = "the document does not load as a valid prompt: run `promptops validate`"
+
+
+def _unpriced_prompts(
+    loaded: LoadedSides,
+    failed: dict[str, dict[str, str]],
+    base_members: dict[str, Figures],
+    head_members: dict[str, Figures],
+) -> list[Unpriced]:
+    """Prompts a workload total needs but that could not be priced, on each side: priced
+    ones that failed (an unknown model, an undefined tool) and members skipped."""
+    unpriced = []
+    for name, side, members in (
+        ("base", loaded.base, base_members),
+        ("head", loaded.head, head_members),
+    ):
+        for path, reason in sorted(failed[name].items()):
+            doc = side.docs[path]
+            unpriced.append(Unpriced(path, name, reason, "prompt", doc.id, _workload_of(doc)))
+        for path, figures in sorted(members.items()):
+            if figures.skipped is not None:
+                summary = side.tree.summary(path)
+                reason = _INVALID_MEMBER if figures.skipped == "invalid" else figures.skipped
+                unpriced.append(
+                    Unpriced(path, name, reason, "prompt", summary.id, summary.workload)
+                )
+    return unpriced
 
 
 def _tool_diff(

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from promptops.config import Config
 from promptops.diff.index import NOT_A_DOCUMENT, DocIndex, Summary, TreeView, summarize
 from promptops.documents.model import Document
-from promptops.documents.workspace import Workspace, content_hash, parse_documents
-from promptops.documents.yaml_source import SourceMap
+from promptops.documents.workspace import FileScope, Workspace, content_hash, parse_documents
+from promptops.documents.yaml_source import SourceMap, decode_text
 from promptops.findings import Finding
 from promptops.git_refs import Change, GitRepo, GitSide
 
@@ -48,6 +48,14 @@ class SideDocs:
 
     def of_kind(self, kind: str) -> dict[str, Document]:
         return {d.id: d for d in self.docs.values() if d.kind == kind and d.valid}
+
+    def problem(self, path: str) -> str | None:
+        """Why the file at `path` gives no valid document on this side (its first error from
+        loading: not UTF-8, bad YAML, not a document, schema), None if nothing was found."""
+        for f in self.findings:
+            if f.path == path and f.severity == "error":
+                return f"{f.code} at line {f.line}: {f.message}"
+        return None
 
 
 @dataclass
@@ -72,7 +80,7 @@ def quick_prompt(rel: str, text: str) -> Document | None:
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: bytes that are not UTF-8
         return None
     if not isinstance(data, dict) or data.get("kind") != "prompt":
         return None
@@ -90,10 +98,23 @@ def read_side(side: GitSide, tree: TreeView, rels: list[str]) -> dict[str, str]:
     return {rel: texts[blob] for rel, blob in blobs.items() if blob in texts}
 
 
-class Parser:
-    """Parse (path, text) once per distinct content, for both sides."""
+def read_undecodable(side: GitSide, rels: list[str]) -> dict[str, str]:
+    """Texts of files `read_side` left out because they are not UTF-8, bad bytes kept (see
+    `decode_text`): a changed file that cannot be decoded is reported, never lost."""
+    found = {}
+    for rel in rels:
+        data = side.repo.read_raw(side.sha, rel)
+        if data is not None:
+            found[rel] = decode_text(data)
+    return found
 
-    def __init__(self) -> None:
+
+class Parser:
+    """Parse (path, text) once per distinct content, for both sides; `scope` says which
+    files are ours, as for the workspace (`FileScope`)."""
+
+    def __init__(self, scope: FileScope | None = None) -> None:
+        self.scope = scope or FileScope()
         self._memo: dict[tuple[str, str], tuple[list[Document], list[Finding]]] = {}
         self._texts: dict[tuple[int, str], str] = {}  # prefetched (side, path) -> text
 
@@ -101,14 +122,18 @@ class Parser:
         key = (rel, content_hash(text))
         if key not in self._memo:
             doc = quick_prompt(rel, text) if quick else None
-            self._memo[key] = ([doc], []) if doc else parse_documents([(rel, text)])
+            self._memo[key] = (
+                ([doc], []) if doc else parse_documents([(rel, text)], scope=self.scope)
+            )
         return self._memo[key]
 
     def load(self, target: SideDocs, rels: list[str], quick: bool = False) -> None:
         """Read and parse `rels` into the side; `quick` parses plain prompts leniently."""
         wanted = [r for r in rels if r not in target.tried]
         target.tried.update(wanted)
-        for rel, text in read_side(target.side, target.tree, wanted).items():
+        texts = read_side(target.side, target.tree, wanted)
+        texts.update(read_undecodable(target.side, [r for r in wanted if r not in texts]))
+        for rel, text in texts.items():
             docs, findings = self.parse(rel, text, quick)
             target.findings.extend(findings)
             for doc in docs:
@@ -284,7 +309,7 @@ def load_sides(
     config: Config, base: GitSide, head: GitSide, changes: list[Change], index: DocIndex
 ) -> LoadedSides:
     base_tree, head_tree = trees(base.repo, base, changes, index)
-    parser = Parser()
+    parser = Parser(FileScope.of(config))
     base_docs, head_docs = SideDocs(base, base_tree), SideDocs(head, head_tree)
     sides = (base_docs, head_docs)
     parser.load(base_docs, [c.old_path for c in changes if c.old_path])

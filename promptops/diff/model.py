@@ -26,13 +26,29 @@ class RefInfo:
 
 @dataclass(frozen=True)
 class DocumentChange:
-    """A changed promptops document of any kind."""
+    """A changed promptops document of any kind (or a changed file of ours that is no
+    document on a side: `problem` says why, and `kind` is "" when neither side tells)."""
 
     kind: str
     id: str
     status: str  # added | removed | modified | renamed
     path: str
     old_path: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    """A document whose figures cannot be computed on one side (it does not parse, is not a
+    document, fails its schema, or cannot be priced): its rows and every total it feeds say
+    so, never a $0 or a -100%."""
+
+    path: str
+    side: str  # base | head
+    reason: str
+    kind: str = ""
+    id: str = ""
+    workload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,20 +143,31 @@ class PromptDiff:
     changed_tools: tuple[str, ...] = ()
     content_changed: bool = False
     version_bumped: bool = True
+    unpriced: tuple[Unpriced, ...] = ()  # a side with no figures: no delta either
 
     @property
-    def input_tokens_delta(self) -> int:
+    def priced(self) -> bool:
+        return not self.unpriced
+
+    @property
+    def input_tokens_delta(self) -> int | None:
+        if self.unpriced:
+            return None
         return (self.head.input_tokens if self.head else 0) - (
             self.base.input_tokens if self.base else 0
         )
 
     @property
-    def cost_per_call_delta_usd(self) -> Decimal:
+    def cost_per_call_delta_usd(self) -> Decimal | None:
+        if self.unpriced:
+            return None
         return (self.head.cost_per_call_usd if self.head else Decimal(0)) - (
             self.base.cost_per_call_usd if self.base else Decimal(0)
         )
 
     def monthly_delta_usd(self, scenario: str) -> Decimal | None:
+        if self.unpriced:
+            return None
         base = self.base.monthly_usd.get(scenario) if self.base else Decimal(0)
         head = self.head.monthly_usd.get(scenario) if self.head else Decimal(0)
         if base is None and head is None:
@@ -149,32 +176,38 @@ class PromptDiff:
 
     @property
     def growth_pct(self) -> Decimal | None:
-        if not self.base or not self.head or not self.base.input_tokens:
+        delta = self.input_tokens_delta
+        if not self.base or not self.head or not self.base.input_tokens or delta is None:
             return None
-        return Decimal(self.input_tokens_delta * 100) / Decimal(self.base.input_tokens)
+        return Decimal(delta * 100) / Decimal(self.base.input_tokens)
 
 
 @dataclass(frozen=True)
 class ScenarioDelta:
-    """A workload's monthly total in one scenario, base → head, split by cause."""
+    """A workload's monthly total in one scenario, base → head, split by cause. A side with
+    an unpriced document has no total (None), and neither has anything computed from it."""
 
     name: str
-    base_usd: Decimal
-    head_usd: Decimal
-    prompt_change_usd: Decimal  # what the prompt/tool edits cost, at the base traffic
-    traffic_change_usd: Decimal  # what the charter's traffic change costs
+    base_usd: Decimal | None
+    head_usd: Decimal | None
+    prompt_change_usd: Decimal | None  # what the prompt/tool edits cost, at the base traffic
+    traffic_change_usd: Decimal | None  # what the charter's traffic change costs
     budget_usd: Decimal | None
     base_budget_usd: Decimal | None = None
     calls_per_month_base: Decimal = Decimal(0)
     calls_per_month_head: Decimal = Decimal(0)
 
     @property
-    def delta_usd(self) -> Decimal:
+    def delta_usd(self) -> Decimal | None:
+        if self.head_usd is None or self.base_usd is None:
+            return None
         return self.head_usd - self.base_usd
 
     @property
     def headroom_usd(self) -> Decimal | None:
-        return None if self.budget_usd is None else self.budget_usd - self.head_usd
+        if self.budget_usd is None or self.head_usd is None:
+            return None
+        return self.budget_usd - self.head_usd
 
 
 @dataclass(frozen=True)
@@ -188,9 +221,13 @@ class WorkloadDiff:
     scenarios: tuple[ScenarioDelta, ...]
     changed_prompts: tuple[str, ...]
     kill_switch_usd: Decimal | None = None
+    unpriced: tuple[Unpriced, ...] = ()  # documents its totals lack, on either side
 
     def scenario(self, name: str) -> ScenarioDelta | None:
         return next((s for s in self.scenarios if s.name == name), None)
+
+    def complete(self, side: str) -> bool:
+        return not any(u.side == side for u in self.unpriced)
 
 
 @dataclass(frozen=True)
@@ -205,17 +242,30 @@ class DiffReport:
     notes: tuple[str, ...] = ()
     schema_version: str = DIFF_SCHEMA_VERSION
     kind: str = "diff"
+    unpriced: tuple[Unpriced, ...] = ()  # every document of the change with a side unpriced
 
     @property
     def changed(self) -> bool:
         return bool(self.documents)
 
-    def total(self, scenario: str, attr: str = "delta_usd") -> Decimal:
+    @property
+    def incomplete(self) -> bool:
+        """Some figure of this change cannot be computed: `diff` exits 1."""
+        return bool(self.unpriced)
+
+    def total(self, scenario: str, attr: str = "delta_usd") -> Decimal | None:
+        """A sum over the workloads; None when a side it needs has an unpriced document
+        (anywhere in the change: a broken new file may belong to any workload)."""
+        sides = {"base_usd": {"base"}, "head_usd": {"head"}}.get(attr, {"base", "head"})
+        if any(u.side in sides for u in self.unpriced):
+            return None
         total = Decimal(0)
         for w in self.workloads:
             s = w.scenario(scenario)
-            if s is not None:
-                total += getattr(s, attr)
+            value = getattr(s, attr) if s is not None else Decimal(0)
+            if value is None:
+                return None
+            total += value
         return total
 
 

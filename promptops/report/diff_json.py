@@ -17,6 +17,7 @@ from promptops.diff.model import (
     DiffReport,
     PromptDiff,
     PromptSide,
+    Unpriced,
     WorkloadDiff,
 )
 from promptops.report.formatting import signed_usd, usd
@@ -53,9 +54,22 @@ def _side(side: PromptSide | None) -> dict[str, Any] | None:
     }
 
 
+def _unpriced(u: Unpriced) -> dict[str, Any]:
+    return {
+        "path": u.path,
+        "side": u.side,
+        "reason": u.reason,
+        "kind": u.kind or None,
+        "id": u.id or None,
+        "workload": u.workload,
+    }
+
+
 def _prompt(p: PromptDiff) -> dict[str, Any]:
+    """A prompt row; with an unpriced side every delta is null (never a -100%)."""
     growth = p.growth_pct
     side = p.head or p.base
+    priced = p.priced
     return {
         "id": p.id,
         "status": p.status,
@@ -67,10 +81,14 @@ def _prompt(p: PromptDiff) -> dict[str, Any]:
         "delta": {
             "input_tokens": p.input_tokens_delta,
             "cached_tokens": (p.head.cached_tokens if p.head else 0)
-            - (p.base.cached_tokens if p.base else 0),
+            - (p.base.cached_tokens if p.base else 0)
+            if priced
+            else None,
             "output_tokens": (p.head.output_tokens if p.head else 0)
-            - (p.base.output_tokens if p.base else 0),
-            "cost_per_call_usd": decimal_str(p.cost_per_call_delta_usd),
+            - (p.base.output_tokens if p.base else 0)
+            if priced
+            else None,
+            "cost_per_call_usd": _money(p.cost_per_call_delta_usd),
             "monthly_usd": {
                 name: _money(p.monthly_delta_usd(name))
                 for name in SCENARIO_NAMES
@@ -84,6 +102,7 @@ def _prompt(p: PromptDiff) -> dict[str, Any]:
         "version_bumped": p.version_bumped,
         "settings": list(p.settings),
         "changed_tools": list(p.changed_tools),
+        "unpriced": [{"side": u.side, "reason": u.reason} for u in p.unpriced],
         "hunks": [
             {
                 "section": h.section,
@@ -107,13 +126,15 @@ def _workload(w: WorkloadDiff) -> dict[str, Any]:
         "traffic_changed": w.traffic_changed,
         "changed_prompts": list(w.changed_prompts),
         "kill_switch_usd": _money(w.kill_switch_usd),
+        "incomplete": bool(w.unpriced),
+        "unpriced": [_unpriced(u) for u in w.unpriced],
         "scenarios": {
             s.name: {
-                "base_usd": decimal_str(s.base_usd),
-                "head_usd": decimal_str(s.head_usd),
-                "delta_usd": decimal_str(s.delta_usd),
-                "prompt_change_usd": decimal_str(s.prompt_change_usd),
-                "traffic_change_usd": decimal_str(s.traffic_change_usd),
+                "base_usd": _money(s.base_usd),
+                "head_usd": _money(s.head_usd),
+                "delta_usd": _money(s.delta_usd),
+                "prompt_change_usd": _money(s.prompt_change_usd),
+                "traffic_change_usd": _money(s.traffic_change_usd),
                 "budget_usd": _money(s.budget_usd),
                 "headroom_usd": _money(s.headroom_usd),
                 "calls_per_month_base": decimal_str(s.calls_per_month_base),
@@ -124,6 +145,13 @@ def _workload(w: WorkloadDiff) -> dict[str, Any]:
     }
 
 
+def _per_call_total(report: DiffReport) -> Decimal | None:
+    deltas = [p.cost_per_call_delta_usd for p in report.prompts]
+    if report.incomplete or any(d is None for d in deltas):
+        return None
+    return sum((d for d in deltas if d is not None), Decimal(0))
+
+
 def headline(report: DiffReport) -> str:
     """One sentence a reviewer reads first."""
     if not report.changed:
@@ -132,10 +160,18 @@ def headline(report: DiffReport) -> str:
     what = f"{n_prompts} prompt{'s' if n_prompts != 1 else ''} changed"
     if report.tools:
         what += f", {len(report.tools)} tool{'s' if len(report.tools) != 1 else ''}"
+    if report.incomplete:
+        n = len({(u.path, u.side) for u in report.unpriced})
+        first = report.unpriced[0]
+        return (
+            f"Monthly estimate incomplete: {n} document side{'s' if n != 1 else ''} could not "
+            f"be priced ({first.path} on {first.side}: {first.reason}); {what}."
+        )
     if not report.workloads:
-        per_call = sum((p.cost_per_call_delta_usd for p in report.prompts), Decimal(0))
+        per_call = _per_call_total(report) or Decimal(0)
         return f"{what}; no workload charter: cost per call {signed_usd(per_call, per_call=True)}."
     base, head = report.total("expected", "base_usd"), report.total("expected", "head_usd")
+    assert base is not None and head is not None  # complete: every side priced
     delta = head - base
     if delta == 0:
         return f"Monthly estimate (expected) unchanged at {usd(head)}; {what}."
@@ -147,22 +183,24 @@ def headline(report: DiffReport) -> str:
 
 
 def diff_report_dict(report: DiffReport) -> dict[str, Any]:
+    tokens = [p.input_tokens_delta for p in report.prompts]
     totals: dict[str, Any] = {
-        "monthly_delta_usd": decimal_str(report.total("expected")),
+        "monthly_delta_usd": _money(report.total("expected")),
+        "incomplete": report.incomplete,
         "scenarios": {
             name: {
-                "base_usd": decimal_str(report.total(name, "base_usd")),
-                "head_usd": decimal_str(report.total(name, "head_usd")),
-                "delta_usd": decimal_str(report.total(name)),
-                "prompt_change_usd": decimal_str(report.total(name, "prompt_change_usd")),
-                "traffic_change_usd": decimal_str(report.total(name, "traffic_change_usd")),
+                "base_usd": _money(report.total(name, "base_usd")),
+                "head_usd": _money(report.total(name, "head_usd")),
+                "delta_usd": _money(report.total(name)),
+                "prompt_change_usd": _money(report.total(name, "prompt_change_usd")),
+                "traffic_change_usd": _money(report.total(name, "traffic_change_usd")),
             }
             for name in SCENARIO_NAMES
         },
-        "cost_per_call_delta_usd": decimal_str(
-            sum((p.cost_per_call_delta_usd for p in report.prompts), Decimal(0))
-        ),
-        "input_tokens_delta": sum(p.input_tokens_delta for p in report.prompts),
+        "cost_per_call_delta_usd": _money(_per_call_total(report)),
+        "input_tokens_delta": None
+        if report.incomplete or None in tokens
+        else sum(t for t in tokens if t is not None),
         "changed_documents": len(report.documents),
         "changed_prompts": len(report.prompts),
     }
@@ -178,6 +216,7 @@ def diff_report_dict(report: DiffReport) -> dict[str, Any]:
         "prompts": [_prompt(p) for p in report.prompts],
         "tools": [to_jsonable(t) for t in report.tools],
         "workloads": [_workload(w) for w in report.workloads],
+        "unpriced": [_unpriced(u) for u in report.unpriced],
         "notes": list(report.notes),
         "provenance": {**to_jsonable(report.provenance), "sentence": report.provenance.sentence()},
     }

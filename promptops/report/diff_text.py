@@ -10,6 +10,7 @@ from promptops.report.formatting import paint, signed_usd, usd, use_color
 
 SCENARIOS = ("expected", "stretch", "runaway")
 MAX_HUNK_LINES = 8
+UNPRICED = "unpriced"  # a figure that cannot be computed is a word, never a number
 
 
 def _d(value: Any) -> Decimal:
@@ -18,6 +19,27 @@ def _d(value: Any) -> Decimal:
 
 def _delta_color(value: Decimal) -> str:
     return "red" if value > 0 else "green" if value < 0 else "dim"
+
+
+def _side_unpriced(p: dict[str, Any], side: str) -> bool:
+    return any(u.get("side") == side for u in p.get("unpriced") or [])
+
+
+def unpriced_lines(report: dict[str, Any]) -> list[str]:
+    """One line per document side whose figures cannot be computed, and per changed file
+    that gives no document (an eval, a release) with why."""
+    lines = [
+        f"{u['path']} ({u['side']}): {u['reason']}"
+        + (f" [workload {u['workload']}]" if u.get("workload") else "")
+        for u in report.get("unpriced") or []
+    ]
+    listed = {u["path"] for u in report.get("unpriced") or []}
+    lines += [
+        f"{d['path']}: {d['problem']}"
+        for d in report.get("documents") or []
+        if d.get("problem") and d["path"] not in listed
+    ]
+    return lines
 
 
 def _refs(report: dict[str, Any]) -> str:
@@ -46,7 +68,22 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
             side = p.get("head") or p.get("base") or {}
             name = f"{p['id']}@{side.get('version')}" if side.get("version") else p["id"]
             base, head = p.get("base"), p.get("head")
-            if base and head:
+            if p.get("unpriced"):
+                cells3 = []
+                for key, fmt in (
+                    ("input_tokens", lambda v: f"{v:,}"),
+                    ("cached_tokens", lambda v: f"{v:,}"),
+                    ("cost_per_call_usd", lambda v: usd(_d(v), True)),
+                ):
+                    left = (
+                        UNPRICED if _side_unpriced(p, "base") else fmt(base[key]) if base else "—"
+                    )
+                    right = (
+                        UNPRICED if _side_unpriced(p, "head") else fmt(head[key]) if head else "—"
+                    )
+                    cells3.append(f"{left} → {right}")
+                tokens, cached, call = cells3
+            elif base and head:
                 tokens = f"{base['input_tokens']:,} → {head['input_tokens']:,} ({p['delta']['input_tokens']:+,})"
                 cached = f"{base['cached_tokens']:,} → {head['cached_tokens']:,}"
                 call = f"{usd(_d(base['cost_per_call_usd']), True)} → {usd(_d(head['cost_per_call_usd']), True)}"
@@ -60,7 +97,9 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
             monthly = p["delta"]["monthly_usd"]
             cells = []
             for s in SCENARIOS:
-                if s in monthly:
+                if p.get("unpriced"):
+                    cells.append(paint(UNPRICED, "red", color))
+                elif s in monthly:
                     value = _d(monthly[s])
                     cells.append(paint(signed_usd(value), _delta_color(value), color))
                 else:
@@ -93,14 +132,24 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
         rows = []
         for w in workloads:
             row = [w["id"] + (" (traffic changed)" if w.get("traffic_changed") else "")]
+            if w.get("incomplete"):
+                row[0] += paint(" (incomplete)", "red", color)
             for s in SCENARIOS:
                 sc = w["scenarios"][s]
-                delta = _d(sc["delta_usd"])
-                cell = f"{usd(_d(sc['base_usd']))} → {usd(_d(sc['head_usd']))} "
-                cell += paint(f"({signed_usd(delta)})", _delta_color(delta), color)
+                base_cell = UNPRICED if sc["base_usd"] is None else usd(_d(sc["base_usd"]))
+                head_cell = UNPRICED if sc["head_usd"] is None else usd(_d(sc["head_usd"]))
+                cell = f"{base_cell} → {head_cell}"
+                if sc["delta_usd"] is not None:
+                    delta = _d(sc["delta_usd"])
+                    cell += " " + paint(f"({signed_usd(delta)})", _delta_color(delta), color)
                 if sc.get("budget_usd") is not None:
-                    headroom = _d(sc.get("headroom_usd"))
-                    mark = paint("over", "red", color) if headroom < 0 else f"{usd(headroom)} left"
+                    if sc.get("headroom_usd") is None:
+                        mark = paint("not checked", "red", color)
+                    else:
+                        headroom = _d(sc.get("headroom_usd"))
+                        mark = (
+                            paint("over", "red", color) if headroom < 0 else f"{usd(headroom)} left"
+                        )
                     cell += f" / {usd(_d(sc['budget_usd']))} ({mark})"
                 row.append(cell)
             rows.append(row)
@@ -112,7 +161,7 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
         )
         for w in workloads:
             sc = w["scenarios"]["expected"]
-            if _d(sc["traffic_change_usd"]):
+            if sc["traffic_change_usd"] is not None and _d(sc["traffic_change_usd"]):
                 lines.append(
                     f"  {w['id']}: prompt changes {signed_usd(_d(sc['prompt_change_usd']))}/mo, "
                     f"charter traffic change {signed_usd(_d(sc['traffic_change_usd']))}/mo (expected)"
@@ -164,6 +213,10 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
             why.append(f"    {label}: {c['detail']} ({c['tokens_delta']:+,} tokens)")
     if why:
         lines += ["", paint("Why", "bold", color), *why]
+    unpriced = unpriced_lines(report)
+    if unpriced:
+        title = "Not priced: the figures above are incomplete"
+        lines += ["", paint(title, "red", color), *[f"  - {u}" for u in unpriced]]
 
     if is_check:
         reasons = report.get("blocking_reasons") or []

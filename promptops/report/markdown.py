@@ -17,6 +17,7 @@ GITHUB_LIMIT = 65_536
 RESERVED = 2_000  # room for the comment command's marker and footer
 SCENARIOS = ("expected", "stretch", "runaway")
 MAX_HUNK_LINES = 12
+MAX_UNPRICED_LINES = 20  # the list stays with the headline: it is never cut, so it is capped
 
 
 def _d(value: Any) -> Decimal:
@@ -52,6 +53,13 @@ def _title(report: dict[str, Any]) -> str:
 
 
 def _scenario_cell(s: dict[str, Any], kill_switch: Any = None) -> str:
+    if s["base_usd"] is None or s["head_usd"] is None:  # a side with an unpriced document
+        base = "_unpriced_" if s["base_usd"] is None else _usd(s["base_usd"])
+        head = "**_unpriced_**" if s["head_usd"] is None else f"**{_usd(s['head_usd'])}**"
+        text = f"{base} → {head}"
+        if s.get("budget_usd") is not None:
+            text += f"<br>budget {_usd(s['budget_usd'])} ⚠️ not checked"
+        return text
     base, head, delta = _d(s["base_usd"]), _d(s["head_usd"]), _d(s["delta_usd"])
     text = f"{_usd(base)} → **{_usd(head)}**" if delta else _usd(head)
     if delta:
@@ -83,6 +91,8 @@ def _workload_table(report: dict[str, Any]) -> list[str]:
             name += " (traffic changed)"
         elif w.get("status") in ("added", "removed"):
             name += f" ({w['status']})"
+        if w.get("incomplete"):
+            name += " ⚠️ incomplete"
         cells = [
             _scenario_cell(w["scenarios"][s], w.get("kill_switch_usd") if s == "runaway" else None)
             for s in SCENARIOS
@@ -91,8 +101,28 @@ def _workload_table(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _unpriced_side(p: dict[str, Any], side: str) -> bool:
+    return any(u.get("side") == side for u in p.get("unpriced") or [])
+
+
 def _tokens_cell(p: dict[str, Any]) -> str:
     base, head = p.get("base"), p.get("head")
+    if p.get("unpriced"):
+        left = (
+            "_unpriced_"
+            if _unpriced_side(p, "base")
+            else f"{base['input_tokens']:,}"
+            if base
+            else "—"
+        )
+        right = (
+            "_unpriced_"
+            if _unpriced_side(p, "head")
+            else f"{head['input_tokens']:,}"
+            if head
+            else "—"
+        )
+        return f"{left} → {right}"
     if base and head:
         text = (
             f"{base['input_tokens']:,} → {head['input_tokens']:,} ({p['delta']['input_tokens']:+,})"
@@ -116,7 +146,9 @@ def _prompt_row(p: dict[str, Any]) -> str:
     if p["status"] != "modified":
         name += f" ({p['status']})"
     base, head = p.get("base"), p.get("head")
-    if base and head:
+    if p.get("unpriced"):
+        call = "_unpriced_"
+    elif base and head:
         call = f"{_usd(base['cost_per_call_usd'], True)} → {_usd(head['cost_per_call_usd'], True)}"
     elif head or base:
         call = _usd((head or base)["cost_per_call_usd"], True)
@@ -124,6 +156,8 @@ def _prompt_row(p: dict[str, Any]) -> str:
         call = "—"
     monthly = p["delta"]["monthly_usd"]
     cells = [_signed(monthly[s]) if s in monthly else "—" for s in SCENARIOS]
+    if p.get("unpriced"):
+        cells = ["_unpriced_"] * len(SCENARIOS)
     workload = _cell(p.get("workload") or "—")
     return f"| {name} | {workload} | {_tokens_cell(p)} | {call} | " + " | ".join(cells) + " |"
 
@@ -177,6 +211,12 @@ def _tool_details(t: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _unpriced_lines(report: dict[str, Any]) -> list[str]:
+    from promptops.report.diff_text import unpriced_lines
+
+    return unpriced_lines(report)
+
+
 def _fits(parts: list[str], limit: int) -> bool:
     return len("\n".join(parts)) <= limit
 
@@ -203,6 +243,13 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
             "❌ **Blocking** — fix these, or add a waiver (approver and expiry) to the charter:"
         )
         must.extend(f"- {_cell(r)}" for r in reasons)
+        must.append("")
+    unpriced = _unpriced_lines(report)
+    if unpriced:
+        must.append("⚠️ **Figures incomplete** — these documents could not be priced:")
+        must.extend(f"- {_cell(line)}" for line in unpriced[:MAX_UNPRICED_LINES])
+        if len(unpriced) > MAX_UNPRICED_LINES:
+            must.append(f"- …and {len(unpriced) - MAX_UNPRICED_LINES} more (see the JSON report)")
         must.append("")
     must.extend(_workload_table(report))
     provenance = (report.get("provenance") or {}).get("sentence", "")
