@@ -14,8 +14,6 @@ import random
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from promptops.runtime import Runtime
 from promptops.tokens.tokenizers import count_tokens
 from tests.support.cli import run_cli
@@ -226,11 +224,6 @@ def test_runtime_renders_exactly_what_render_prints(tmp_path: Path) -> None:
     assert version.render(VALUES) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="promptops/canary/bundle.py's skeleton_renderer still keeps templates through "
-    "render_request; it should return promptops.render.skeleton_request (one line, not ours)",
-)
 def test_bundle_command_keeps_literals(tmp_path: Path) -> None:
     root = _release_repo(tmp_path)
     bundle = tmp_path / "bundle.json"

@@ -243,15 +243,12 @@ def _require_tools(wanted: set[str], found: dict[str, Any], prompt: dict[str, An
 def skeleton_renderer() -> Renderer:
     """Render with promptops' renderer, every template kept as a ``{{ name }}`` placeholder."""
     try:
-        from promptops.render import render_request, template_refs  # type: ignore[attr-defined]
+        from promptops.render import skeleton_request
     except ImportError as exc:  # the renderer ships with promptops; only a broken install lacks it
         raise UserError("promptops bundle needs promptops.render, which is missing") from exc
-
-    def render(prompt: dict[str, Any], tools: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        keep = {ref.expression: "{{ " + ref.expression + " }}" for ref in template_refs(prompt)}
-        return render_request(prompt, tools, keep)
-
-    return render
+    # Expressions stay as templates and literal braces stay escaped, so the runtime renders
+    # exactly what `promptops render` does.
+    return skeleton_request
 
 
 def _git(repo: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
