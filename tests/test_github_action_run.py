@@ -512,3 +512,70 @@ def test_warm_on_the_default_branch_fills_the_cache_a_pull_request_restores(tmp_
     checked = run_action(pr, github)
     assert checked.returncode == 1, checked.stdout + checked.stderr  # the same gate, warm
     assert checked.outputs["blocking"] == "true"
+
+
+def broken_pr(tmp_path: Path, files: dict[str, bytes]) -> dict:
+    """main: promptops.yaml, the charter and the prompt; feature: `files` as they are."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "promptops.yaml").write_text("tokenizer: cl100k_base\n", encoding="utf-8")
+    (repo / "charters").mkdir()
+    (repo / "prompts").mkdir()
+    (repo / "charters" / "support-bot.yaml").write_text(CHARTER, encoding="utf-8")
+    (repo / "prompts" / "triage.yaml").write_text(
+        PROMPT.format(system="Be brief."), encoding="utf-8"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", "-b", "feature")
+    for rel, data in files.items():
+        (repo / rel).write_bytes(data)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the attack")
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    head = git(repo, "rev-parse", "HEAD")
+    return {
+        "repo": repo,
+        "temp": runner_temp,
+        "event": write_event(tmp_path / "e.json", base, head),
+    }
+
+
+@pytest.mark.parametrize(
+    ("rel", "data", "message"),
+    [
+        # item 2: "A PR that adds a new file with broken YAML (or a duplicate key) passes `check`"
+        (
+            "prompts/new.yaml",
+            b"kind: prompt\nid: new\nid: newer\nversion: 1.0.0\nmodel: claude-haiku-4-5\n",
+            "duplicate key 'id'",
+        ),
+        # item 3: "A document that is not valid UTF-8 disappears: ... `check` reports the
+        # workload at $0 ('decreases by $35.04 (-100%)') and passes."
+        (
+            "prompts/triage.yaml",
+            PROMPT.format(system="Soyez bref, café.").replace("1.0.0", "1.1.0").encode("latin-1"),
+            "not UTF-8 text",
+        ),
+    ],
+    ids=["new-file-duplicate-key", "not-utf8"],
+)
+def test_the_action_blocks_broken_documents_with_a_red_comment(
+    tmp_path, github, rel, data, message
+):
+    ws = broken_pr(tmp_path, {rel: data})
+    result = run_action(ws, github)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["blocking"] == "true"
+    assert result.outputs["monthly-delta-usd"] == ""  # incomplete: no figure, not $0
+    assert (
+        f"::error file={rel},line=" in result.stdout and "title=promptops (PO001)" in result.stdout
+    )
+    (comment,) = github.issue_comments(REPO, PR)
+    body = comment["body"]
+    assert "❌" in body and "blocking issue" in body
+    assert f"{rel}:" in body and message in body and "PO001" in body
+    assert "-100" not in body and "decreases" not in body
