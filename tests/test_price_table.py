@@ -208,7 +208,9 @@ def test_a_damaged_snapshot_is_rebuilt_not_read(tmp_path: Path) -> None:
     first = PriceTable(cache_dir=tmp_path)
     (snapshot,) = tmp_path.glob("prices-*.json")
     text = snapshot.read_text()
-    snapshot.write_text(text.replace('\\"4\\"', '\\"9\\"', 1))
+    damaged = text.replace('"4"', '"9"', 1)  # a price, in the sealed snapshot's JSON
+    assert damaged != text
+    snapshot.write_text(damaged)
     second = PriceTable(cache_dir=tmp_path)
     assert second.get("claude-opus-5-5").input == first.get("claude-opus-5-5").input == 4
 
