@@ -579,3 +579,60 @@ def test_the_action_blocks_broken_documents_with_a_red_comment(
     assert "❌" in body and "blocking issue" in body
     assert f"{rel}:" in body and message in body and "PO001" in body
     assert "-100" not in body and "decreases" not in body
+
+
+def pr_between(tmp_path: Path, base: dict[str, str], head: dict[str, str]) -> dict:
+    """A repo whose main holds `base` and whose feature branch rewrites `head` on top."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for files in (base, head):
+        for rel, text in files.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "base" if files is base else "the change")
+        if files is base:
+            base_sha = git(repo, "rev-parse", "HEAD")
+            git(repo, "checkout", "-q", "-b", "feature")
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    head_sha = git(repo, "rev-parse", "HEAD")
+    return {
+        "repo": repo,
+        "temp": runner_temp,
+        "event": write_event(tmp_path / "e.json", base_sha, head_sha),
+    }
+
+
+def test_the_action_blocks_a_tool_growth_behind_a_pyyaml_style_tools_list(tmp_path, github):
+    """Item 1: "A `tools:` block list is invisible to diff, check and cache warm ... A tool that
+    grows 1,597 tokens is charged to no prompt: `check` says '±$0.000000 … passed' (exit 0) on a
+    +156% change against `max_increase.pct: 10`." The list is written as PyYAML writes it."""
+    charter = CHARTER.replace(
+        "budgets:\n", "agent: {max_steps: 5}\nbudgets:\n  max_increase: {pct: 10}\n"
+    ).replace("{expected: 2000}", "{expected: 100000}")
+    prompt = PROMPT.format(system="Be brief.").replace(
+        "max_output_tokens: 300\n", "max_output_tokens: 300\ntools:\n- lookup\n"
+    )
+    tool = (
+        "kind: tool\nid: lookup\nversion: {version}\ndescription: {description}\n"
+        "input_schema:\n  type: object\n  properties:\n    q: {{type: string}}\n"
+    )
+    base = {
+        "promptops.yaml": "tokenizer: cl100k_base\n",
+        "charters/support-bot.yaml": charter,
+        "prompts/triage.yaml": prompt,
+        "tools/lookup.yaml": tool.format(version="1.0.0", description="Look an order up."),
+    }
+    grown = "Look an order up." + " Mention the order status." * 320
+    ws = pr_between(
+        tmp_path, base, {"tools/lookup.yaml": tool.format(version="1.1.0", description=grown)}
+    )
+    result = run_action(ws, github)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["blocking"] == "true"
+    (comment,) = github.issue_comments(REPO, PR)
+    body = comment["body"]
+    assert "❌" in body and "max_increase.pct" in body
+    assert "±$0.000000" not in body and "support/triage" in body
