@@ -89,6 +89,7 @@ def test_a_file_that_is_not_utf8_is_a_finding_not_a_vanished_file(tmp_path: Path
         ("misc/custom.yaml", "kind: template\nid: a\n", "PO005", 1, "unknown kind 'template'"),
         ("misc/broken.yaml", "kind: prompt\nid: [x\n", "PO001", 3, "invalid YAML"),
         ("misc/dup.yaml", "kind: tool\nid: a\nid: b\n", "PO001", 3, "duplicate key 'id'"),
+        ("misc/nul.yaml", "kind: tool\nid: a\x00\n", "PO001", 2, "unacceptable character"),
     ],
 )
 def test_a_yaml_file_of_ours_that_is_not_a_document_is_a_finding(

@@ -226,6 +226,11 @@ def load_yaml(text: str) -> LoadedYaml | YamlProblem:
                 problem += f" (the construct started at line {started.line + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return YamlProblem(problem, line, column)
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses, at its offset
+        span = source.span_of(exc.position, exc.position)
+        return YamlProblem(
+            f"unacceptable character #x{exc.character:04x}: {exc.reason}", span.line, span.column
+        )
     except yaml.YAMLError as exc:
         return YamlProblem(str(exc).splitlines()[0], 1, 1)
     except (ValueError, TypeError, OverflowError) as exc:

@@ -1,7 +1,7 @@
 """Run the lint rules over a workspace: the one entry point every command uses.
 
-`lint_workspace` applies, in order: the load findings (PO001-PO003) and every enabled rule's
-`check`, restricted to the files the user targeted (while the whole repo is used for
+`lint_workspace` applies, in order: the load findings (PO001-PO003, PO005) and every enabled
+rule's `check`, restricted to the files the user targeted (while the whole repo is used for
 references and PO203); then the config's `select`/`ignore` and `severity` overrides; then
 inline and file-level suppressions, reporting unused ones as PO009.
 """
