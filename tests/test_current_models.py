@@ -88,3 +88,19 @@ def test_one_unknown_model_is_a_finding_and_the_rest_is_priced(tmp_path: Path) -
     assert text.returncode == 1
     assert "b.yaml:4: future: not priced: unknown model 'claude-opus-9'" in text.stdout
     assert "now (incomplete: future not priced)" in text.stdout
+
+
+def test_an_invalid_document_makes_the_report_incomplete(tmp_path: Path) -> None:
+    """A prompt the schema rejects is not silently left out of `tokens` (exit 1, listed)."""
+    (tmp_path / "promptops.yaml").write_text("tokenizer: cl100k_base\n")
+    (tmp_path / "charter.yaml").write_text(CHARTER)
+    (tmp_path / "a.yaml").write_text(_prompt("claude-opus-5-5", 10))
+    (tmp_path / "b.yaml").write_text(
+        _prompt("claude-opus-5-5", 10).replace("id: claude-opus-5-5", "id: b")
+        + "tool_choice: sometimes\n"
+    )
+    code, report = _tokens(tmp_path)
+    assert code == 1
+    assert [p["id"] for p in report["prompts"]] == ["claude-opus-5-5"]
+    (invalid,) = report["invalid_documents"]
+    assert invalid["path"] == "b.yaml" and invalid["code"] == "PO002"

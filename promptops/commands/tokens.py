@@ -52,7 +52,9 @@ def command(
         config.tokenizer = tokenizer
     workspace = load_workspace(config, paths)
     broken = [
-        f for f in workspace.findings if f.severity == "error" and f.code in ("PO001", "PO002")
+        f
+        for f in workspace.findings
+        if f.severity == "error" and f.code in ("PO001", "PO002", "PO005")
     ]
     if broken and not workspace.of_kind("prompt"):
         first = broken[0]
@@ -68,6 +70,9 @@ def command(
 
         data = to_jsonable(report)
         data["cache_cliff"] = cache_cliff_jsonable(report.prompts)
+        data["invalid_documents"] = [
+            {"path": f.path, "line": f.line, "code": f.code, "message": f.message} for f in broken
+        ]
         emit(dumps(data), output)
     else:
         from promptops.report.tokens_text import render_tokens_text
@@ -77,5 +82,6 @@ def command(
         if skipped:
             text += f"\nSkipped {len(skipped)} invalid document(s): run `promptops validate`.\n"
         emit(text, output)
-    # A prompt that could not be priced is a finding: the report is incomplete (exit 1).
-    return EXIT_FINDINGS if report.unpriced else EXIT_OK
+    # A prompt that could not be priced, or a document that could not be read, is a finding:
+    # the report is incomplete (exit 1), never a quiet total without it.
+    return EXIT_FINDINGS if report.unpriced or broken else EXIT_OK
