@@ -271,22 +271,6 @@ class GitRepo:
         except GitError:
             return None
 
-    def read_raw(self, sha: str | None, rel: str) -> bytes | None:
-        """The bytes of a file on a side, None when absent: for a file `read` left out because
-        it is not UTF-8, which the loader still reports (PO001) instead of losing it."""
-        if sha is None:
-            try:
-                return (self.config.root / rel).read_bytes()
-            except OSError:
-                return None
-        blob = self.blob_ids(sha).get(rel)
-        if blob is None:
-            return None
-        try:
-            return self._run_bytes("cat-file", "blob", blob)
-        except GitError:
-            return None
-
     def blob_ids(self, sha: str) -> dict[str, str]:
         """Root-relative path -> blob id of every file at commit `sha` (one `ls-tree`)."""
         if sha not in self._trees:
