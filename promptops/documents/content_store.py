@@ -17,6 +17,7 @@ has used for `MAX_AGE` saves are dropped, so the file tracks the repo, not its h
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -35,14 +36,27 @@ MAX_AGE = 8  # saves an entry survives without being used
 _SALT = 16  # bytes of salt before the marshalled payload
 
 
+# The code whose results are stored here: a change to any of it is a new salt, so nobody has
+# to remember to bump FORMAT when the loader or a rule reads a text differently.
+_SOURCES = ("documents", "lint", "pricing", "tokens")
+_MODULES = ("render.py", "findings.py", "config.py", "globs.py")
+
+
 @cache
 def salt() -> str:
-    """16 hex digits that change with the format, promptops, Python and the schemas."""
+    """16 hex digits that change with the format, promptops, Python, the schemas and the
+    source of the code that produces what is stored (the loader, the rules, the cost model)."""
     from promptops.resources import schemas_dir
 
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}".encode())
     for schema in sorted(schemas_dir().glob("*.schema.json")):
         digest.update(schema.name.encode() + b"\0" + schema.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    sources = [p for sub in _SOURCES for p in sorted((package / sub).rglob("*.py"))]
+    sources += [package / name for name in _MODULES] + [package / "pricing" / "facts.json"]
+    for source in sources:
+        with contextlib.suppress(OSError):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:16]
 
 
