@@ -98,9 +98,9 @@ def read_sealed(path: Path | None, key: str) -> bytes | None:
     if path is None:
         return None
     try:
-        with path.open("rb") as handle:
+        with path.open("rb", buffering=0) as handle:  # unbuffered: `readall` sizes it once
             header = handle.read(_HEADER)
-            payload = handle.read()
+            payload = handle.readall()
     except OSError:
         return None
     return payload if _verified(header, payload, key) else None
