@@ -163,6 +163,8 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
             data = tomllib.loads(text).get("tool", {}).get("promptops", {})
         except tomllib.TOMLDecodeError as exc:
             raise UserError(f"invalid TOML: {exc}", str(file)) from None
+        except RecursionError:  # tomllib recurses once per nested array or table
+            raise UserError("invalid TOML: values nested too deep", str(file)) from None
     else:
         from promptops.documents.yaml_source import YamlProblem, load_yaml
 

@@ -24,7 +24,7 @@ class LoadedRelease:
 
 def read_yaml(path: Path) -> tuple[str, Any]:
     """The text and values of one YAML file; UserError when unreadable or invalid."""
-    import yaml
+    from promptops.documents.yaml_source import YamlError, load_values
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -33,11 +33,10 @@ def read_yaml(path: Path) -> tuple[str, Any]:
     except UnicodeDecodeError as exc:
         raise UserError("not UTF-8 text", path=str(path)) from exc
     try:
-        return text, yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}", str(path), line) from exc
+        return text, load_values(text)
+    except YamlError as exc:
+        problem = exc.problem
+        raise UserError(f"invalid YAML: {problem.message}", str(path), problem.line) from None
 
 
 def load_release(reference: str, repo: Path) -> LoadedRelease:

@@ -136,9 +136,13 @@ def _require_active(state: str, verb: str, path: str | None) -> None:
 def _load(text: str, path: str | None) -> tuple[Any, Any]:
     import yaml
 
+    from promptops.documents.yaml_source import YamlError, load_values
+
     try:
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        data = load_values(text)  # the loader with limits first: compose alone has none
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except YamlError as exc:
+        raise UserError(f"invalid YAML: {exc.problem.message}", path, exc.problem.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise UserError(

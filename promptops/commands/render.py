@@ -13,18 +13,19 @@ from promptops.errors import EXIT_OK, UserError
 
 
 def _read_vars(path: Path) -> dict[str, Any]:
-    import yaml
+    from promptops.documents.yaml_source import YamlError, load_values
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_values(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"variables file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read variables file: {exc}", str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except YamlError as exc:
         raise UserError(
-            "invalid YAML/JSON in variables file", str(path), mark.line + 1 if mark else None
+            f"invalid YAML/JSON in variables file: {exc.problem.message}",
+            str(path),
+            exc.problem.line,
         ) from None
     if data is None:
         return {}

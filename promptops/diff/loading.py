@@ -27,7 +27,7 @@ from promptops.config import Config
 from promptops.diff.index import NOT_A_DOCUMENT, DocIndex, Summary, TreeView, summarize
 from promptops.documents.model import Document
 from promptops.documents.workspace import FileScope, Workspace, content_hash, parse_documents
-from promptops.documents.yaml_source import SourceMap, decode_text
+from promptops.documents.yaml_source import YamlProblem, decode_text, load_yaml
 from promptops.findings import Finding
 from promptops.git_refs import Change, GitRepo, GitSide
 
@@ -75,18 +75,15 @@ def quick_prompt(rel: str, text: str) -> Document | None:
     """A prompt parsed without source positions or schema validation, for an unchanged
     document that is only needed for its workload's totals; None when it is not a plain
     prompt (then the full parser handles it)."""
-    import yaml
-
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(text, Loader=loader)
-    except (yaml.YAMLError, ValueError):  # ValueError: bytes that are not UTF-8
+    loaded = load_yaml(text)  # the one reader, with its limits
+    if isinstance(loaded, YamlProblem):
         return None
+    data = loaded.data
     if not isinstance(data, dict) or data.get("kind") != "prompt":
         return None
     if not all(k in data for k in ("id", "version", "model", "system")):
         return None
-    return Document(rel, data, SourceMap(text), content_hash(text))
+    return Document(rel, data, loaded.source, content_hash(text))
 
 
 def read_side(side: GitSide, tree: TreeView, rels: list[str]) -> dict[str, str]:

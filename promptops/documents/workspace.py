@@ -266,7 +266,7 @@ def parse_file(rel: str, text: str, named: bool = False, digest: str | None = No
                 )
             return _not_a_document(rel, message, loaded.line, loaded.column)
         message = loaded.message
-        if loaded.kind != "undecodable":
+        if loaded.kind not in ("undecodable", "limit"):
             message = f"invalid YAML: {message}"
         return [], [Finding("PO001", "error", message, rel, loaded.line, loaded.column)]
     data = loaded.data

@@ -19,6 +19,15 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 PathKey = tuple[Any, ...]
+
+# Bounds on what one file may make us build. A prompt repo's documents are a few levels deep and
+# a few thousand values at most; these limits leave two orders of magnitude of room and stop an
+# alias bomb (nine aliases of nine aliases of ... expand to billions of values from 1 KB), a
+# self-referencing alias (`x: &a [*a]`) and deep nesting (a RecursionError in the builder) with
+# one finding, checked on the node graph before anything is built.
+MAX_CHARS = 8 * 1024 * 1024  # characters in one file
+MAX_DEPTH = 100  # nested mappings and sequences
+MAX_VALUES = 100_000  # values once every alias is expanded
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -95,7 +104,8 @@ class SourceMap:
 class YamlProblem:
     """A file that is not valid YAML (or not one mapping), with where it went wrong.
 
-    `kind` tells a broken text (`syntax`, `duplicate-key`, `undecodable`) from valid YAML
+    `kind` tells a broken text (`syntax`, `duplicate-key`, `undecodable`, `limit`: a bound
+    of `MAX_CHARS`, `MAX_DEPTH` or `MAX_VALUES` broken) from valid YAML
     that cannot be one document (`empty`, `several-documents`): the loader reports the first
     as PO001 and the second as PO005."""
 
@@ -103,6 +113,14 @@ class YamlProblem:
     line: int
     column: int
     kind: str = "syntax"
+
+
+class YamlError(ValueError):
+    """A `YamlProblem` raised, for readers that want values or an exception (`load_values`)."""
+
+    def __init__(self, problem: YamlProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 @dataclass
@@ -125,13 +143,27 @@ class _Builder:
         self.loader = loader
         self.source = source
         self.duplicates: list[YamlProblem] = []
+        self.merged: dict[int, int] = {}
+
+    def _flatten(self, node: yaml.MappingNode) -> int:
+        """Apply merge keys (`<<`) in place; how many of the pairs at the front came from them.
+
+        Pairs merged in may repeat each other or be overridden by the mapping's own keys (the
+        later pair wins, as in PyYAML); only the mapping's own keys can be duplicates. An
+        aliased mapping is flattened once, so the count is kept for its next visit."""
+        if id(node) not in self.merged:
+            own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
+            self.loader.flatten_mapping(node)
+            self.merged[id(node)] = len(node.value) - own
+        return self.merged[id(node)]
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.source.values[path] = _span(node)
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
+            merged = self._flatten(node)
             result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            own: set[Any] = set()
+            for position, (key_node, value_node) in enumerate(node.value):
                 if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
                     key = key_node.value
                 else:
@@ -139,7 +171,7 @@ class _Builder:
                 if not isinstance(key, str | int | float | bool) and key is not None:
                     key = str(key)
                 child = (*path, key)
-                if key in result:
+                if position >= merged and key in own:  # a merged key may be overridden
                     mark = key_node.start_mark
                     self.duplicates.append(
                         YamlProblem(
@@ -149,6 +181,8 @@ class _Builder:
                             "duplicate-key",
                         )
                     )
+                if position >= merged:
+                    own.add(key)
                 self.source.keys[child] = _span(key_node)
                 result[key] = self.build(value_node, child)
             return result
@@ -160,6 +194,66 @@ class _Builder:
         if node.tag == _TIMESTAMP_TAG:
             return node.value  # dates stay as written: schemas and users compare strings
         return self.loader.construct_object(node, deep=True)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _limit_problem(root: yaml.Node) -> YamlProblem | None:
+    """The first bound `root` breaks, found without building anything.
+
+    One iterative walk of the node graph (an alias is the same node object in two places):
+    each distinct node is measured once, so the size a bomb would expand to is known from its
+    few hundred nodes, and a node met again while it is still being measured is a cycle."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+            if size[key] > MAX_VALUES:
+                return YamlProblem(
+                    f"this value expands to more than {MAX_VALUES:,} values through aliases "
+                    "(an alias bomb?): write the values out or use fewer aliases",
+                    line,
+                    column,
+                    "limit",
+                )
+            if depth[key] > MAX_DEPTH:
+                return YamlProblem(
+                    f"values nested more than {MAX_DEPTH} levels deep: promptops reads "
+                    "documents up to that depth",
+                    line,
+                    column,
+                    "limit",
+                )
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            return YamlProblem(
+                "an alias refers to the value that contains it (a self-referencing alias "
+                "never ends): replace the alias with the value it should stand for",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                "limit",
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+    return None
 
 
 # Bytes that are not UTF-8, decoded with `surrogateescape` (see `decode_text`).
@@ -199,12 +293,23 @@ def load_yaml(text: str) -> LoadedYaml | YamlProblem:
     problem = undecodable(text)
     if problem is not None:
         return problem
+    if len(text) > MAX_CHARS:
+        return YamlProblem(
+            f"the file has {len(text):,} characters; promptops reads files of up to "
+            f"{MAX_CHARS:,} (split it, or exclude it in promptops.yaml)",
+            1,
+            1,
+            "limit",
+        )
     loader = _Loader(text)
     source = SourceMap(text=text)
     try:
         node = loader.get_single_node()
         if node is None:
             return YamlProblem("the file is empty", 1, 1, "empty")
+        limit = _limit_problem(node)
+        if limit is not None:
+            return limit
         builder = _Builder(loader, source)
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
@@ -235,8 +340,29 @@ def load_yaml(text: str) -> LoadedYaml | YamlProblem:
         return YamlProblem(str(exc).splitlines()[0], 1, 1)
     except (ValueError, TypeError, OverflowError) as exc:
         return YamlProblem(f"unreadable value: {exc}", 1, 1)
+    except RecursionError:  # the pure-Python composer recurses below MAX_DEPTH's check
+        return YamlProblem(
+            f"values nested more than {MAX_DEPTH} levels deep: promptops reads documents up "
+            "to that depth",
+            1,
+            1,
+            "limit",
+        )
     finally:
         loader.dispose()
     if builder.duplicates:
         return builder.duplicates[0]
     return LoadedYaml(data=data, source=source)
+
+
+def load_values(text: str) -> Any:
+    """The values of one YAML text, for readers that need no positions: the same parser and
+    limits as `load_yaml` (never `yaml.load`, which has none), None for an empty text.
+
+    Raises `YamlError` with the problem, line and column."""
+    loaded = load_yaml(text)
+    if isinstance(loaded, YamlProblem):
+        if loaded.kind == "empty":
+            return None
+        raise YamlError(loaded)
+    return loaded.data
