@@ -68,14 +68,16 @@ def config_for(paths: tuple[Path, ...] | list[Path], config_file: Path | None) -
 
 
 def emit(text: str, output: Path | str | None) -> None:
-    """Write to --output (atomically) or standard output; an unwritable path is exit 2."""
+    """Write to --output or standard output; an unwritable path is exit 2.
+
+    The file is written atomically with the umask's permissions (`output_file`)."""
     if output is None or output == "":
         sys.stdout.write(text)
         return
     from promptops.errors import UserError
-    from promptops.tokens.cache import atomic_write
+    from promptops.output_file import write_output_file
 
     try:
-        atomic_write(Path(output), text)
+        write_output_file(Path(output), text)
     except OSError as exc:
         raise UserError(f"cannot write: {exc.strerror or exc}", path=str(output)) from None
