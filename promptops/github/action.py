@@ -13,10 +13,11 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PromptopsError, UserError
 from promptops.github.event import load_event
@@ -30,6 +31,7 @@ from promptops.github.workflow import (
     workflow_command,
     write_outputs,
 )
+from promptops.output_file import write_output_file
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -128,7 +130,7 @@ def finish(
         raise UserError(f"fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
     report = read_report(report_path)
     verdict = verdict_of(report.data, command_exit_status)
-    markdown_out.write_text(report.markdown, encoding="utf-8")
+    _write_or_warn("the Markdown report", markdown_out, write_output_file, report.markdown)
     annotations = [
         Annotation("error", f"Merge blocked: {reason}", title="promptops")
         for reason in verdict.reasons
@@ -139,16 +141,16 @@ def finish(
     for line in annotation_lines(annotations):
         print(line)
     if env.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(env["GITHUB_STEP_SUMMARY"], report.markdown)
-    if env.get("GITHUB_OUTPUT"):
-        write_outputs(
-            env["GITHUB_OUTPUT"],
-            {
-                "blocking": "true" if verdict.blocking else "false",
-                "monthly-delta-usd": verdict.monthly_delta_usd,
-                "report-path": str(report_path),
-            },
+        _write_or_warn(
+            "the job summary", env["GITHUB_STEP_SUMMARY"], append_step_summary, report.markdown
         )
+    if env.get("GITHUB_OUTPUT"):
+        outputs = {
+            "blocking": "true" if verdict.blocking else "false",
+            "monthly-delta-usd": verdict.monthly_delta_usd,
+            "report-path": str(report_path),
+        }
+        _write_or_warn("the step outputs", env["GITHUB_OUTPUT"], write_outputs, outputs)
     if should_fail(verdict, fail_on):
         why = "; ".join(verdict.reasons) or (
             f"{verdict.warnings} warning(s) with fail-on: warning"
@@ -158,6 +160,24 @@ def finish(
         print(workflow_command("error", f"promptops: {why}", title="promptops gate"))
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _write_or_warn(
+    what: str, path: str | Path, write: Callable[[Any, Any], object], content: object
+) -> bool:
+    """Write one of the step's side files; a read-only or full target (EACCES, EROFS, ENOSPC,
+    or any other OSError) is one warning, never the step's result: the verdict is the gate's."""
+    try:
+        write(path, content)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            workflow_command(
+                "warning", f"could not write {what} to {path}: {reason}", title="promptops"
+            )
+        )
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
