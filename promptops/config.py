@@ -74,6 +74,7 @@ class Config:
     gate: dict[str, Any] = field(default_factory=dict)
     eval: dict[str, Any] = field(default_factory=dict)
     canary: dict[str, Any] = field(default_factory=dict)
+    telemetry: dict[str, Any] = field(default_factory=dict)
 
     @property
     def limits(self) -> dict[str, float]:
@@ -190,6 +191,7 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
             setattr(config, key, data[key])
     config.eval = data.get("eval", {})
     config.canary = data.get("canary", {})
+    config.telemetry = data.get("telemetry", {})
     if "exclude" in data:
         config.exclude = [*DEFAULT_EXCLUDE, *data["exclude"]]
     if "cache_dir" in data:

@@ -319,7 +319,7 @@ def test_split_cache_writes_at_their_own_rate_the_rest_at_the_release_ttl(
         assert cohort[(PROMPT, "1.0.0")].cost_usd * 1_000_000 == micro
         assert math.isclose(cohort[(PROMPT, "1.0.0")].cost_micro_sum, micro, rel_tol=1e-12)
     too_many = {**record, "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens": 5_000}
-    path = _write_records(tmp_path / "bad.jsonl", [too_many])
+    path = _write_records(tmp_path / "bad.jsonl", [record, too_many])
     assert read_telemetry([path], pricing(), PROMPT).counters.invalid == 1
 
 

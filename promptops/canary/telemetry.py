@@ -13,7 +13,9 @@ One record is one model call, flat, with OpenTelemetry GenAI attribute names::
 An OTel span export with the same keys under ``attributes`` is accepted too. As in the OTel
 conventions, ``input_tokens`` includes cache reads and cache creation: the uncached part is
 ``input - read - creation`` (Anthropic's own ``input_tokens`` already excludes them), and it is
-the call's total input that picks a price tier. Creation tokens may be split by TTL with
+the call's total input that picks a price tier. Records that pass Anthropic's exclusive
+``input_tokens`` through are recognised per source (``read_telemetry(input_tokens=...)``) and
+read the same way. ``…cache_write.input_tokens`` is accepted for ``…cache_creation…``. Creation tokens may be split by TTL with
 ``gen_ai.usage.cache_creation.ephemeral_5m_input_tokens`` and ``…ephemeral_1h_input_tokens``
 (Anthropic's ``usage.cache_creation``); what is not split is priced at the release's
 ``analysis.cache_write_ttl``.
@@ -57,6 +59,7 @@ ATTR_INPUT_TOKENS = "gen_ai.usage.input_tokens"
 ATTR_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
 ATTR_CACHE_READ = "gen_ai.usage.cache_read.input_tokens"
 ATTR_CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens"
+ATTR_CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"  # another spelling seen in exporters
 ATTR_CACHE_WRITE_5M = "gen_ai.usage.cache_creation.ephemeral_5m_input_tokens"
 ATTR_CACHE_WRITE_1H = "gen_ai.usage.cache_creation.ephemeral_1h_input_tokens"
 FIELD_OUTCOME = "outcome"
@@ -65,6 +68,12 @@ FIELD_ERROR = "error"
 ATTR_ERROR_TYPE = "error.type"
 FIELD_TIMESTAMP = "timestamp"
 FIELD_START_NANOS = "start_time_unix_nano"
+
+INCLUSIVE = "inclusive"  # OTel: input_tokens counts cache reads and writes too
+EXCLUSIVE = "exclusive"  # Anthropic's API field passed through: input_tokens is the uncached part
+AUTO = "auto"
+CONVENTIONS = (AUTO, INCLUSIVE, EXCLUSIVE)
+SAMPLE_BYTES = 4 * 1024 * 1024  # how much of each source `auto` reads to tell the convention
 
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 CHUNK_TARGET_BYTES = 128 * 1024 * 1024
@@ -135,10 +144,14 @@ class ReadCounters:
         }
 
 
+Task = tuple[str, str, int, int, str]  # path, kind, start byte, end byte, input convention
+
+
 @dataclass
 class TelemetryResult:
     cohorts: dict[tuple[str, str], CohortStats]
     counters: ReadCounters
+    conventions: dict[str, str] = field(default_factory=dict)  # source -> input convention
 
 
 def read_telemetry(
@@ -148,13 +161,25 @@ def read_telemetry(
     workers: int | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     chunk_bytes: int = CHUNK_TARGET_BYTES,
+    input_tokens: str = AUTO,
 ) -> TelemetryResult:
     """Aggregate every call record of ``prompt_id`` (all prompts when None) in ``paths``.
 
     JSONL files of at least ``parallel_min_bytes`` are split into ranges of about
     ``chunk_bytes`` folded by ``workers`` processes (default: the CPU count).
+    ``input_tokens`` says whether ``gen_ai.usage.input_tokens`` includes cache reads and writes
+    (`inclusive`, the OTel convention) or not (`exclusive`, Anthropic's own field passed through
+    by many instrumentations); `auto` tells it per source from its first records.
+    Raises UserError (exit 2) when most records cannot be read: a report on the few that
+    could would say HOLD on no evidence.
     """
-    tasks: list[tuple[str, str, int, int]] = []
+    if input_tokens not in CONVENTIONS:
+        raise UserError(
+            f"telemetry input_tokens must be one of {', '.join(CONVENTIONS)}, got {input_tokens!r}"
+        )
+    tasks: list[Task] = []
+    conventions: dict[str, str] = {}
+    stdin_head = b""
     for raw in paths:
         path = str(raw)
         kind = _file_kind(path)
@@ -165,10 +190,19 @@ def read_telemetry(
                 raise UserError(f"cannot read telemetry: {exc.strerror}", path=path) from exc
         else:
             size = 0
+        convention = input_tokens
+        if convention == AUTO:
+            if path == "-":
+                stdin_head = sys.stdin.buffer.read(SAMPLE_BYTES)
+            convention = _detect_convention(_sample_records(path, kind, stdin_head))
+        conventions[path] = convention
         if kind == "jsonl" and size >= parallel_min_bytes:
-            tasks.extend((path, kind, start, end) for start, end in _byte_ranges(size, chunk_bytes))
+            tasks.extend(
+                (path, kind, start, end, convention)
+                for start, end in _byte_ranges(size, chunk_bytes)
+            )
         else:
-            tasks.append((path, kind, 0, size))
+            tasks.append((path, kind, 0, size, convention))
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parallel = [t for t in tasks if t[1] == "jsonl" and t[3] > t[2] and _is_split(t, tasks)]
     accs: dict[tuple[Any, Any, Any], list[Any]] = {}
@@ -177,30 +211,94 @@ def read_telemetry(
         _run_parallel(parallel, prices, prompt_id, workers, accs, counters)
         tasks = [t for t in tasks if t not in parallel]
     for task in tasks:
-        part_accs, part_counters = _scan_task(task, prices, prompt_id)
+        part_accs, part_counters = _scan_task(task, prices, prompt_id, stdin_head)
         _merge_accs(accs, part_accs)
         counters.merge(part_counters)
-    return TelemetryResult(cohorts=_finalize(accs, prices), counters=counters)
+    if counters.invalid > counters.records:  # most of them
+        raise UserError(
+            f"{counters.invalid:,} of {counters.invalid + counters.records:,} call records "
+            "could not be read, so no verdict can rest on the rest; first: "
+            + "; ".join(counters.examples[:3])
+        )
+    return TelemetryResult(
+        cohorts=_finalize(accs, prices), counters=counters, conventions=conventions
+    )
+
+
+def _sample_records(path: str, kind: str, stdin_head: bytes) -> list[Any]:
+    """The records in the first `SAMPLE_BYTES` of a source (whole lines only)."""
+    if kind == "parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+                return list(batch.to_pylist())
+        except Exception:  # unreadable: the scan itself reports it, with its message
+            return []
+        return []
+    try:
+        if path == "-":
+            head = stdin_head
+        elif kind == "jsonl.gz":
+            with gzip.open(path, "rb") as stream:
+                head = stream.read(SAMPLE_BYTES)
+        else:
+            with open(path, "rb") as stream:
+                head = stream.read(SAMPLE_BYTES)
+    except (OSError, EOFError):
+        return []
+    lines = head.split(b"\n")
+    if len(head) >= SAMPLE_BYTES:
+        lines.pop()  # cut mid-line
+    records = []
+    for line in lines:
+        try:
+            records.append(_loads(line))
+        except (_JSONDecodeError, ValueError):
+            continue
+    return records
+
+
+def _detect_convention(records: Iterable[Any]) -> str:
+    """`exclusive` when any record's cache tokens exceed its input tokens (impossible when
+    input includes them), else `inclusive`. Records without cache tokens read the same
+    either way, so a source that never caches is inclusive harmlessly."""
+    for record in records:
+        if record.__class__ is not dict:
+            continue
+        if ATTR_INPUT_TOKENS not in record and record.get("attributes").__class__ is dict:
+            record = record["attributes"]
+        try:
+            cached = int(record.get(ATTR_CACHE_READ) or 0) + int(
+                record.get(ATTR_CACHE_CREATION) or record.get(ATTR_CACHE_WRITE) or 0
+            )
+            if cached > int(record.get(ATTR_INPUT_TOKENS) or 0):
+                return EXCLUSIVE
+        except (TypeError, ValueError):
+            continue
+    return INCLUSIVE
 
 
 # ----- one task: a file or a byte range of one -------------------------------------------------
 def _scan_task(
-    task: tuple[str, str, int, int], prices: TelemetryPricing, prompt_id: str | None
+    task: Task, prices: TelemetryPricing, prompt_id: str | None, stdin_head: bytes = b""
 ) -> tuple[dict, ReadCounters]:
-    path, kind, start, end = task
+    path, kind, start, end, convention = task
+    exclusive = convention == EXCLUSIVE
     counters = ReadCounters()
     accs: dict[tuple[Any, Any, Any], list[Any]] = {}
     try:
         if kind == "parquet":
             records: Iterable[Any] = _iter_parquet(path, counters)
-            _fold(records, prompt_id, prices, accs, counters)
+            _fold(records, prompt_id, prices, accs, counters, exclusive)
         elif path == "-":
             _fold(
-                _iter_jsonl(sys.stdin.buffer, path, 0, math.inf, counters),
+                _iter_jsonl(_Prefixed(stdin_head, sys.stdin.buffer), path, 0, math.inf, counters),
                 prompt_id,
                 prices,
                 accs,
                 counters,
+                exclusive,
             )
         elif kind == "jsonl.gz":
             with gzip.open(path, "rb") as stream:
@@ -210,6 +308,7 @@ def _scan_task(
                     prices,
                     accs,
                     counters,
+                    exclusive,
                 )
         else:
             with open(path, "rb") as stream:
@@ -223,6 +322,7 @@ def _scan_task(
                     prices,
                     accs,
                     counters,
+                    exclusive,
                 )
     except OSError as exc:
         raise UserError(f"cannot read telemetry: {exc.strerror or exc}", path=path) from exc
@@ -231,8 +331,22 @@ def _scan_task(
     return accs, counters
 
 
+class _Prefixed:
+    """A stream that first serves bytes already read from it (the `auto` sample of stdin)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            head, self.head = self.head, b""
+            return head
+        return self.rest.read(size)
+
+
 def _iter_jsonl(
-    stream: BinaryIO, path: str, start: int, end: float, counters: ReadCounters
+    stream: BinaryIO | _Prefixed, path: str, start: int, end: float, counters: ReadCounters
 ) -> Iterator[Any]:
     """Parsed records of the lines that start in [start, end); bad lines are counted."""
     offset = start
@@ -271,7 +385,8 @@ def _iter_parquet(path: str, counters: ReadCounters) -> Iterator[dict[str, Any]]
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise UserError(
-            "reading Parquet telemetry needs pyarrow: pip install 'promptops[parquet]'", path=path
+            "reading Parquet telemetry needs pyarrow: pip install 'promptops-ci[parquet]'",
+            path=path,
         ) from exc
     try:
         parquet = pq.ParquetFile(path)
@@ -292,8 +407,12 @@ def _fold(
     prices: TelemetryPricing,
     accs: dict[tuple[Any, Any, Any], list[Any]],
     counters: ReadCounters,
+    exclusive: bool = False,
 ) -> None:
-    """Fold records into accumulators. Kept in one function with local names: it runs 10^7 times."""
+    """Fold records into accumulators. Kept in one function with local names: it runs 10^7 times.
+
+    With `exclusive`, a record's input_tokens is the uncached part (Anthropic's field) and is
+    made inclusive here, so everything below reads one convention."""
     log1p = math.log1p
     inv_ln = 1.0 / LN_HISTOGRAM_BASE
     parse_time = _epoch_seconds
@@ -323,7 +442,7 @@ def _fold(
             input_tokens = record.get(ATTR_INPUT_TOKENS) or 0
             output_tokens = record.get(ATTR_OUTPUT_TOKENS) or 0
             cache_read = record.get(ATTR_CACHE_READ) or 0
-            cache_creation = record.get(ATTR_CACHE_CREATION) or 0
+            cache_creation = record.get(ATTR_CACHE_CREATION) or record.get(ATTR_CACHE_WRITE) or 0
             if (
                 input_tokens.__class__ is not int
                 or output_tokens.__class__ is not int
@@ -343,6 +462,8 @@ def _fold(
                     raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
             else:
                 write_5m = write_1h = 0
+            if exclusive:
+                input_tokens += cache_read + cache_creation
             if (
                 input_tokens < cache_read + cache_creation
                 or min(input_tokens, output_tokens, cache_read, cache_creation) < 0
@@ -476,7 +597,7 @@ def _epoch_seconds(stamp: Any) -> float:
 
 
 # ----- parallel plumbing -----------------------------------------------------------------------
-def _is_split(task: tuple[str, str, int, int], tasks: list[tuple[str, str, int, int]]) -> bool:
+def _is_split(task: Task, tasks: list[Task]) -> bool:
     """True for a byte range of a file that was split (worth a worker process)."""
     return sum(1 for other in tasks if other[0] == task[0]) > 1
 
@@ -488,7 +609,7 @@ def _byte_ranges(size: int, chunk_bytes: int) -> list[tuple[int, int]]:
 
 
 def _run_parallel(
-    tasks: list[tuple[str, str, int, int]],
+    tasks: list[Task],
     prices: TelemetryPricing,
     prompt_id: str | None,
     workers: int,

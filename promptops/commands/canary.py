@@ -63,6 +63,15 @@ def _pricing(repo: Path, config_file: str | None, release: Any) -> Any:
     return TelemetryPricing.from_config(config, str(release.analysis.get("cache_write_ttl", "5m")))
 
 
+def _input_convention(repo: Path, config_file: str | None, flag: str | None) -> str:
+    """--input-tokens, else the config's `telemetry.input_tokens`, else auto."""
+    if flag:
+        return flag
+    from promptops.config import load_config
+
+    return str(load_config(repo, config_file).telemetry.get("input_tokens", "auto"))
+
+
 def _repo_option(function: Any) -> Any:
     return click.option(
         "--repo",
@@ -120,6 +129,15 @@ def plan_command(release: str, repo: Path, fmt: str) -> int:
     default=None,
     help="Worker processes for large JSONL files (default: CPU count).",
 )
+@click.option(
+    "--input-tokens",
+    "input_tokens",
+    type=click.Choice(["auto", "inclusive", "exclusive"]),
+    default=None,
+    help="Whether records' gen_ai.usage.input_tokens include cache reads and writes (OTel: "
+    "inclusive) or not (Anthropic's field: exclusive). Default: telemetry.input_tokens in the "
+    "config, else auto (told per file from its first records).",
+)
 @_repo_option
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -130,6 +148,7 @@ def analyze_command(
     config_file: str | None,
     charter_file: str | None,
     workers: int | None,
+    input_tokens: str | None,
     repo: Path,
     fmt: str,
     output: Path | None,
@@ -154,7 +173,13 @@ def analyze_command(
     parts = []
     counters = None
     if telemetry:
-        result = read_telemetry(_expand(telemetry), book, prompt_id=rel.prompt, workers=workers)
+        result = read_telemetry(
+            _expand(telemetry),
+            book,
+            prompt_id=rel.prompt,
+            workers=workers,
+            input_tokens=_input_convention(repo, config_file, input_tokens),
+        )
         parts.append(result.cohorts)
         counters = result.counters
     if summaries:

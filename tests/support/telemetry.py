@@ -42,9 +42,12 @@ class CohortSpec:
 
 
 def generate_records(
-    prompt_id: str, spec: CohortSpec, seed: int = 7, model: str = MODEL
+    prompt_id: str, spec: CohortSpec, seed: int = 7, model: str = MODEL, exclusive: bool = False
 ) -> Iterator[dict]:
-    """Yield ``spec.calls`` records spread evenly over ``spec.minutes``."""
+    """Yield ``spec.calls`` records spread evenly over ``spec.minutes``.
+
+    `exclusive` writes input_tokens as Anthropic's API reports it (the uncached part only), as
+    many instrumentations pass it through; the default is OTel's (cache tokens included)."""
     rng = random.Random(f"{seed}:{prompt_id}:{spec.version}")
     step = spec.minutes * 60.0 / max(spec.calls - 1, 1)
     for index in range(spec.calls):
@@ -58,7 +61,7 @@ def generate_records(
         success = not errored and rng.random() < spec.success_rate / (1 - spec.error_rate)
         yield {
             "gen_ai.request.model": model,
-            "gen_ai.usage.input_tokens": prefix + uncached,
+            "gen_ai.usage.input_tokens": uncached if exclusive else prefix + uncached,
             "gen_ai.usage.output_tokens": output,
             "gen_ai.usage.cache_read.input_tokens": read,
             "gen_ai.usage.cache_creation.input_tokens": creation,
@@ -72,10 +75,15 @@ def generate_records(
 
 
 def write_jsonl(
-    path: Path, prompt_id: str, specs: list[CohortSpec], seed: int = 7, model: str = MODEL
+    path: Path,
+    prompt_id: str,
+    specs: list[CohortSpec],
+    seed: int = 7,
+    model: str = MODEL,
+    exclusive: bool = False,
 ) -> Path:
     """Write the cohorts' records interleaved, one JSON object per line."""
-    streams = [generate_records(prompt_id, spec, seed, model) for spec in specs]
+    streams = [generate_records(prompt_id, spec, seed, model, exclusive) for spec in specs]
     with path.open("w", encoding="utf-8") as out:
         active = list(streams)
         while active:
