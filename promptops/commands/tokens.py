@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from promptops.commands.common import config_for, config_option, emit, format_option, output_option
+from promptops.commands.option_types import BASE_URL, SECONDS
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
 
 
@@ -27,6 +28,21 @@ from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
     help="Count new content exactly with the Anthropic API (needs ANTHROPIC_API_KEY) "
     "and record it in promptops.lock.",
 )
+@click.option(
+    "--anthropic-base-url",
+    type=BASE_URL,
+    envvar="ANTHROPIC_BASE_URL",
+    help="Messages API endpoint for --update-lock [env: ANTHROPIC_BASE_URL; never read from "
+    "the repository].",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=SECONDS,
+    default=30.0,
+    show_default=True,
+    help="Total seconds per count_tokens call with --update-lock (connect, retries, answer).",
+)
 def command(
     paths: tuple[Path, ...],
     config_file: Path | None,
@@ -34,6 +50,8 @@ def command(
     output: Path | None,
     tokenizer: str | None,
     update_lock: bool,
+    anthropic_base_url: str | None,
+    timeout_s: float,
 ) -> int:
     """Show tokens per prompt part (tools / system / messages, cached vs uncached), cost per
     call, and monthly cost per charter scenario (expected / stretch / runaway) with budget
@@ -59,7 +77,9 @@ def command(
     if broken and not workspace.of_kind("prompt"):
         first = broken[0]
         raise UserError(f"{first.message} (run `promptops validate`)", first.path, first.line)
-    counter = TokenCounter(config, update_lock=update_lock)
+    counter = TokenCounter(
+        config, update_lock=update_lock, timeout_s=timeout_s, anthropic_base_url=anthropic_base_url
+    )
     try:
         report = estimate_workspace(workspace, counter)
     finally:

@@ -32,6 +32,7 @@ from promptops.tokens.lockfile import LockFile
 from promptops.tokens.tokenizers import ESTIMATE_TOKENIZERS, count_tokens
 
 ESTIMATE_FALLBACK = "cl100k_base"
+ANTHROPIC_DEFAULT_URL = "https://api.anthropic.com"
 PREFETCH_MIN_CHARS = 1_000_000  # below this, counting in a second process does not pay off
 _FRAME_TEXT = "x"
 _SAME = -1  # BlockCount's low/high default: the same as `tokens`
@@ -61,7 +62,13 @@ class BlockCount:
 class TokenCounter:
     """Counts blocks for one run; call `close()` to persist caches (and the lock, if asked)."""
 
-    def __init__(self, config: Config, update_lock: bool = False, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        config: Config,
+        update_lock: bool = False,
+        timeout_s: float = 30.0,
+        anthropic_base_url: str | None = None,
+    ) -> None:
         self.config = config
         self.tokenizer = config.tokenizer
         raw = self.tokenizer in ESTIMATE_TOKENIZERS
@@ -69,6 +76,9 @@ class TokenCounter:
         self.calibrated = not raw  # `auto` and `anthropic` scale Claude estimates
         self.update_lock = update_lock
         self.timeout_s = timeout_s
+        # the command line or the environment, never the repository (a PR could send the key
+        # anywhere); the SDK's own default otherwise
+        self.anthropic_base_url = anthropic_base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         cache_dir = cache_dir_of(config)
         self.cache = TokenCache(cache_dir, self.estimator)
         self.folder = cache_dir  # also keeps the parsed encoding (`tokenizers.fast_cl100k`)
@@ -219,27 +229,70 @@ class TokenCounter:
             self.lock.save()
 
     # -- Anthropic count_tokens -------------------------------------------------------------
+    # Each call runs under a total deadline (connect, the SDK's retries and the whole answer:
+    # a per-read timeout restarts with every byte a dripping server sends), through an httpx
+    # client that never follows a redirect to another origin (`promptops.net.http`).
+    @property
+    def anthropic_endpoint(self) -> str:
+        return (self.anthropic_base_url or ANTHROPIC_DEFAULT_URL).rstrip("/")
+
     def _client_or_fail(self) -> Any:
         if self._client is None:
-            if not os.environ.get("ANTHROPIC_API_KEY"):
+            api_key = os.environ.get("ANTHROPIC_API_KEY")
+            if not api_key:
                 raise UserError(
                     "--update-lock needs ANTHROPIC_API_KEY to count tokens with the Anthropic API"
                 )
             import anthropic
 
-            self._client = anthropic.Anthropic(timeout=self.timeout_s, max_retries=3)
+            from promptops.net.http import sdk_http_client, validate_base_url
+
+            base_url = self.anthropic_base_url
+            if base_url:
+                base_url = validate_base_url(base_url, "ANTHROPIC_BASE_URL")
+            self._client = anthropic.Anthropic(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=self.timeout_s,
+                max_retries=3,
+                http_client=sdk_http_client(self.anthropic_endpoint, self.timeout_s, anthropic),
+            )
         return self._client
 
     def _api_count(self, **kwargs: Any) -> int:
         import anthropic
 
+        from promptops.net.http import HttpError, run_with_deadline
+        from promptops.net.redact import redact
+
         client = self._client_or_fail()
+        url = f"{self.anthropic_endpoint}/v1/messages/count_tokens"
         try:
-            return int(client.messages.count_tokens(**kwargs).input_tokens)
-        except anthropic.APIConnectionError as exc:
-            raise ProviderUnreachable(f"Anthropic API unreachable: {exc}") from None
+            answer = run_with_deadline(
+                lambda: client.messages.count_tokens(**kwargs), self.timeout_s, url
+            )
+        except HttpError as exc:
+            raise ProviderUnreachable(f"Anthropic API at {exc.url}: {exc.reason}") from None
         except anthropic.APIStatusError as exc:
-            raise UserError(f"Anthropic count_tokens failed ({exc.status_code}): {exc}") from None
+            raise _status_error(exc, url) from None
+        except anthropic.APIConnectionError as exc:
+            cause = _http_error_in(exc)
+            if cause is not None:
+                raise ProviderUnreachable(f"Anthropic API at {cause.url}: {cause.reason}") from None
+            raise ProviderUnreachable(
+                f"Anthropic API unreachable at {url}: {redact(str(exc))}"
+            ) from None
+        except anthropic.AnthropicError as exc:
+            raise ProviderUnreachable(
+                f"Anthropic API at {url}: {redact(str(exc)) or type(exc).__name__}"
+            ) from None
+        tokens = getattr(answer, "input_tokens", None)
+        if type(tokens) is not int or tokens < 0:
+            raise ProviderUnreachable(
+                f"Anthropic API at {url} answered without a token count (input_tokens: "
+                f"{redact(repr(tokens))[:80]})"
+            )
+        return tokens
 
     def _frame(self, model: str, kind: str) -> int:
         """What a one-character user message costs, to subtract the request framing."""
@@ -263,3 +316,29 @@ class TokenCounter:
             return max(total - frame - tool_overhead, 0)
         total = self._api_count(model=model, messages=[{"role": "user", "content": block.text}])
         return max(total - frame + 1, 0)
+
+
+def _http_error_in(exc: BaseException) -> Any:
+    """The `HttpError` (deadline, refused redirect, oversized answer) behind an SDK error."""
+    from promptops.net.http import HttpError
+
+    cause = exc.__cause__ or exc.__context__
+    for _ in range(10):
+        if cause is None or isinstance(cause, HttpError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _status_error(exc: Any, url: str) -> Exception:
+    """An HTTP error status as promptops' exit codes: bad credentials or a bad request are the
+    user's to fix (2); rate limits, server errors and unfollowed redirects are the provider's (3)."""
+    from promptops.net.redact import redact
+
+    status = int(getattr(exc, "status_code", 0) or 0)
+    detail = redact(str(getattr(exc, "message", "") or exc))[:300]
+    if status in (401, 403):
+        return UserError(f"Anthropic API rejected the credentials ({status}): {detail}")
+    if status == 429 or status >= 500 or 300 <= status < 400:
+        return ProviderUnreachable(f"Anthropic API at {url} failed ({status}): {detail}")
+    return UserError(f"Anthropic count_tokens failed ({status}): {detail}")
