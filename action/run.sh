@@ -54,8 +54,8 @@ if [[ -n "${INPUT_ARGS:-}" ]]; then
   while IFS= read -r -d '' arg; do extra_args+=("$arg"); done <"$out_dir/args"
 fi
 
-# `cache_dir` in the repo's configuration wins over PROMPTOPS_CACHE_DIR, so promptops would
-# read and fill that folder, not the one actions/cache restores and saves: say so.
+# PROMPTOPS_CACHE_DIR (the folder actions/cache restores and saves) wins over `cache_dir` in
+# the repo's configuration, which a pull request may edit: say that the configured one is unused.
 if [[ -n "${PROMPTOPS_CACHE_DIR:-}" ]]; then
   config_args=() # the configuration the run uses, when `args` names one
   for ((i = 0; i < ${#extra_args[@]}; i++)); do
@@ -64,9 +64,10 @@ if [[ -n "${PROMPTOPS_CACHE_DIR:-}" ]]; then
     --config=*) config_args=("${extra_args[i]}") ;;
     esac
   done
-  used="$("$py" -m promptops cache dir ${config_args[@]+"${config_args[@]}"} 2>/dev/null)" || used=""
-  if [[ -n "$used" && "${used%/}" != "${PROMPTOPS_CACHE_DIR%/}" ]]; then
-    echo "::warning title=promptops::$(escape "cache_dir in the promptops configuration ($used) overrides the action's cache folder ($PROMPTOPS_CACHE_DIR): this run neither reads the cache the action restored nor fills the one it saves. Remove cache_dir from the configuration (or set the input cache: false).")"
+  configured="$("$py" -m promptops config ${config_args[@]+"${config_args[@]}"} 2>/dev/null |
+    "$py" -c 'import json, sys; print(json.load(sys.stdin).get("cache_dir") or "")' 2>/dev/null)" || configured=""
+  if [[ -n "$configured" && "${configured%/}" != "${PROMPTOPS_CACHE_DIR%/}" ]]; then
+    echo "::warning title=promptops::$(escape "cache_dir in the promptops configuration ($configured) is ignored: the action's cache folder ($PROMPTOPS_CACHE_DIR) is used, as PROMPTOPS_CACHE_DIR wins over the configuration. Remove cache_dir from the configuration that CI uses.")"
   fi
 fi
 

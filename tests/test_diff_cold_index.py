@@ -13,6 +13,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from promptops.config import load_config
 from promptops.diff.index import DocIndex, summarize
 from promptops.diff.loading import SCAN_LIMIT, greppable
@@ -20,6 +22,14 @@ from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
 from tests.diff_fixtures import LOOKUP_TOOL, charter, git, triage
 from tests.support.git_repo import GitRepo
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These repos name their cache folder with `cache_dir`, which PROMPTOPS_CACHE_DIR (set
+    for every test by conftest) would override."""
+    monkeypatch.delenv("PROMPTOPS_CACHE_DIR", raising=False)
+
 
 MEMBERS = {
     "prompts/quoted.yaml": 'workload: "{w}"\n',

@@ -21,6 +21,14 @@ from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, grow_triage_on_featur
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
+
+@pytest.fixture(autouse=True)
+def _cache_dir_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These repos name their cache folder with `cache_dir`, which PROMPTOPS_CACHE_DIR (set
+    for every test by conftest) would override."""
+    monkeypatch.delenv("PROMPTOPS_CACHE_DIR", raising=False)
+
+
 GREETING = """
 kind: prompt
 id: greeting
