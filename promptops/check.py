@@ -38,10 +38,10 @@ from promptops.diff.model import (
     PromptDiff,
     Waiver,
 )
-from promptops.diff.versions import reused_versions
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.findings import Finding, sort_findings
+from promptops.lint.change import BaseChange, ChangedDocument
 from promptops.report.formatting import pct, tokens, usd
 
 PER_CALL_BUDGETS = (
@@ -103,25 +103,6 @@ def touched_paths(report: DiffReport) -> set[str]:
     return {d.path for d in report.documents} | {p.path for p in report.prompts}
 
 
-def _load_findings(
-    loaded: LoadedSides, touched: set[str], lint: list[Finding], config: Config
-) -> list[Finding]:
-    """The head's load findings (PO001, PO005, PO002) of touched files that lint did not
-    report: the diff reads every changed file, bytes that are not UTF-8 included, so the gate
-    sees a broken file even when the head workspace could not read it."""
-    from promptops.lint.run import enabled_codes
-
-    enabled = enabled_codes(config.lint or {})
-    seen = {(f.code, f.path, f.line, f.column, f.message) for f in lint}
-    return [
-        f
-        for f in dict.fromkeys(loaded.head.findings)
-        if f.path in touched
-        and f.code in enabled
-        and (f.code, f.path, f.line, f.column, f.message) not in seen
-    ]
-
-
 def _unpriced_reasons(
     report: DiffReport, touched: set[str], blocked: set[str]
 ) -> tuple[list[str], list[str]]:
@@ -151,19 +132,66 @@ def _unpriced_reasons(
     return blocking, warnings
 
 
-def lint_findings(workspace: Workspace) -> list[Finding]:
-    """Every lint finding of the head workspace (load, schema, references and rules)."""
+def base_change(report: DiffReport, loaded: LoadedSides, touched: set[str]) -> BaseChange:
+    """What the rules that need a base ref read (PO307, PO308, PO311): each prompt and tool of
+    the diff with its documents on both sides and its priced input tokens, the two git sides,
+    and the load findings of the touched head files."""
+    documents = []
+    for p in report.prompts:
+        head = loaded.head.docs.get(p.path)
+        side = p.head or p.base
+        workload = side.workload if side is not None else None
+        if workload is None and head is not None and head.data.get("workload") is not None:
+            workload = str(head.data["workload"])
+        priced = not p.unpriced
+        documents.append(
+            ChangedDocument(
+                "prompt",
+                p.id,
+                p.path,
+                p.old_path,
+                loaded.base.docs.get(p.old_path or p.path),
+                head,
+                p.base.input_tokens if priced and p.base else None,
+                p.head.input_tokens if priced and p.head else None,
+                workload,
+            )
+        )
+    for t in report.tools:
+        documents.append(
+            ChangedDocument(
+                "tool",
+                t.id,
+                t.path,
+                t.old_path,
+                loaded.base.docs.get(t.old_path or t.path),
+                loaded.head.docs.get(t.path),
+            )
+        )
+    return BaseChange(
+        base_side=loaded.base.side,
+        head_side=loaded.head.side,
+        documents=tuple(documents),
+        base_docs=loaded.base.docs,
+        head_docs=loaded.head.docs,
+        load_findings=tuple(f for f in dict.fromkeys(loaded.head.findings) if f.path in touched),
+    )
+
+
+def lint_findings(
+    config: Config, report: DiffReport, loaded: LoadedSides, head_workspace: Workspace | None
+) -> list[Finding]:
+    """The one lint pipeline on the touched head documents, with the change supplied: lint's
+    rules and the base-ref rules (PO307, PO308, PO311) under one config and one set of
+    suppressions. Without a head workspace (no net change) the base-ref rules still run,
+    over the documents the diff read (the branch's commits may still reuse a version: PO311)."""
     from promptops.lint.run import lint_workspace
 
-    return list(lint_workspace(workspace))
-
-
-def _configured(finding: Finding, config: Config) -> Finding | None:
-    lint = config.lint or {}
-    if finding.code in (lint.get("ignore") or []):
-        return None
-    severity = (lint.get("severity") or {}).get(finding.code)
-    return replace(finding, severity=severity) if severity else finding
+    touched = touched_paths(report)
+    workspace = head_workspace
+    if workspace is None:
+        workspace = Workspace(config, list(loaded.head.docs.values()), targets=set(touched))
+    return lint_workspace(workspace, base_change(report, loaded, touched))
 
 
 # -- the gate --------------------------------------------------------------------------------
@@ -366,73 +394,6 @@ class _Gate:
                 )
 
 
-def _version_findings(report: DiffReport, loaded: LoadedSides, config: Config) -> list[Finding]:
-    """PO307 for content changed without a version bump; PO308 for input growth."""
-    from promptops.diff.compute import content_of
-
-    findings = []
-    growth_limit = Decimal(str(config.limits.get("growth_pct", 10)))
-    for p in report.prompts:
-        doc = loaded.head.docs.get(p.path)
-        if doc is None:
-            continue
-        span = doc.value_span("version") if "version" in doc.data else doc.key_span("id")
-        if p.content_changed and not p.version_bumped:
-            findings.append(
-                Finding(
-                    "PO307",
-                    "error",
-                    f"prompt {p.id!r} changed against the base ref but its version is still "
-                    f"{doc.version}: bump it",
-                    doc.path,
-                    span.line,
-                    span.column,
-                    span.end_line,
-                    span.end_column,
-                    extra={"workload": p.head.workload if p.head else None},
-                )
-            )
-        growth = p.growth_pct
-        if growth is not None and growth > growth_limit:
-            findings.append(
-                Finding(
-                    "PO308",
-                    "warning",
-                    f"prompt {p.id!r} input grew {growth:.1f}% against the base ref "
-                    f"({p.base.input_tokens if p.base else 0:,} → "
-                    f"{p.head.input_tokens if p.head else 0:,} tokens; threshold "
-                    f"{growth_limit}%)",
-                    doc.path,
-                    span.line,
-                    span.column,
-                    extra={"workload": p.head.workload if p.head else None},
-                )
-            )
-    for t in report.tools:
-        base_doc = loaded.base.docs.get(t.old_path or t.path)
-        head_doc = loaded.head.docs.get(t.path)
-        if base_doc is None or head_doc is None:
-            continue
-        if content_of(base_doc) != content_of(head_doc) and base_doc.version == head_doc.version:
-            span = (
-                head_doc.value_span("version")
-                if "version" in head_doc.data
-                else head_doc.key_span("id")
-            )
-            findings.append(
-                Finding(
-                    "PO307",
-                    "error",
-                    f"tool {t.id!r} changed against the base ref but its version is still "
-                    f"{head_doc.version}: bump it",
-                    head_doc.path,
-                    span.line,
-                    span.column,
-                )
-            )
-    return findings
-
-
 def run_check(
     config: Config,
     report: DiffReport,
@@ -445,20 +406,12 @@ def run_check(
     today = today or dt.date.today()
     gate = _Gate(config, loaded, today)
     touched = touched_paths(report)
-    lint = lint_findings(head_workspace) if head_workspace is not None else []
-    in_scope = [f for f in lint if f.path in touched]
-    in_scope += _load_findings(loaded, touched, in_scope, config)
+    findings = lint_findings(config, report, loaded, head_workspace)
     untouched_errors = sum(
         1
         for f in (head_workspace.findings if head_workspace is not None else [])
         if f.path not in touched and f.severity == "error"
     )
-    findings: list[Finding] = []
-    reused = reused_versions(report, loaded)  # PO311: a version history holds with other content
-    for finding in [*in_scope, *_version_findings(report, loaded, config), *reused]:
-        configured = _configured(finding, config)
-        if configured is not None:
-            findings.append(configured)
 
     blocking: list[str] = []
     warnings: list[str] = []
@@ -589,6 +542,7 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
 
 __all__ = [
     "SCENARIO_NAMES",
+    "base_change",
     "charter_waivers",
     "find_waiver",
     "lint_findings",

@@ -1,6 +1,6 @@
-"""What a lint rule sees: the workspace, config, prices, token counter, and per-prompt
-analyses (rendered layout, cache breakpoints, token counts) computed once and shared by every
-rule that asks for them."""
+"""What a lint rule sees: the workspace, config, prices, token counter, per-prompt analyses
+(rendered layout, cache breakpoints, token counts) computed once and shared by every rule that
+asks for them, and the change against a base ref when the caller has one (`check`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from promptops.documents.workspace import Workspace
 from promptops.documents.yaml_source import Span
 from promptops.errors import UserError
 from promptops.findings import Finding
+from promptops.lint.change import BaseChange
 from promptops.render import (
     Block,
     RenderedPrompt,
@@ -76,6 +77,7 @@ class PromptAnalysis:
 class LintContext:
     workspace: Workspace
     enabled: frozenset[str] = frozenset()
+    change: BaseChange | None = None  # supplied with `base` (see `lint.run`); None for lint
     _analyses: dict[str, PromptAnalysis | None] = field(default_factory=dict)
     _counts: dict[str, Any] = field(default_factory=dict)
     _stores: dict[str, Any] = field(default_factory=dict)
@@ -101,9 +103,9 @@ class LintContext:
         return TokenCounter(self.config)
 
     def store(self, namespace: str) -> Any:
-        """An on-disk memo keyed by content hash (`documents.content_store`), saved on close."""
+        """An on-disk memo keyed by content hash (`cache.content_store`), saved on close."""
         if namespace not in self._stores:
-            from promptops.documents.content_store import ContentStore, cache_folder
+            from promptops.cache.content_store import ContentStore, cache_folder
 
             self._stores[namespace] = ContentStore(
                 cache_folder(self.config), f"lint-{namespace}", str(self.config.root)

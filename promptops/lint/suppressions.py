@@ -12,6 +12,7 @@ that string. Codes are always explicit: there is no blanket disable.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from promptops.documents.model import Document
@@ -96,8 +97,14 @@ def apply_suppressions(
     documents: dict[str, Document],
     enabled: frozenset[str],
     known: frozenset[str],
+    unused_in: Collection[str] | None = None,
 ) -> list[Finding]:
-    """Drop suppressed findings; add PO009 for each suppression that suppressed nothing."""
+    """Drop suppressed findings; add PO009 for each suppression that suppressed nothing.
+
+    `enabled` are the codes that ran (a suppression of a code that did not run is never
+    unused); `unused_in` limits the PO009 report to those paths (default: every document),
+    so a document that is read only for a finding about it has its suppressions honoured
+    without being linted."""
     by_path: dict[str, list[Suppression]] = {
         path: parse_suppressions(doc) for path, doc in documents.items()
     }
@@ -124,6 +131,8 @@ def apply_suppressions(
         return kept
     unused: list[Finding] = []
     for path, rules in by_path.items():
+        if unused_in is not None and path not in unused_in:
+            continue
         for rule in rules:
             scope = "in this file" if rule.file_level else "on this line or the next"
             if not rule.codes:

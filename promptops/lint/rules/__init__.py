@@ -1,10 +1,24 @@
 """The rule registry: one module per rule, one explicit table.
 
-Each module has `CODE`, `NAME`, `SEVERITY`, `SOURCE` and `check(ctx)`; its docstring is the
-rule's documentation (`promptops rule CODE`). SOURCE says who produces the findings: `lint`
-(the module's own `check`), `load` (the workspace loader: YAML, schema, references),
-`suppressions` (the suppression pass) or `diff` (`promptops diff` and `check`, which need a
-base ref). Adding a rule is one new module and one line below.
+Each module has `CODE`, `NAME`, `SEVERITY`, `SOURCE`, `NEEDS` and `check(ctx)`; its docstring
+is the rule's documentation (`promptops rule CODE`). `NEEDS` says what the rule reads beyond
+one document, and so which callers can run it (`lint.run` runs a rule only when the caller
+supplies all of it):
+
+* `workspace`: every document of the repo, not only the targeted files (references, charters,
+  duplicates across prompts); `lint` and `check` both supply it;
+* `tokens`: token counts (a tokenizer, or the lock file); run last, while the counts that
+  `LintContext.prefetch_tokens` started are computed;
+* `base`: a base ref and the change against it (`lint.change.BaseChange`); only `check`
+  supplies it.
+
+A module may also define `replaces(finding, ctx) -> bool`: a finding of another rule that its
+own finding reports better (PO302 replaces the schema error for a missing owner).
+
+SOURCE says, for the docs, who produces the findings: `lint` (the module's own `check`),
+`load` (the workspace loader: YAML, schema, references; `check` yields nothing),
+`suppressions` (the suppression pass) or `diff` (rules that need a base ref). Adding a rule is
+one new module and one line below.
 """
 
 from __future__ import annotations
@@ -73,6 +87,18 @@ _MODULES = (
 )
 
 RULES: dict[str, ModuleType] = {module.CODE: module for module in _MODULES}
+KNOWN_NEEDS = frozenset({"base", "tokens", "workspace"})
+
+
+def needs(rule: ModuleType) -> frozenset[str]:
+    """What the rule needs beyond its own document (nothing when the module says nothing)."""
+    declared = frozenset(getattr(rule, "NEEDS", frozenset()))
+    unknown = declared - KNOWN_NEEDS
+    if unknown:  # a typo in a rule module would otherwise make it run nowhere, silently
+        raise ValueError(
+            f"{rule.CODE}: unknown NEEDS {sorted(unknown)}; known: {sorted(KNOWN_NEEDS)}"
+        )
+    return declared
 
 
 def get(code: str) -> ModuleType:
@@ -94,6 +120,6 @@ def summary(rule: ModuleType) -> str:
     return (rule.__doc__ or "").strip().splitlines()[0].strip()
 
 
-def lint_codes() -> frozenset[str]:
-    """Codes `promptops lint` can report (everything but the base-ref rules)."""
-    return frozenset(code for code, m in RULES.items() if m.SOURCE != "diff")
+def runnable(supplied: frozenset[str]) -> frozenset[str]:
+    """Codes whose needs a caller supplying `supplied` meets."""
+    return frozenset(code for code, m in RULES.items() if needs(m) <= supplied)

@@ -41,6 +41,7 @@ CODE = "PO001"
 NAME = "yaml-syntax"
 SEVERITY = "error"
 SOURCE = "load"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: object) -> Iterator[Finding]:

@@ -44,6 +44,7 @@ CODE = "PO002"
 NAME = "schema-violation"
 SEVERITY = "error"
 SOURCE = "load"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: object) -> Iterator[Finding]:

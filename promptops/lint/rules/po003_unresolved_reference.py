@@ -35,6 +35,7 @@ CODE = "PO003"
 NAME = "unresolved-reference"
 SEVERITY = "error"
 SOURCE = "load"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: object) -> Iterator[Finding]:

@@ -54,6 +54,7 @@ CODE = "PO004"
 NAME = "undeclared-or-unused-variable"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset()
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 

@@ -48,6 +48,7 @@ CODE = "PO005"
 NAME = "not-a-document"
 SEVERITY = "error"
 SOURCE = "load"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: object) -> Iterator[Finding]:

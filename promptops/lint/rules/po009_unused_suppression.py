@@ -3,8 +3,9 @@
 **What it catches.** A `# promptops: disable=CODE` (this line and the next) or
 `# promptops: disable-file=CODE` comment where no finding of that code was suppressed, a code
 that is not a promptops rule, or a suppression that names no code at all. Codes that were not
-run (turned off by `select`/`ignore`, or PO307/PO308 which only `diff` and `check` compute) are
-never reported as unused.
+run (turned off by `select`/`ignore`, or a rule that needs a base ref, such as PO307, in
+`promptops lint`, which has none) are never reported as unused; `promptops check` runs those
+rules and reports their unused suppressions.
 
 **Why it costs money.** A stale suppression is a hole in the guard rail waiting for the next
 real problem on that line: the day someone adds a `{{ timestamp }}` there, it is silenced
@@ -35,6 +36,7 @@ CODE = "PO009"
 NAME = "unused-suppression"
 SEVERITY = "warning"
 SOURCE = "suppressions"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: object) -> Iterator[Finding]:

@@ -54,6 +54,7 @@ CODE = "PO101"
 NAME = "variable-in-cached-prefix"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -60,6 +60,7 @@ CODE = "PO102"
 NAME = "volatile-value-in-prefix"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -45,6 +45,7 @@ CODE = "PO103"
 NAME = "prefix-below-cache-minimum"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace", "tokens"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -44,6 +44,7 @@ CODE = "PO104"
 NAME = "too-many-breakpoints"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 MAX_BREAKPOINTS = 4
 
 

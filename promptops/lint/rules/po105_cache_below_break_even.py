@@ -64,6 +64,7 @@ CODE = "PO105"
 NAME = "cache-below-break-even"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace", "tokens"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

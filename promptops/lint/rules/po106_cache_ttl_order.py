@@ -37,6 +37,7 @@ CODE = "PO106"
 NAME = "cache-ttl-order"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

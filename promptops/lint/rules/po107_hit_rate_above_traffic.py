@@ -43,6 +43,7 @@ CODE = "PO107"
 NAME = "hit-rate-above-traffic"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace", "tokens"})
 TOLERANCE = 0.05
 
 

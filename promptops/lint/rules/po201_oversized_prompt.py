@@ -40,6 +40,7 @@ CODE = "PO201"
 NAME = "oversized-prompt"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace", "tokens"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -38,6 +38,7 @@ CODE = "PO202"
 NAME = "oversized-tool-description"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace", "tokens"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

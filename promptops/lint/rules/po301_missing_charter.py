@@ -39,6 +39,7 @@ CODE = "PO301"
 NAME = "missing-charter"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

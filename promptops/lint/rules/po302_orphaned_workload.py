@@ -39,6 +39,7 @@ CODE = "PO302"
 NAME = "orphaned-workload"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset()
 PLACEHOLDERS = frozenset(
     {
         "tbd",
@@ -90,3 +91,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             f"charter {doc.id!r} {problem}: an orphaned workload keeps billing with nobody "
             "accountable; name the business owner",
         )
+
+
+def replaces(finding: Finding, ctx: LintContext) -> bool:
+    """The schema error (PO002) for a charter's missing or empty owner: this rule reports the
+    same problem with why it matters, so the pipeline keeps one finding, not two."""
+    if finding.code != "PO002" or "owner" not in finding.message:
+        return False
+    doc = next((d for d in ctx.workspace.documents if d.path == finding.path), None)
+    return doc is not None and doc.kind == "charter" and owner_problem(doc.data) is not None

@@ -33,6 +33,7 @@ CODE = "PO303"
 NAME = "model-not-allowed"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

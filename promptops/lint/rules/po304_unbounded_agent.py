@@ -35,6 +35,7 @@ CODE = "PO304"
 NAME = "unbounded-agent"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

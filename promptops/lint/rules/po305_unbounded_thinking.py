@@ -45,6 +45,7 @@ CODE = "PO305"
 NAME = "unbounded-thinking"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 REASONING_PHRASE = re.compile(
     r"\b(?:think(?:ing)?\s+(?:(?:it|this|things)\s+)?(?:through\s+)?step[\s-]+by[\s-]+step"

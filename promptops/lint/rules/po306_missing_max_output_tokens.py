@@ -36,6 +36,7 @@ CODE = "PO306"
 NAME = "missing-max-output-tokens"
 SEVERITY = "warning"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

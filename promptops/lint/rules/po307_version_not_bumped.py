@@ -1,9 +1,11 @@
 """Content changed against the base ref but `version` did not.
 
-**What it catches.** A prompt or tool whose content (anything but `version` itself) differs
-from the same document at the base ref (`promptops diff`, `promptops check --base REF`)
-while its `version` is unchanged. Reported at `version`. It needs a base ref, so
-`promptops lint` does not run it; `diff` and `check` do.
+**What it catches.** A prompt or tool whose content differs from the same document at the
+base ref (`promptops diff`, `promptops check --base REF`) while its `version` is unchanged. Content is everything but `version`, `description` and
+`labels` for a prompt, everything but `version` and `labels` for a tool (the fields PO310 and
+PO311 ignore too). Reported at `version`. It needs a base ref, so `promptops lint` does not
+run it; `check` does, and `lint.ignore`, `lint.severity` and `# promptops: disable=PO307`
+apply there as to any rule.
 
 **Why it costs money.** Costs, eval results, canary releases and the token lock file are all
 keyed by version. Two different prompts under one version make yesterday's cost report and
@@ -23,7 +25,8 @@ After:
 
     version: 1.3.1
 
-Computed by `promptops diff` and `promptops check`.
+Reported by `promptops check`; `promptops diff` shows the same fact per prompt
+(`version_bumped`).
 """
 
 from __future__ import annotations
@@ -31,12 +34,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptops.findings import Finding
+from promptops.lint.context import LintContext, make_finding
+from promptops.version_history import content_digest
 
 CODE = "PO307"
 NAME = "version-not-bumped"
 SEVERITY = "error"
 SOURCE = "diff"
+NEEDS: frozenset[str] = frozenset({"base"})
 
 
-def check(ctx: object) -> Iterator[Finding]:
-    return iter(())
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if ctx.change is None:
+        return
+    for changed in ctx.change.documents:
+        base, head = changed.base, changed.head
+        if base is None or head is None or base.version != head.version:
+            continue
+        if content_digest(base.data) == content_digest(head.data):
+            continue
+        span = head.value_span("version") if "version" in head.data else head.key_span("id")
+        yield make_finding(
+            CODE,
+            SEVERITY,
+            head,
+            span,
+            f"{changed.kind} {changed.id!r} changed against the base ref but its version is "
+            f"still {head.version}: bump it",
+            workload=changed.workload,
+        )

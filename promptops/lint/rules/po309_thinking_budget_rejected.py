@@ -38,6 +38,7 @@ CODE = "PO309"
 NAME = "thinking-budget-rejected"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset()
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

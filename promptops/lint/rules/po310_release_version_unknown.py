@@ -48,6 +48,7 @@ CODE = "PO310"
 NAME = "release-version-unknown"
 SEVERITY = "error"
 SOURCE = "lint"
+NEEDS: frozenset[str] = frozenset({"workspace"})
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
