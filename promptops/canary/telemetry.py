@@ -154,6 +154,64 @@ class TelemetryResult:
     conventions: dict[str, str] = field(default_factory=dict)  # source -> input convention
 
 
+@dataclass
+class SourcePlan:
+    """What to read: tasks (files or byte ranges of them) with each source's convention."""
+
+    tasks: list[Task]
+    conventions: dict[str, str]  # source -> input convention
+    stdin_head: bytes = b""  # what `auto` already read from stdin (served first again)
+
+
+def plan_sources(
+    paths: Sequence[str | Path],
+    input_tokens: str = AUTO,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    chunk_bytes: int = CHUNK_TARGET_BYTES,
+) -> SourcePlan:
+    """Check every source exists, tell its input convention, split large JSONL files."""
+    if input_tokens not in CONVENTIONS:
+        raise UserError(
+            f"telemetry input_tokens must be one of {', '.join(CONVENTIONS)}, got {input_tokens!r}"
+        )
+    plan = SourcePlan([], {})
+    for raw in paths:
+        path = str(raw)
+        kind = _file_kind(path)
+        if path != "-":
+            try:
+                size = os.path.getsize(path)
+            except OSError as exc:
+                raise UserError(f"cannot read telemetry: {exc.strerror}", path=path) from exc
+        else:
+            size = 0
+        convention = input_tokens
+        if convention == AUTO:
+            if path == "-":
+                plan.stdin_head = sys.stdin.buffer.read(SAMPLE_BYTES)
+            convention = _detect_convention(_sample_records(path, kind, plan.stdin_head))
+        plan.conventions[path] = convention
+        if kind == "jsonl" and size >= parallel_min_bytes:
+            plan.tasks.extend(
+                (path, kind, start, end, convention)
+                for start, end in _byte_ranges(size, chunk_bytes)
+            )
+        else:
+            plan.tasks.append((path, kind, 0, size, convention))
+    return plan
+
+
+def check_readable(counters: ReadCounters) -> None:
+    """UserError (exit 2) when most records could not be read: a report on the few left
+    would rest on no evidence."""
+    if counters.invalid > counters.records:
+        raise UserError(
+            f"{counters.invalid:,} of {counters.invalid + counters.records:,} call records "
+            "could not be read, so no verdict can rest on the rest; first: "
+            + "; ".join(counters.examples[:3])
+        )
+
+
 def read_telemetry(
     paths: Sequence[str | Path],
     prices: TelemetryPricing,
@@ -173,36 +231,8 @@ def read_telemetry(
     Raises UserError (exit 2) when most records cannot be read: a report on the few that
     could would say HOLD on no evidence.
     """
-    if input_tokens not in CONVENTIONS:
-        raise UserError(
-            f"telemetry input_tokens must be one of {', '.join(CONVENTIONS)}, got {input_tokens!r}"
-        )
-    tasks: list[Task] = []
-    conventions: dict[str, str] = {}
-    stdin_head = b""
-    for raw in paths:
-        path = str(raw)
-        kind = _file_kind(path)
-        if path != "-":
-            try:
-                size = os.path.getsize(path)
-            except OSError as exc:
-                raise UserError(f"cannot read telemetry: {exc.strerror}", path=path) from exc
-        else:
-            size = 0
-        convention = input_tokens
-        if convention == AUTO:
-            if path == "-":
-                stdin_head = sys.stdin.buffer.read(SAMPLE_BYTES)
-            convention = _detect_convention(_sample_records(path, kind, stdin_head))
-        conventions[path] = convention
-        if kind == "jsonl" and size >= parallel_min_bytes:
-            tasks.extend(
-                (path, kind, start, end, convention)
-                for start, end in _byte_ranges(size, chunk_bytes)
-            )
-        else:
-            tasks.append((path, kind, 0, size, convention))
+    plan = plan_sources(paths, input_tokens, parallel_min_bytes, chunk_bytes)
+    tasks, conventions, stdin_head = plan.tasks, plan.conventions, plan.stdin_head
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parallel = [t for t in tasks if t[1] == "jsonl" and t[3] > t[2] and _is_split(t, tasks)]
     accs: dict[tuple[Any, Any, Any], list[Any]] = {}
@@ -214,12 +244,7 @@ def read_telemetry(
         part_accs, part_counters = _scan_task(task, prices, prompt_id, stdin_head)
         _merge_accs(accs, part_accs)
         counters.merge(part_counters)
-    if counters.invalid > counters.records:  # most of them
-        raise UserError(
-            f"{counters.invalid:,} of {counters.invalid + counters.records:,} call records "
-            "could not be read, so no verdict can rest on the rest; first: "
-            + "; ".join(counters.examples[:3])
-        )
+    check_readable(counters)
     return TelemetryResult(
         cohorts=_finalize(accs, prices), counters=counters, conventions=conventions
     )
@@ -283,52 +308,39 @@ def _detect_convention(records: Iterable[Any]) -> str:
 def _scan_task(
     task: Task, prices: TelemetryPricing, prompt_id: str | None, stdin_head: bytes = b""
 ) -> tuple[dict, ReadCounters]:
-    path, kind, start, end, convention = task
-    exclusive = convention == EXCLUSIVE
     counters = ReadCounters()
     accs: dict[tuple[Any, Any, Any], list[Any]] = {}
+    exclusive = task[4] == EXCLUSIVE
+    _fold(task_records(task, counters, stdin_head), prompt_id, prices, accs, counters, exclusive)
+    return accs, counters
+
+
+def task_records(task: Task, counters: ReadCounters, stdin_head: bytes = b"") -> Iterator[Any]:
+    """The raw records of one task (a file, a byte range of one, or stdin), as parsed.
+
+    The one place telemetry is opened: canary's fold and `calibrate` both read through it.
+    Unreadable input is a UserError naming the file."""
+    path, kind, start, end, _convention = task
     try:
         if kind == "parquet":
-            records: Iterable[Any] = _iter_parquet(path, counters)
-            _fold(records, prompt_id, prices, accs, counters, exclusive)
+            yield from _iter_parquet(path, counters)
         elif path == "-":
-            _fold(
-                _iter_jsonl(_Prefixed(stdin_head, sys.stdin.buffer), path, 0, math.inf, counters),
-                prompt_id,
-                prices,
-                accs,
-                counters,
-                exclusive,
-            )
+            stream = _Prefixed(stdin_head, sys.stdin.buffer)
+            yield from _iter_jsonl(stream, path, 0, math.inf, counters)
         elif kind == "jsonl.gz":
-            with gzip.open(path, "rb") as stream:
-                _fold(
-                    _iter_jsonl(stream, path, 0, math.inf, counters),
-                    prompt_id,
-                    prices,
-                    accs,
-                    counters,
-                    exclusive,
-                )
+            with gzip.open(path, "rb") as packed:
+                yield from _iter_jsonl(packed, path, 0, math.inf, counters)
         else:
-            with open(path, "rb") as stream:
+            with open(path, "rb") as plain:
                 if start > 0:
-                    stream.seek(start - 1)
-                    stream.readline()  # the line holding byte start-1 belongs to the range before
-                    start = stream.tell()
-                _fold(
-                    _iter_jsonl(stream, path, start, end or math.inf, counters),
-                    prompt_id,
-                    prices,
-                    accs,
-                    counters,
-                    exclusive,
-                )
+                    plain.seek(start - 1)
+                    plain.readline()  # the line holding byte start-1 belongs to the range before
+                    start = plain.tell()
+                yield from _iter_jsonl(plain, path, start, end or math.inf, counters)
     except OSError as exc:
         raise UserError(f"cannot read telemetry: {exc.strerror or exc}", path=path) from exc
     except EOFError as exc:
         raise UserError(f"truncated compressed file: {exc}", path=path) from exc
-    return accs, counters
 
 
 class _Prefixed:
