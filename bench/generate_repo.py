@@ -2,6 +2,7 @@
 """Generate a large, realistic, reproducible promptops repo for benchmarks.
 
     python bench/generate_repo.py OUT_DIR --prompts N [--seed S] [--commits K] [--change M]
+                                  [--near-duplicates N] [--large-prompt-tokens T]
 
 Writes N prompts (mostly short, some long, some with cached system segments and tools),
 about N/10 tools, N/50 workload charters with budgets, a few eval suites and releases, in
@@ -14,6 +15,11 @@ from a seeded sentence generator, and git runs with a fixed identity and fixed d
 A small, fixed share of prompts carries the defects lint exists to find (a variable in the
 cached prefix, a missing max_output_tokens, a paragraph copied between prompts) so lint
 benchmarks do realistic work.
+
+`--near-duplicates N` adds N prompts of ~5,000 tokens full of near-duplicate paragraphs and
+`--large-prompt-tokens T` one prompt of about T tokens made the same way (PO203's worst case,
+for `bench/lint_bench.py`); they come from their own random stream, so every other file is
+the same with or without them.
 
 Only the standard library is used, and files are written with plain string formatting (no
 YAML library) so 10,000 prompts take seconds.
@@ -368,6 +374,53 @@ def render_release(p: Prompt) -> str:
 _MADE_DIRS: set[str] = set()
 
 
+def _near_copy(paragraph: str, rng: random.Random) -> str:
+    """The paragraph with one or two words replaced: what a copy edited in passing looks like
+    (word 3-shingle Jaccard similarity about 0.85-0.95, above PO203's 0.8)."""
+    words = paragraph.split(" ")
+    for _ in range(rng.randint(1, 2)):
+        words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
+    return " ".join(words)
+
+
+def near_duplicate_prompts(count: int, large_tokens: int, seed: int) -> dict[str, str]:
+    """Prompts full of near-duplicate paragraphs (PO203's worst case), by path: `count`
+    real-sized ones (40-70 paragraphs, ~4,000-6,500 tokens; a third of their paragraphs are
+    edited copies of six recurring ones, some copied between prompts) and, with
+    `large_tokens`, one prompt of about that many tokens made the same way. Their own
+    random stream, so the rest of the repo is the same with or without them."""
+    rng = random.Random(seed * 7919 + 1)
+    text = TextGenerator(rng)
+    shared = [text.paragraph() for _ in range(6)]
+    files = {}
+
+    def body(n_paragraphs: int) -> list[str]:
+        return [
+            _near_copy(rng.choice(shared), rng) if rng.random() < 0.35 else text.paragraph()
+            for _ in range(n_paragraphs)
+        ]
+
+    sizes = [rng.randint(40, 70) for _ in range(count)]
+    if large_tokens:
+        sizes.append(max(1, large_tokens // 90))  # a paragraph is ~90 tokens
+    for i, n_paragraphs in enumerate(sizes):
+        name = f"near-dup-{i:05d}" if i < count else f"large-{large_tokens}"
+        prompt = Prompt(
+            id=f"bench/near-dup/{name}",
+            path=f"prompts/bench/near-dup/{name}.yaml",
+            version=[1, 0, 0],
+            model="claude-sonnet-4-6",
+            workload="bench/near-dup",
+            tools=[],
+            paragraphs=body(n_paragraphs),
+            cached="5m",
+            variables=[("question", 40)],
+            max_output_tokens=1024,
+        )
+        files[prompt.path] = render_prompt(prompt)
+    return files
+
+
 def write(root: Path, rel: str, text: str) -> None:
     folder = os.path.dirname(os.path.join(root, rel))
     if folder not in _MADE_DIRS:
@@ -408,7 +461,14 @@ def commit(root: Path, message: str, index: int) -> str:
 
 
 def generate(
-    out: Path, n_prompts: int, seed: int, commits: int, change: int, force: bool
+    out: Path,
+    n_prompts: int,
+    seed: int,
+    commits: int,
+    change: int,
+    force: bool,
+    near_duplicates: int = 0,
+    large_prompt_tokens: int = 0,
 ) -> dict[str, object]:
     """Write the repo and its history; return a summary (counts, commit hashes, seconds)."""
     started = time.perf_counter()
@@ -433,6 +493,8 @@ def generate(
         write(out, f"evals/{p.id}.yaml", render_eval(p, rng))
     for p in prompts[3::100]:  # one in 100 is being rolled out behind a canary
         write(out, f"releases/{p.id}.yaml", render_release(p))
+    for rel, body in near_duplicate_prompts(near_duplicates, large_prompt_tokens, seed).items():
+        write(out, rel, body)
     written = time.perf_counter() - started
 
     git(out, "init", "-q", "-b", "main")
@@ -468,6 +530,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--change", type=int, default=0, help="prompts the last commit modifies (default 0)"
     )
+    parser.add_argument(
+        "--near-duplicates",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also N prompts of ~5,000 tokens full of near-duplicate paragraphs (PO203)",
+    )
+    parser.add_argument(
+        "--large-prompt-tokens",
+        type=int,
+        default=0,
+        metavar="T",
+        help="also one prompt of about T tokens full of near-duplicate paragraphs",
+    )
     parser.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
@@ -475,7 +551,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--prompts and --commits must be >= 1, --change >= 0")
     if args.change > args.prompts:
         parser.error("--change cannot exceed --prompts")
-    summary = generate(args.out, args.prompts, args.seed, args.commits, args.change, args.force)
+    if args.near_duplicates < 0 or args.large_prompt_tokens < 0:
+        parser.error("--near-duplicates and --large-prompt-tokens must be >= 0")
+    summary = generate(
+        args.out,
+        args.prompts,
+        args.seed,
+        args.commits,
+        args.change,
+        args.force,
+        args.near_duplicates,
+        args.large_prompt_tokens,
+    )
     if not args.quiet:
         for key, value in summary.items():
             print(f"{key}: {value}")

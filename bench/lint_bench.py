@@ -1,13 +1,22 @@
 """Benchmark `promptops lint`: a generated repo of N prompts, cold and warm, and one file.
 
 Usage: python bench/lint_bench.py [--prompts 1000] [--seed 7] [--repeat 3] [--keep DIR]
+           [--near-duplicates N] [--large-prompt-tokens T]
+           [--switch VAR=VALUE] [--compare-src DIR] [--json FILE]
 
 Cold = an empty PROMPTOPS_CACHE_DIR (no token, parse or PO203 cache); warm = the second run with
-the cache the first one left. A cold run over a big repo uses a second process (parsing half
-the files, counting tokens while the other rules run); "cold, one process" is the same run
-with PROMPTOPS_NO_FORK=1, for machines with one core. "One file" runs the `promptops` console script on a single prompt,
+the cache the first one left. "One file" runs the `promptops` console script on a single prompt,
 as pre-commit does (interpreter start included). The baseline is the time to YAML-parse and
 tokenize the same files with no promptops code at all: cold lint should stay within 2x of it.
+
+`--near-duplicates N` and `--large-prompt-tokens T` add prompts full of near-duplicate
+paragraphs (`generate_repo.py`), PO203's worst case; the first of them and the large one are
+also linted alone after an edit (a new content, the rest of the repo cached: what pre-commit
+sees). `--switch VAR=VALUE` (a speed-up's off switch, e.g. PROMPTOPS_NO_FORK=1) and
+`--compare-src DIR` (another source tree, e.g. `git archive` of an older commit: before and
+after) measure every row again, passes alternating so each sees the same machine load; the
+output of every run must be the same, or the bench fails. Without either, "cold, one process"
+is the cold run with PROMPTOPS_NO_FORK=1.
 
 The repo comes from `bench/generate_repo.py`, shared with the other benchmarks.
 """
@@ -29,11 +38,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def generate(out: Path, prompts: int, seed: int, generator: Path | None = None) -> str:
+def generate(
+    out: Path,
+    prompts: int,
+    seed: int,
+    generator: Path | None = None,
+    extra: tuple[str, ...] = (),
+) -> str:
     """Write the synthetic repo with the shared generator; return its name for the report."""
     generator = generator or HERE / "generate_repo.py"
+    argv = [str(generator), str(out), "--prompts", str(prompts), "--seed", str(seed), *extra]
     subprocess.run(
-        [sys.executable, str(generator), str(out), "--prompts", str(prompts), "--seed", str(seed)],
+        [sys.executable, *argv],
         check=True,
         capture_output=True,
         timeout=600,
@@ -59,13 +75,14 @@ def _promptops() -> list[str]:
     return [script] if script else [sys.executable, "-m", "promptops"]
 
 
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    """Seconds the command took, and what it printed."""
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"lint failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed, done.returncode
+    return elapsed, done.stdout
 
 
 def baseline(repo: Path) -> float:
@@ -86,6 +103,28 @@ def baseline(repo: Path) -> float:
     return time.perf_counter() - start
 
 
+def variants_of(switch: str | None, compare_src: Path | None) -> list[tuple[str, dict]]:
+    """(label, environment) of each variant measured side by side: this checkout as is,
+    with `--switch VAR=VALUE`, and another source tree (`--compare-src`, before/after)."""
+    variants: list[tuple[str, dict]] = [("as is", {})]
+    if switch is not None:
+        name, sep, value = switch.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--switch expects VAR=VALUE, not {switch!r}")
+        variants.append((switch, {name: value}))
+    if compare_src is not None:
+        if not (compare_src / "promptops" / "__init__.py").is_file():
+            raise SystemExit(f"--compare-src {compare_src}: no promptops package there")
+        variants.append((f"src {compare_src}", {"PYTHONPATH": str(compare_src.resolve())}))
+    return variants
+
+
+def touch(path: Path, original: str, n: int) -> None:
+    """A new content for the file (a trailing comment), as an edit before a commit makes it:
+    no cache knows it yet, the rest of the repo is cached."""
+    path.write_text(f"{original}# edit {n}\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=int, default=1000)
@@ -96,12 +135,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--generator", type=Path, help="repo generator (default bench/generate_repo.py)"
     )
+    parser.add_argument(
+        "--near-duplicates",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N ~5,000-token prompts full of near-duplicate paragraphs (PO203's worst case)",
+    )
+    parser.add_argument(
+        "--large-prompt-tokens",
+        type=int,
+        default=0,
+        metavar="T",
+        help="add one prompt of about T tokens full of near-duplicates, timed alone too",
+    )
+    parser.add_argument(
+        "--switch", metavar="VAR=VALUE", help="also measure with this setting, side by side"
+    )
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        metavar="DIR",
+        help="also measure another source tree (e.g. `git archive` of an older commit)",
+    )
     args = parser.parse_args(argv)
+    variants = variants_of(args.switch, args.compare_src)
+    extra: list[str] = []
+    if args.near_duplicates:
+        extra += ["--near-duplicates", str(args.near_duplicates)]
+    if args.large_prompt_tokens:
+        extra += ["--large-prompt-tokens", str(args.large_prompt_tokens)]
 
     work = Path(tempfile.mkdtemp(prefix="promptops-lint-bench-"))
     repo = args.keep or work / "repo"
     try:
-        source = generate(repo, args.prompts, args.seed, args.generator)
+        source = generate(repo, args.prompts, args.seed, args.generator, tuple(extra))
         if not (repo / ".git").exists():
             subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=60)
         command = [*_promptops(), "lint", "--exit-zero", "--format", "json"]
@@ -110,42 +178,90 @@ def main(argv: list[str] | None = None) -> int:
             for p in sorted(repo.rglob("*.yaml"))
             if p.read_text().startswith("kind: prompt")
         )
+        heavy = sorted((repo / "prompts" / "bench" / "near-dup").glob("near-dup-*.yaml"))
+        large = sorted((repo / "prompts" / "bench" / "near-dup").glob("large-*.yaml"))
+        edited = {p: p.read_text(encoding="utf-8") for p in [*heavy[:1], *large]}
 
-        cold, cold_one, warm, single = [], [], [], []
+        times: dict[str, dict[str, list[float]]] = {label: {} for label, _ in variants}
+        outputs: dict[str, set[str]] = {}
+        edits = 0
         for i in range(args.repeat):
-            cache = work / f"cache-{i}"
-            one_process = {**_env(work / f"cache-one-{i}"), "PROMPTOPS_NO_FORK": "1"}
-            cold_one.append(timed(command, repo, one_process)[0])
-            cold.append(timed(command, repo, _env(cache))[0])
-            warm.append(timed(command, repo, _env(cache))[0])
-            single.append(timed([*command[:-2], one], repo, _env(cache))[0])
+            for n, (label, setting) in enumerate(variants[:: -1 if i % 2 else 1]):
+                cache = work / f"cache-{i}-{n}"
+                env = {**_env(cache), **setting}
+                got = times[label]
+
+                def run(
+                    name: str, argv: list[str], env: dict[str, str] = env, got: dict = got
+                ) -> None:
+                    elapsed, out = timed(argv, repo, env)
+                    got.setdefault(name, []).append(elapsed)
+                    outputs.setdefault(name, set()).add(out)
+
+                if "PROMPTOPS_NO_FORK" not in setting and len(variants) == 1:
+                    one_process = {**_env(work / f"cache-one-{i}"), "PROMPTOPS_NO_FORK": "1"}
+                    run("cold_one_process", command, one_process)
+                run("cold", command)
+                run("warm", command)
+                run("single_file", [*command, one])
+                for name, path in (("near_dup_file", heavy[:1]), ("large_file", large)):
+                    for p in path:  # an edited file, the rest of the repo cached
+                        edits += 1
+                        touch(p, edited[p], edits)
+                        run(name, [*command, p.relative_to(repo).as_posix()])
+                for p, text in edited.items():
+                    p.write_text(text, encoding="utf-8")
+        same = {name: len(found) == 1 for name, found in outputs.items()}
         base = min(baseline(repo) for _ in range(args.repeat))
-        figures = {
+        figures: dict[str, object] = {
             "prompts": args.prompts,
+            "near_duplicate_prompts": args.near_duplicates,
+            "large_prompt_tokens": args.large_prompt_tokens,
             "generator": source,
-            "cold_s": round(min(cold), 3),
-            "cold_one_process_s": round(min(cold_one), 3),
-            "warm_s": round(min(warm), 3),
-            "single_file_s": round(min(single), 3),
-            "single_file_median_s": round(statistics.median(single), 3),
             "baseline_parse_tokenize_s": round(base, 3),
-            "cold_over_baseline": round(min(cold) / base, 2),
-            "cold_one_process_over_baseline": round(min(cold_one) / base, 2),
             "targets": {"single_file_s": 0.3, "warm_s": 1.0, "cold_over_baseline": 2.0},
+            "same_output": same,
+            "variants": {
+                label: {
+                    **{f"{k}_s": round(min(v), 3) for k, v in got.items()},
+                    **{f"{k}_median_s": round(statistics.median(v), 3) for k, v in got.items()},
+                }
+                for label, got in times.items()
+            },
         }
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"promptops lint on {args.prompts} prompts ({source}), best of {args.repeat}:")
-        print(f"  cold (empty cache)      {figures['cold_s']:.3f} s")
-        print(f"  cold, one process       {figures['cold_one_process_s']:.3f} s")
-        print(f"  warm                    {figures['warm_s']:.3f} s   (target < 1 s)")
-        print(f"  one file (pre-commit)   {figures['single_file_s']:.3f} s   (target < 0.3 s)")
-        print(f"  YAML parse + tokenize   {figures['baseline_parse_tokenize_s']:.3f} s")
-        print(f"  cold / baseline         {figures['cold_over_baseline']:.2f}x  (target <= 2x)")
-        print(f"  (one process)           {figures['cold_one_process_over_baseline']:.2f}x")
+        print(
+            f"promptops lint on {args.prompts} prompts ({source}"
+            + (f", +{args.near_duplicates} near-duplicate-heavy" if args.near_duplicates else "")
+            + (f", +1 of ~{args.large_prompt_tokens:,} tokens" if args.large_prompt_tokens else "")
+            + f"), best of {args.repeat}, seconds:"
+        )
+        rows = [
+            ("cold_one_process", "cold, one process", ""),
+            ("cold", "cold (empty cache)", ""),
+            ("warm", "warm", "(target < 1 s)"),
+            ("single_file", "one file (pre-commit)", "(target < 0.3 s)"),
+            ("near_dup_file", "one near-dup-heavy file", "(edited, rest cached)"),
+            ("large_file", "the large file", "(edited, rest cached; target < 0.3 s)"),
+        ]
+        labels = [label for label, _ in variants]
+        print(f"  {'':26}" + "".join(f"{label[:24]:>26}" for label in labels))
+        for key, name, note in rows:
+            if key not in times[labels[0]]:
+                continue
+            cells = "".join(f"{min(times[label][key]):>26.3f}" for label in labels)
+            print(f"  {name:26}{cells}   {note}")
+        print(f"  YAML parse + tokenize     {base:.3f} s (baseline; cold target <= 2x)")
+        differing = [name for name, ok in same.items() if not ok]
+        if differing:
+            print(f"  OUTPUT DIFFERS between runs or variants: {', '.join(differing)}")
+            return 1
         return 0
     finally:
+        for p, text in locals().get("edited", {}).items():
+            p.write_text(text, encoding="utf-8")
         shutil.rmtree(work, ignore_errors=True)
 
 

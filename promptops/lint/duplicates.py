@@ -12,6 +12,8 @@ runs (crc32 of each word, a tuple hash per shingle), so signatures are cached by
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import re
 import zlib
@@ -214,3 +216,101 @@ def find_duplicates(
             if same or near:
                 result[member] = same + near
     return result
+
+
+_RUN = re.compile(r"\w+")
+
+
+class LeadMatches:
+    """Every match of many "lead" patterns in one text, found without scanning the text once
+    per pattern.
+
+    A lead pattern is `\\b` + a paragraph's first ASCII words joined by `\\W+` (matched case-
+    insensitively): where a paragraph's words stand in its YAML source. With three words or
+    more, a match starts at a run of word characters (`\\w+`) equal to the first word and
+    followed by a run equal to the second, so the text's runs are indexed once by their
+    (first, second) pair, lower-cased, and a pattern is tried only where its pair stands
+    (runs with any non-ASCII character, which case folding may equate with ASCII letters,
+    are tried by every pattern). Each pattern's matches are what `finditer` gives: left to
+    right, not overlapping. Shorter patterns fall back to `finditer`, once per pattern.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+        self._pairs: dict[tuple[str, str], list[int]] = {}
+        self._odd: list[int] = []  # indexes of runs in a pair with a non-ASCII character
+        self._memo: dict[str, list[tuple[int, int]]] = {}
+
+    def _index(self) -> list[int]:
+        if self._starts is None:
+            runs = [(m.start(), m.group()) for m in _RUN.finditer(self.text)]
+            self._starts = [start for start, _ in runs]
+            pairs = self._pairs
+            for i in range(len(runs) - 1):
+                first, second = runs[i][1], runs[i + 1][1]
+                if first.isascii() and second.isascii():
+                    key = (first.lower(), second.lower())
+                    found = pairs.get(key)
+                    if found is None:
+                        pairs[key] = [i]
+                    else:
+                        found.append(i)
+                else:
+                    self._odd.append(i)
+        return self._starts
+
+    def matches(self, lead: list[str]) -> list[tuple[int, int]]:
+        """(start, end) of each match of `lead_pattern(lead)`, as `finditer` finds them."""
+        key = "\0".join(lead)
+        if key in self._memo:
+            return self._memo[key]
+        pattern = lead_pattern(lead)
+        if len(lead) < 3:
+            found = [m.span() for m in pattern.finditer(self.text)]
+        else:
+            starts = self._index()
+            candidates = self._pairs.get((lead[0].lower(), lead[1].lower()), [])
+            if self._odd:
+                candidates = sorted({*candidates, *self._odd})
+            found = []
+            done = 0  # where the last match ended: finditer resumes there
+            for i in candidates:
+                start = starts[i]
+                if start < done:
+                    continue
+                match = pattern.match(self.text, start)
+                if match is not None:
+                    found.append(match.span())
+                    done = match.end()
+        self._memo[key] = found
+        return found
+
+    def count_before(self, lead: list[str], offset: int) -> int:
+        """How many matches `findall` finds in `text[:offset]`, where `offset` starts a
+        paragraph (the text before it ends with white space, so no match straddles it)."""
+        found = self.matches(lead)
+        n = bisect.bisect_right(found, offset, key=lambda span: span[1])
+        if n and found[n - 1][0] == offset:  # an empty match at the cut is not in the prefix
+            n -= 1
+        return n
+
+
+_LEAD_WORDS = re.compile(r"[A-Za-z0-9]+")
+LEAD_WORDS = 6
+
+
+def lead_words(paragraph: str) -> list[str]:
+    """The first words of a paragraph that locate it in its source."""
+    return _LEAD_WORDS.findall(paragraph)[:LEAD_WORDS]
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(lead: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b" + r"\W+".join(map(re.escape, lead)), re.IGNORECASE)
+
+
+def lead_pattern(lead: list[str]) -> re.Pattern[str]:
+    """A paragraph's first words as they may be spelled in YAML: any case, any punctuation,
+    spaces or line breaks between them."""
+    return _compiled(tuple(lead))

@@ -40,6 +40,7 @@ After:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -48,8 +49,10 @@ from promptops.documents.yaml_source import Span
 from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
 from promptops.lint.duplicates import (
+    LeadMatches,
     Paragraph,
     find_duplicates,
+    lead_words,
     shingles,
     sketch,
     words_of,
@@ -60,20 +63,63 @@ CODE = "PO203"
 NAME = "duplicated-instructions"
 SEVERITY = "warning"
 SOURCE = "lint"
-_WORDS = re.compile(r"[A-Za-z0-9]+")
+_NEWLINE = re.compile("\n")
 
 
 def _texts(doc: Document) -> dict[tuple, str]:
     return {path: text for _, path, text, _ in text_sources(doc.data)}
 
 
-def _span(doc: Document, item: Paragraph) -> Span:
-    """Where the paragraph starts in the file: its first words, found in the raw scalar."""
-    text = _texts(doc).get(item.source_path, "")
-    lead = _WORDS.findall(text[item.offset : item.end])[:6]
-    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, lead)), re.IGNORECASE)
-    occurrence = len(pattern.findall(text[: item.offset]))
-    return doc.source.locate(item.source_path, pattern, occurrence)
+class Locator:
+    """Where paragraphs start in one document's file, each text and its raw YAML indexed
+    once (`LeadMatches`), so locating every paragraph of a long prompt costs one pass over
+    it, not one per finding. A paragraph is the n-th match of its first words in its
+    parsed text; it stands at the n-th match (or the last) in the raw scalar, whose span is
+    used when there is none."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.texts = _texts(doc)
+        self._parsed: dict[tuple, LeadMatches] = {}
+        self._raw: dict[tuple, tuple[Span, LeadMatches]] = {}
+        self._newlines: list[int] | None = None
+
+    def text(self, source_path: tuple) -> str:
+        return self.texts.get(source_path, "")
+
+    def span(self, item: Paragraph) -> Span:
+        source_path = item.source_path
+        parsed = self._parsed.get(source_path)
+        if parsed is None:
+            parsed = self._parsed[source_path] = LeadMatches(self.text(source_path))
+        lead = lead_words(parsed.text[item.offset : item.end])
+        occurrence = parsed.count_before(lead, item.offset)
+        raw = self._raw.get(source_path)
+        if raw is None:
+            value = self.doc.source.value(source_path)
+            segment = self.doc.source.text[value.index : value.end_index]
+            raw = self._raw[source_path] = (value, LeadMatches(segment))
+        value, matches = raw
+        found = matches.matches(lead)
+        if not found:
+            return value
+        start, end = found[min(occurrence, len(found) - 1)]
+        return self._span_of(value.index + start, value.index + end)
+
+    def _span_of(self, start: int, end: int) -> Span:
+        """`SourceMap.span_of` with the file's line breaks found once."""
+        if self._newlines is None:
+            text = self.doc.source.text
+            self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
+        line, column = self._position(start)
+        end_line, end_column = self._position(end)
+        return Span(line, column, end_line, end_column, start, end)
+
+    def _position(self, index: int) -> tuple[int, int]:
+        newlines = self._newlines or []
+        before = bisect.bisect_left(newlines, index)  # line breaks before `index`
+        line_start = newlines[before - 1] + 1 if before else 0
+        return before + 1, index - line_start + 1
 
 
 def _sources(doc: Document) -> list[tuple[tuple, str]]:
@@ -119,8 +165,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 if row[5] in keys or not bands.isdisjoint(row[6])
             )
 
+    locators: dict[str, Locator] = {}
+
+    def locator(path: str) -> Locator:
+        if path not in locators:
+            locators[path] = Locator(prompts[path])
+        return locators[path]
+
     def shingles_of(item: Paragraph) -> set[int]:
-        text = _texts(prompts[item.path]).get(item.source_path, "")
+        text = locator(item.path).text(item.source_path)
         return shingles(words_of(text[item.offset : item.end]))
 
     wanted = None
@@ -132,7 +185,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
     def span(i: int) -> Span:
         if i not in spans:
-            spans[i] = _span(prompts[items[i].path], items[i])
+            spans[i] = locator(items[i].path).span(items[i])
         return spans[i]
 
     for i, others in duplicates.items():
