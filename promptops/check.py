@@ -12,6 +12,11 @@ priced) leaves its workload's budgets unchecked, so the gate never passes it as 
 What warns: PO308 growth-over-threshold (`lint.limits.growth_pct`, default 10%), budgets already
 broken on the base ref, and anything a valid waiver covers.
 
+Findings come from the one lint pipeline (`lint.run.lint_workspace`), given the change against
+the base so that the rules needing a base ref (PO307, PO308, PO311) run too: `lint.select`,
+`lint.ignore`, `lint.severity` and `# promptops: disable=CODE` mean here what they mean in
+`promptops lint`.
+
 Budget names (what a waiver's `budget:` spells, and what reports print):
   max_input_tokens_per_call, max_output_tokens_per_call, max_cost_per_call_usd  (per prompt)
   monthly_usd.expected, monthly_usd.stretch, monthly_usd.runaway  (`monthly_usd` waives all)
@@ -417,7 +422,7 @@ def run_check(
     warnings: list[str] = []
     notes: list[str] = []
     prompt_workload = {
-        p.path: (p.head or p.base).workload for p in report.prompts if p.head or p.base
+        p.path: side.workload for p in report.prompts if (side := p.head or p.base) is not None
     }
     final_findings = []
     blocked: set[str] = set()

@@ -50,7 +50,8 @@ def command(
     change without a version bump (PO307), or a budget breach (per-call limits, monthly per
     scenario, max_increase in $ and %, the runaway kill switch). A breach already present on
     the base ref only warns; a charter waiver (approver, expiry) turns a block into a warning
-    until it expires.
+    until it expires. `lint.ignore`, `lint.severity` and `# promptops: disable=CODE` apply to
+    every finding, PO307, PO308 and PO311 included, as in `promptops lint`.
 
     `--format github` prints workflow annotations on the YAML lines followed by the text
     report; `auto` picks it under GitHub Actions; `sarif` writes the findings for code

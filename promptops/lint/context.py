@@ -121,7 +121,10 @@ class LintContext:
     def prefetch_tokens(self) -> None:
         """Start counting every text the token rules will ask for (each targeted prompt's
         blocks at expected sizes, long tool descriptions), in a second process when it pays
-        off, while the other rules run (see `TokenCounter.prefetch`)."""
+        off, while the other rules run (see `TokenCounter.prefetch`). Nothing targeted (a
+        `check` whose change has no documents): no tokenizer is loaded at all."""
+        if not self.targeted("prompt") and not self.targeted("tool"):
+            return
         if self.counter.tokenizer == "anthropic":
             return  # exact counts come from the lock file
         texts: list[str] = []

@@ -65,7 +65,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         policy = (charter.data.get("thinking") or {}) if charter is not None else {}
         if thinking:
             budget = int(thinking.get("budget_tokens") or 0)
-            if policy.get("allowed") is False:
+            if charter is not None and policy.get("allowed") is False:
                 yield make_finding(
                     CODE,
                     SEVERITY,
@@ -75,7 +75,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     "thinking (thinking.allowed: false)",
                 )
             limit = policy.get("max_budget_tokens")
-            if limit is not None and budget > int(limit):
+            if charter is not None and limit is not None and budget > int(limit):
                 yield make_finding(
                     CODE,
                     SEVERITY,

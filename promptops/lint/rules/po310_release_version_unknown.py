@@ -34,7 +34,7 @@ After:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promptops.documents.model import Document
 from promptops.findings import Finding
@@ -75,7 +75,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if prompt is None:
             continue
         canary = release.data.get("canary")
-        named = [(("stable",), release.data.get("stable"))]
+        named: list[tuple[tuple[str, ...], Any]] = [(("stable",), release.data.get("stable"))]
         if isinstance(canary, dict) and canary.get("version") is not None:
             named.append((("canary", "version"), canary["version"]))
         for keys, value in named:

@@ -57,14 +57,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     """What the change brings: the working tree and the commits reachable from the head but
     not from the base (`base..head`), read across renames for the documents it touches."""
     change = ctx.change
-    if change is None or change.base_side.sha is None:
+    base_sha = change.base_side.sha if change is not None else None
+    if change is None or base_sha is None:
         return
     from promptops.version_history import sightings_in
 
-    base, head = change.base_side, change.head_side
+    head = change.head_side
     repo = head.repo
     head_rev = head.sha or "HEAD"
-    brought = repo.changed_in([head_rev], [base.sha])
+    brought = repo.changed_in([head_rev], [base_sha])
     new_commits = {v.commit for v in brought}
     paths = {v.path for v in brought}
     for changed in change.documents:
@@ -72,7 +73,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if not paths:
         return
     working = _working_sightings(head, sorted(paths))
-    history = repo.history([head_rev, base.sha], sorted(paths))
+    history = repo.history([head_rev, base_sha], sorted(paths))
     sightings = working + sightings_in(repo, history)
     for (kind, doc_id), mine in _by_document(sightings).items():
         yield from _document_findings(kind, doc_id, mine, new_commits, change)
