@@ -2,31 +2,74 @@
 
 `jsonschema` walks the schema for every value of every document and is most of the cost of
 loading a big repo; it is also 45 ms to import. Most documents are valid, and a valid document
-needs no error messages, so each schema is compiled once into nested closures that answer one
-question: is this instance certainly valid? A "yes" is final. A "no" is only a hint: the
-caller then runs `jsonschema` for the real errors (and trusts it if it finds none), so messages
-and paths always come from the reference validator.
+needs no error messages, so each schema is compiled by `fastjsonschema` into straight Python
+code that answers one question: is this instance valid? A "yes" is final. A "no" is only a
+hint: fastjsonschema stops at the first error and words it its own way, so the caller then runs
+`jsonschema` for every error (and trusts it if it finds none); messages and paths always come
+from the reference validator.
 
-Only the keywords our schemas use are compiled (local `$ref`s into `$defs` included); any
-other keyword, and any value whose semantics are subtle (unhashable enum members, non-scalar
-unique items), answers "no", which is always safe. Bounds follow jsonschema to the letter
-(`minimum` fails only when `value < minimum`), so NaN, which compares false with everything,
-passes them here as it does there: the schemas reject NaN with an explicit `finite` check. tests/test_documents_parse_cache.py checks the answers against `jsonschema`
-on thousands of mutated documents.
+Generating the code costs 6-65 ms a schema (about 180 ms for the six shipped ones) and
+compiling the source as much again, which would eat the pre-commit budget. So the code of the
+shipped schemas is generated ahead of time (`scripts/generate_schema_checks.py`) into
+`promptops/documents/compiled_schemas/`, where Python's own bytecode cache makes loading one
+about a millisecond. Each generated module records the SHA-256 of the schema it came from; a
+schema that does not match (edited since, or not shipped) is compiled at run time instead, so
+a stale module is never used. tests/test_schema_check.py keeps the shipped modules current.
+
+fastjsonschema implements draft 2019-09 with two gaps that would turn a "no" into a wrong
+"yes" under draft 2020-12, so the schema is adapted first:
+- it ignores the keywords beside a `$ref` (our numbers say `type`, `minimum`, `maximum` and
+  `$ref: finite` side by side); 2020-12 applies both, exactly as `allOf` does, so the `$ref`
+  moves into an `allOf`;
+- `==` treats `True` as `1`, so a numeric or boolean `enum`/`const` could accept a boolean;
+  such a schema, or any keyword it does not know (`prefixItems`, `unevaluated*`, ...), gets a
+  check that always answers "no", which is always safe.
+tests/test_documents_parse_cache.py and tests/test_schema_bounds.py check the answers against
+`jsonschema` on thousands of mutated documents and on every bound.
 """
 
 from __future__ import annotations
 
-import operator
-import re
+import hashlib
+import importlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 Check = Callable[[Any], bool]
-Compiled = tuple[Check, bool]  # the check, and whether its False is certain too
 
-# Keywords that never make an instance invalid (annotations; `format` is not asserted by
-# jsonschema's Draft202012Validator unless a format checker is given, and we give none).
+
+_COMPILED_PACKAGE = "promptops.documents.compiled_schemas"
+
+# Keywords whose value is one subschema, a map of subschemas, or a list of subschemas.
+_ONE = frozenset(
+    {"items", "additionalProperties", "propertyNames", "not", "if", "then", "else", "contains"}
+)
+_MAP = frozenset({"properties", "patternProperties", "$defs"})
+_LIST = frozenset({"allOf", "anyOf", "oneOf"})
+# Keywords fastjsonschema checks as draft 2020-12 means them (for our uses of them).
+_PLAIN = frozenset(
+    {
+        "type",
+        "required",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "$ref",
+        "enum",
+        "const",
+    }
+)
 _ANNOTATIONS = frozenset(
     {
         "$schema",
@@ -40,231 +83,122 @@ _ANNOTATIONS = frozenset(
         "readOnly",
         "writeOnly",
         "format",
-        "$defs",
-        "then",  # read with "if"
-        "else",
     }
 )
+
+
+class UnsupportedSchema(ValueError):
+    """The schema uses something fastjsonschema would not check as draft 2020-12 does."""
+
+
+def schema_digest(schema: Any) -> str:
+    """The SHA-256 of the schema's canonical JSON: what a generated module was made from."""
+    text = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def adapt(schema: Any) -> Any:
+    """The schema as fastjsonschema must see it to give draft 2020-12's answers (see above).
+
+    Raises UnsupportedSchema when no such rewrite is known."""
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, dict):
+        raise UnsupportedSchema(f"not a schema: {schema!r}")
+    out: dict[str, Any] = {}
+    for keyword, value in schema.items():
+        if keyword in _ONE:
+            out[keyword] = adapt(value)
+        elif keyword in _MAP and isinstance(value, dict):
+            out[keyword] = {name: adapt(sub) for name, sub in value.items()}
+        elif keyword in _LIST and isinstance(value, list):
+            out[keyword] = [adapt(sub) for sub in value]
+        elif keyword in ("enum", "const"):
+            members = value if keyword == "enum" else [value]
+            if not isinstance(members, list) or any(
+                not (m is None or isinstance(m, str)) for m in members
+            ):
+                raise UnsupportedSchema(f"{keyword} with a non-string member: {value!r}")
+            out[keyword] = value
+        elif keyword in _PLAIN or keyword in _ANNOTATIONS:
+            out[keyword] = value
+        else:
+            raise UnsupportedSchema(f"keyword {keyword!r}")
+    if "$ref" in out and len(out.keys() - _ANNOTATIONS) > 1:
+        out["allOf"] = [{"$ref": out.pop("$ref")}, *out.get("allOf", [])]
+    return out
+
+
+def generate_code(schema: Any) -> str:
+    """The Python source of the validator of `schema` (what compiled_schemas/ ships).
+
+    Both compilations never fill defaults into the user's data and assert no `format`
+    (jsonschema's Draft202012Validator asserts none unless given a format checker)."""
+    import fastjsonschema
+
+    return str(fastjsonschema.compile_to_code(adapt(schema), use_default=False, use_formats=False))
 
 
 def _never(_: Any) -> bool:
     return False
 
 
-def _always(_: Any) -> bool:
-    return True
+def _as_check(validate: Callable[[Any], Any]) -> Check:
+    from fastjsonschema import JsonSchemaException
 
-
-def _is_number(value: Any) -> bool:
-    return type(value) in (int, float)
-
-
-_TYPES: dict[str, Check] = {
-    "object": lambda v: type(v) is dict,
-    "array": lambda v: type(v) is list,
-    "string": lambda v: type(v) is str,
-    "boolean": lambda v: type(v) is bool,
-    "null": lambda v: v is None,
-    "number": _is_number,
-    "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
-}
-
-
-def _scalar_key(value: Any) -> tuple[str, Any] | None:
-    """A hashable key under which two scalars are equal exactly when jsonschema's `equal`
-    says so (bool is not 1; 1 == 1.0), or None for values we do not decide here."""
-    if value is None or type(value) is bool or type(value) is str:
-        return (type(value).__name__, value)
-    if type(value) in (int, float):
-        return ("number", value)
-    return None
-
-
-def _compile_type(spec: Any) -> Check:
-    names = spec if isinstance(spec, list) else [spec]
-    checks = [_TYPES.get(name) for name in names]
-    if any(c is None for c in checks):
-        return _never
-    if len(checks) == 1:
-        return checks[0]  # type: ignore[return-value]
-    return lambda v: any(c(v) for c in checks)  # type: ignore[misc]
-
-
-def _compile_enum(members: list[Any]) -> Check:
-    keys = [_scalar_key(m) for m in members]
-    if any(k is None for k in keys):
-        return _never
-    allowed = frozenset(keys)
-    return lambda v: _scalar_key(v) in allowed
-
-
-def _unique(items: list[Any]) -> bool:
-    keys = [_scalar_key(i) for i in items]
-    if any(k is None for k in keys):
-        return False  # lists of objects: let jsonschema decide
-    return len(set(keys)) == len(keys)
-
-
-class _Root:
-    """The schema being compiled, for local `$ref`s, with the refs being compiled (a
-    recursive ref answers "no")."""
-
-    def __init__(self, schema: Any) -> None:
-        self.schema = schema
-        self.open: set[str] = set()
-
-    def resolve(self, ref: str) -> Compiled:
-        if not ref.startswith("#/") or ref in self.open:
-            return _NEVER
-        target: Any = self.schema
-        for token in ref[2:].split("/"):
-            token = token.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or token not in target:
-                return _NEVER
-            target = target[token]
-        self.open.add(ref)
+    def check(value: Any) -> bool:
         try:
-            return _compile(target, self)
-        finally:
-            self.open.discard(ref)
+            validate(value)
+        except JsonSchemaException:
+            return False
+        except Exception:  # data the generated code did not expect: let jsonschema decide
+            return False
+        return True
+
+    return check
 
 
-def _compile_keyword(
-    keyword: str, value: Any, schema: dict[str, Any], root: _Root
-) -> Compiled | None:
-    """One keyword's check and whether its "no" is certain; None when it cannot fail."""
-    if keyword in _ANNOTATIONS:
+def _shipped(schema: Any, digest: str) -> Callable[[Any], Any] | None:
+    """The pre-generated validator of a shipped schema, if it was made from this very schema."""
+    schema_id = schema.get("$id") if isinstance(schema, dict) else None
+    if not isinstance(schema_id, str) or not schema_id.endswith(".schema.json"):
         return None
-    if keyword == "type":
-        check = _compile_type(value)
-        return check, check is not _never
-    if keyword in ("enum", "const"):
-        check = _compile_enum(value if keyword == "enum" else [value])
-        return check, check is not _never
-    if keyword == "$ref" and isinstance(value, str):
-        return root.resolve(value)
-    if keyword == "if":
-        condition, certain = _compile(value, root)
-        if not certain:
-            return _NEVER  # which branch applies must be known for sure
-        then_ok, then_exact = _compile(schema.get("then", True), root)
-        else_ok, else_exact = _compile(schema.get("else", True), root)
-        return (
-            lambda v: then_ok(v) if condition(v) else else_ok(v),
-            then_exact and else_exact,
-        )
-    if keyword == "not":
-        inner, certain = _compile(value, root)
-        if not certain:
-            return _NEVER
-        return (lambda v: not inner(v)), True
-    if keyword == "properties" and isinstance(value, dict):
-        compiled = [(name, _compile(sub, root)) for name, sub in value.items()]
-        props = [(name, check) for name, (check, _) in compiled]
-        return (
-            lambda v: (
-                type(v) is not dict or all(name not in v or check(v[name]) for name, check in props)
-            ),
-            all(exact for _, (_, exact) in compiled),
-        )
-    if keyword == "required" and isinstance(value, list):
-        names = list(value)
-        return lambda v: type(v) is not dict or all(name in v for name in names), True
-    if keyword == "additionalProperties":
-        if "patternProperties" in schema:
-            return _NEVER
-        known = frozenset(schema.get("properties") or {})
-        if value is True:
-            return None
-        if value is False:
-            return lambda v: type(v) is not dict or known.issuperset(v), True
-        extra, exact = _compile(value, root)
-        return (
-            lambda v: (
-                type(v) is not dict
-                or all(extra(item) for key, item in v.items() if key not in known)
-            ),
-            exact,
-        )
-    if keyword == "propertyNames":
-        names_ok, exact = _compile(value, root)
-        return lambda v: type(v) is not dict or all(names_ok(key) for key in v), exact
-    if keyword == "items" and "prefixItems" not in schema:
-        if value is False:
-            return lambda v: type(v) is not list or not v, True
-        item_ok, exact = _compile(value, root)
-        return lambda v: type(v) is not list or all(item_ok(item) for item in v), exact
-    if keyword == "uniqueItems":
-        if value is not True:
-            return None
-        return lambda v: type(v) is not list or _unique(v), False
-    if type(value) is int and keyword in _SIZES:
-        kind, compare = _SIZES[keyword]
-        return lambda v: type(v) is not kind or compare(len(v), value), True
-    if keyword == "pattern" and isinstance(value, str):
-        search = re.compile(value).search
-        return lambda v: type(v) is not str or search(v) is not None, True
-    if _is_number(value) and keyword in _BOUNDS:
-        compare = _BOUNDS[keyword]
-        return lambda v: not _is_number(v) or compare(v, value), True
-    if keyword in ("oneOf", "anyOf") and isinstance(value, list) and value:
-        options = [_compile(sub, root) for sub in value]
-        checks = [check for check, _ in options]
-        all_exact = all(exact for _, exact in options)
-        if keyword == "anyOf":
-            return lambda v: any(check(v) for check in checks), all_exact
-        exacts = [exact for _, exact in options]
-
-        def one_of(v: Any) -> bool:
-            # Exactly one branch passes, and every other branch's "no" is certain.
-            passing = [check(v) for check in checks]
-            return passing.count(True) == 1 and all(
-                ok or exact for ok, exact in zip(passing, exacts, strict=True)
-            )
-
-        return one_of, all_exact
-    return _NEVER
+    name = schema_id.rsplit("/", 1)[-1].removesuffix(".schema.json").replace("-", "_")
+    if not name.isidentifier():
+        return None
+    try:
+        module = importlib.import_module(f"{_COMPILED_PACKAGE}.{name}")
+    except ImportError:  # not shipped, or generated by a fastjsonschema we no longer have
+        return None
+    if getattr(module, "SCHEMA_SHA256", None) != digest:
+        return None
+    validate: Callable[[Any], Any] | None = getattr(module, "validate", None)
+    return validate
 
 
-_SIZES: dict[str, tuple[type, Callable[[int, int], bool]]] = {
-    "minItems": (list, operator.ge),
-    "maxItems": (list, operator.le),
-    "minLength": (str, operator.ge),
-    "maxLength": (str, operator.le),
-}
-# As jsonschema words them: a bound fails only when the comparison that breaks it is true.
-_BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
-    "minimum": lambda v, bound: not v < bound,
-    "maximum": lambda v, bound: not v > bound,
-    "exclusiveMinimum": lambda v, bound: not v <= bound,
-    "exclusiveMaximum": lambda v, bound: not v >= bound,
-}
-_NEVER: Compiled = (_never, False)
+def _compile_now(schema: Any) -> Callable[[Any], Any] | None:
+    import fastjsonschema
+
+    try:
+        adapted = adapt(schema)
+    except UnsupportedSchema:
+        return None
+    validate: Callable[[Any], Any] = fastjsonschema.compile(
+        adapted, use_default=False, use_formats=False
+    )
+    return validate
 
 
-def _compile(schema: Any, root: _Root) -> Compiled:
-    if schema is True or schema == {}:
-        return _always, True
-    if schema is False:
-        return _never, True
-    if not isinstance(schema, dict):
-        return _NEVER
-    compiled = [
-        result
-        for keyword, value in schema.items()
-        if (result := _compile_keyword(keyword, value, schema, root)) is not None
-    ]
-    if not compiled:
-        return _always, True
-    if any(check is _never and not exact for check, exact in compiled):
-        return _NEVER
-    checks = [check for check, _ in compiled]
-    exact = all(e for _, e in compiled)
-    if len(checks) == 1:
-        return checks[0], exact
-    return (lambda v: all(check(v) for check in checks)), exact
+_CHECKS: dict[str, Check] = {}
 
 
 def compile_schema(schema: Any) -> Check:
-    """A function that returns True only for instances the schema certainly accepts."""
-    return _compile(schema, _Root(schema))[0]
+    """A function that returns True only for instances the schema certainly accepts.
+
+    Compiled once per schema and process (keyed by the schema's digest)."""
+    digest = schema_digest(schema)
+    check = _CHECKS.get(digest)
+    if check is None:
+        validate = _shipped(schema, digest) or _compile_now(schema)
+        check = _CHECKS[digest] = _never if validate is None else _as_check(validate)
+    return check

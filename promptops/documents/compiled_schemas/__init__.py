@@ -1,0 +1,1 @@
+"""Generated schema validators: scripts/generate_schema_checks.py writes them."""
