@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.diff_fixtures import base_repo, run_json, triage
 from tests.support.git_repo import GitRepo
 from tests.test_version_uniqueness import blocked_then_bumped, new_repo
+from tests.test_version_uniqueness import triage as triage_v
 
 CONFIG = "default_branch: main\ntokenizer: cl100k_base\n"
 
@@ -209,3 +210,39 @@ def test_lint_does_not_run_the_base_ref_rules(tmp_path: Path) -> None:
     result = run_cli(["lint", "--format", "json"], cwd=repo.root)
     assert result.returncode in (0, 1), result.stderr
     assert '"PO307"' not in result.stdout and '"PO009"' not in result.stdout
+
+
+def _reverted_branch(root: Path, first_line: str = "") -> GitRepo:
+    """main: triage 1.0.0; feature: B reuses 1.0.0 for other content, C restores main's text
+    byte for byte. The net diff is empty, but merging the branch brings B into history."""
+    repo, _ = new_repo(root)
+    original = first_line + (repo.root / "prompts/triage.yaml").read_text(encoding="utf-8")
+    repo.write("prompts/triage.yaml", original)
+    repo.commit("note")
+    repo.branch("feature")
+    repo.write("prompts/triage.yaml", first_line + triage_v("1.0.0", opus_with_timestamp=True))
+    repo.commit("opus and a timestamp (forgot the bump)")
+    (repo.root / "prompts/triage.yaml").write_text(original, encoding="utf-8")
+    repo.commit("revert")
+    return repo
+
+
+def test_po311_on_a_branch_with_no_net_change_obeys_config_and_suppressions(
+    tmp_path: Path,
+) -> None:
+    repo = _reverted_branch(tmp_path / "plain")
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 1 and report["prompts"] == []
+    (finding,) = _codes(report, "PO311")
+    assert finding["path"] == "prompts/triage.yaml" and finding["line"] == 3
+
+    repo = _reverted_branch(tmp_path / "ignored")
+    repo.write("promptops.yaml", CONFIG + "lint:\n  ignore: [PO311]\n")
+    repo.commit("ignore PO311")
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 0 and _codes(report, "PO311") == [], report["blocking_reasons"]
+
+    # a file-level suppression the file already carried on main (the file is not in the diff)
+    repo = _reverted_branch(tmp_path / "suppressed", "# promptops: disable-file=PO311\n")
+    code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
+    assert code == 0 and _codes(report, "PO311") == [], report["blocking_reasons"]

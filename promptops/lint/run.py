@@ -105,10 +105,17 @@ def _suppression_documents(
     finding may name a file that the change's commits touched but its net diff did not)."""
     documents = {d.path: d for d in workspace.documents if workspace.is_target(d.path)}
     wanted = {f.path for f in findings} - documents.keys()
-    if wanted:
-        others = dict(change.head_docs) if change is not None else {}
-        others.update({d.path: d for d in workspace.documents if d.path in wanted})
-        documents.update({path: others[path] for path in wanted if path in others})
+    if not wanted:
+        return documents
+    others = dict(change.head_docs) if change is not None else {}
+    others.update({d.path: d for d in workspace.documents if d.path in wanted})
+    unread = sorted(wanted - others.keys())
+    if unread and change is not None:  # e.g. a file the branch's commits touched, net unchanged
+        from promptops.documents.workspace import parse_documents
+
+        parsed, _ = parse_documents(sorted(change.head_side.read_many(unread).items()))
+        others.update({d.path: d for d in parsed})
+    documents.update({path: others[path] for path in wanted if path in others})
     return documents
 
 
