@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "lint": "promptops.commands.lint:command",
     "rule": "promptops.commands.rule:command",
     "cache": "promptops.commands.cache:command",
+    "calibrate": "promptops.commands.calibrate:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -53,6 +54,7 @@ SUMMARIES: dict[str, str] = {
     "lint": "Lint prompts, tools and charters (cache, size, charter rules).",
     "rule": "Explain a lint rule: what it catches, why it costs, the fix.",
     "cache": "Warm, locate or clear the cache that makes repeat runs read only changes.",
+    "calibrate": "A charter's assumptions against production telemetry, with each gap's money.",
 }
 
 

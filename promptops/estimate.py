@@ -41,8 +41,12 @@ def estimate_prompt(
     counter: TokenCounter,
     table: PriceTable,
     values: dict[str, Any] | None = None,
+    charter_override: dict[str, Any] | None = None,
 ) -> PromptEstimate:
-    """Tokens and cost of one prompt document (UnknownModelError names its file and line)."""
+    """Tokens and cost of one prompt document (UnknownModelError names its file and line).
+
+    `charter_override` prices the prompt against other charter values than its file's (what
+    `calibrate` does to put a price on each gap between assumption and measurement)."""
     data = doc.data
     model = str(data.get("model", ""))
     try:
@@ -65,7 +69,7 @@ def estimate_prompt(
     max_tokens, _ = max_tokens_of(data)
 
     charter_doc = workspace.charter_for(doc)
-    charter = charter_doc.data if charter_doc else None
+    charter = charter_override or (charter_doc.data if charter_doc else None)
     budgets = (charter or {}).get("budgets") or {}
     scenario_costs = []
     calls = []

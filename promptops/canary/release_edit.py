@@ -92,6 +92,31 @@ def rollback(text: str, path: str | None = None) -> EditResult:
     )
 
 
+def set_values(text: str, values: dict[PathKey, Any], path: str | None = None) -> EditResult:
+    """Set one-line scalars of any document (`calibrate --write`), keeping every comment and
+    the key order; a key missing from an existing mapping is inserted as one line."""
+    import json
+
+    data, root = _load(text, path)
+    edits = [Edit(key, json.dumps(value), value) for key, value in values.items()]
+    changes = [
+        f"{'.'.join(map(str, key))}: {_value_at(data, key)!r} -> {value!r}"
+        for key, value in values.items()
+    ]
+    return _apply(text, data, root, edits, changes, path)
+
+
+def _value_at(data: Any, key_path: PathKey) -> Any:
+    for key in key_path:
+        if not isinstance(data, dict | list):
+            return None
+        try:
+            data = data[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so readers see the old or the new file, never half."""
     data = text.encode("utf-8")

@@ -45,7 +45,7 @@ from typing import Any
 
 from promptops.canary.cohort import CohortStats, ModelTokens
 from promptops.canary.rates import TelemetryPricing
-from promptops.canary.telemetry import _epoch_seconds
+from promptops.canary.telemetry import epoch_seconds
 from promptops.errors import UserError
 
 SCHEMA_VERSION = 1
@@ -241,7 +241,7 @@ def _add_row(
     for name in ("first_seen", "last_seen"):
         value = row.get(name)
         if value not in (None, ""):
-            setattr(part, name, _epoch_seconds(_number_or_text(value)))
+            setattr(part, name, epoch_seconds(_number_or_text(value)))
     cohort.merge(part)
 
 

@@ -427,7 +427,7 @@ def _fold(
     made inclusive here, so everything below reads one convention."""
     log1p = math.log1p
     inv_ln = 1.0 / LN_HISTOGRAM_BASE
-    parse_time = _epoch_seconds
+    parse_time = epoch_seconds
     n_records = 0
     for record in records:
         if record.__class__ is not dict:
@@ -584,7 +584,7 @@ def _as_ints(*values: Any) -> tuple[int, ...]:
 _TIME_CACHE: dict[str, float] = {}
 
 
-def _epoch_seconds(stamp: Any) -> float:
+def epoch_seconds(stamp: Any) -> float:
     """Epoch seconds from a number (s, ms or ns by magnitude) or an ISO 8601 string."""
     if stamp.__class__ is str:
         cached = _TIME_CACHE.get(stamp)

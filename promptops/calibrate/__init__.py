@@ -1,0 +1,1 @@
+"""Charters calibrated from production telemetry: measure, compare, write back."""

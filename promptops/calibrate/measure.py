@@ -1,0 +1,314 @@
+"""What production did: per prompt version, from call records, the figures a charter assumes.
+
+Records come through the one telemetry reader (`promptops.canary.telemetry`: the same files,
+formats, input-token conventions and bad-record accounting as `canary analyze`). Each record is
+normalised to a `Call`; calls are grouped by prompt id and version, and by trace (the OTel
+`trace_id`, configurable) to count agent steps per task.
+
+Token figures are kept exactly (arrays of ints: 8 bytes a call) so percentiles are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from promptops.canary.rates import RecordRates, TelemetryPricing
+from promptops.canary.telemetry import (
+    ATTR_CACHE_CREATION,
+    ATTR_CACHE_READ,
+    ATTR_CACHE_WRITE,
+    ATTR_CACHE_WRITE_1H,
+    ATTR_CACHE_WRITE_5M,
+    ATTR_ERROR_TYPE,
+    ATTR_INPUT_TOKENS,
+    ATTR_OUTPUT_TOKENS,
+    ATTR_PROMPT_ID,
+    ATTR_PROMPT_VERSION,
+    ATTR_REQUEST_MODEL,
+    ATTR_RESPONSE_MODEL,
+    AUTO,
+    EXCLUSIVE,
+    FIELD_ERROR,
+    FIELD_OUTCOME,
+    FIELD_START_NANOS,
+    FIELD_TIMESTAMP,
+    ReadCounters,
+    check_readable,
+    epoch_seconds,
+    plan_sources,
+    task_records,
+)
+
+SECONDS_PER_MONTH = 730 * 3600  # the 730-hour month every monthly figure uses
+DEFAULT_TRACE_KEYS = ("trace_id", "traceId", "gen_ai.trace_id")
+
+
+class Call(NamedTuple):
+    """One model call, input tokens inclusive of cache reads and writes."""
+
+    prompt_id: str
+    version: str
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_read: int
+    cache_creation: int
+    write_5m: int
+    write_1h: int
+    trace_id: str | None
+    seen: float | None
+    outcome: str | None
+    error: bool
+
+
+def _count(record: dict[str, Any], key: str) -> int:
+    value = record.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise TypeError(f"{key} is a boolean")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        value = int(value)
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _seen(record: dict[str, Any]) -> float | None:
+    stamp = record.get(FIELD_TIMESTAMP)
+    if stamp is not None:
+        return epoch_seconds(stamp)
+    nanos = record.get(FIELD_START_NANOS)
+    return None if nanos is None else int(nanos) / 1e9
+
+
+def call_of(record: Any, exclusive: bool, trace_keys: Sequence[str]) -> Call | None:
+    """A record as a `Call`; None when it names no prompt (someone else's span).
+
+    Raises TypeError/ValueError for a record of ours with unusable values (counted invalid)."""
+    if not isinstance(record, dict):
+        raise TypeError("record is not a JSON object")
+    if record.get(ATTR_PROMPT_ID) is None and isinstance(record.get("attributes"), dict):
+        record = {**record, **record["attributes"]}
+    prompt_id, version = record.get(ATTR_PROMPT_ID), record.get(ATTR_PROMPT_VERSION)
+    if prompt_id is None or version is None:
+        return None
+    input_tokens = _count(record, ATTR_INPUT_TOKENS)
+    read = _count(record, ATTR_CACHE_READ)
+    creation = _count(record, ATTR_CACHE_CREATION) or _count(record, ATTR_CACHE_WRITE)
+    write_5m, write_1h = _count(record, ATTR_CACHE_WRITE_5M), _count(record, ATTR_CACHE_WRITE_1H)
+    if not creation:
+        creation = write_5m + write_1h
+    if write_5m + write_1h > creation:
+        raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
+    if exclusive:
+        input_tokens += read + creation
+    if input_tokens < read + creation:
+        raise ValueError("input_tokens must include cache read and creation tokens")
+    trace = next((record[k] for k in trace_keys if record.get(k) is not None), None)
+    model = record.get(ATTR_REQUEST_MODEL) or record.get(ATTR_RESPONSE_MODEL)
+    return Call(
+        prompt_id=str(prompt_id),
+        version=str(version),
+        model=None if model is None else str(model),
+        input_tokens=input_tokens,
+        output_tokens=_count(record, ATTR_OUTPUT_TOKENS),
+        cache_read=read,
+        cache_creation=creation,
+        write_5m=write_5m,
+        write_1h=write_1h,
+        trace_id=None if trace is None else str(trace),
+        seen=_seen(record),
+        outcome=None if record.get(FIELD_OUTCOME) is None else str(record.get(FIELD_OUTCOME)),
+        error=bool(record.get(FIELD_ERROR) or record.get(ATTR_ERROR_TYPE)),
+    )
+
+
+def cost_micro(call: Call, rates: RecordRates) -> float:
+    """The call's cost in micro-dollars: its total input picks the tier for all its tokens."""
+    tier = rates.tier_of(call.input_tokens)
+    token_rates = rates.base if tier is None else dict(rates.tiers)[tier]
+    unsplit = call.cache_creation - call.write_5m - call.write_1h
+    return (
+        (call.input_tokens - call.cache_read - call.cache_creation) * token_rates.input
+        + call.output_tokens * token_rates.output
+        + unsplit * token_rates.cache_write
+        + call.write_5m * token_rates.cache_write_5m
+        + call.write_1h * token_rates.cache_write_1h
+        + call.cache_read * token_rates.cache_read
+    )
+
+
+def percentile(values: Sequence[int] | array[int], share: float) -> int | None:
+    """Nearest-rank percentile of sorted `values` (None when there are none)."""
+    if not values:
+        return None
+    rank = max(1, math.ceil(share * len(values)))
+    return int(values[rank - 1])
+
+
+@dataclass
+class Measured:
+    """The calls of one prompt version (or a rollup of several)."""
+
+    calls: int = 0
+    successes: int = 0
+    outcomes: int = 0  # calls whose record says success or failure
+    errors: int = 0
+    hits: int = 0  # calls that read the cache
+    cached_calls: int = 0  # calls that read or wrote the cache
+    input_tokens: array[int] = field(default_factory=lambda: array("q"))
+    output_tokens: array[int] = field(default_factory=lambda: array("q"))
+    cost_micro: float = 0.0
+    unpriced: int = 0  # calls of a model the price table cannot price
+    models: set[str] = field(default_factory=set)
+    first_seen: float | None = None
+    last_seen: float | None = None
+    untimed: int = 0
+    steps: dict[str, int] = field(default_factory=dict)  # trace id -> calls in it
+
+    def add(self, call: Call, rates: RecordRates | None) -> None:
+        self.calls += 1
+        if call.outcome in ("success", "failure"):
+            self.outcomes += 1
+            self.successes += call.outcome == "success"
+        self.errors += call.error
+        self.hits += call.cache_read > 0
+        self.cached_calls += (call.cache_read + call.cache_creation) > 0
+        self.input_tokens.append(call.input_tokens)
+        self.output_tokens.append(call.output_tokens)
+        if call.model:
+            self.models.add(call.model)
+        if rates is None:
+            self.unpriced += 1
+        else:
+            self.cost_micro += cost_micro(call, rates)
+        if call.seen is None:
+            self.untimed += 1
+        else:
+            if self.first_seen is None or call.seen < self.first_seen:
+                self.first_seen = call.seen
+            if self.last_seen is None or call.seen > self.last_seen:
+                self.last_seen = call.seen
+        if call.trace_id is not None:
+            self.steps[call.trace_id] = self.steps.get(call.trace_id, 0) + 1
+
+    def merge(self, other: Measured) -> None:
+        for name in ("calls", "successes", "outcomes", "errors", "hits", "cached_calls"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.input_tokens.extend(other.input_tokens)
+        self.output_tokens.extend(other.output_tokens)
+        self.cost_micro += other.cost_micro
+        self.unpriced += other.unpriced
+        self.untimed += other.untimed
+        self.models |= other.models
+        for seen in (other.first_seen, other.last_seen):
+            if seen is None:
+                continue
+            self.first_seen = seen if self.first_seen is None else min(self.first_seen, seen)
+            self.last_seen = seen if self.last_seen is None else max(self.last_seen, seen)
+        for trace, count in other.steps.items():  # a task may span prompts of one workload
+            self.steps[trace] = self.steps.get(trace, 0) + count
+
+    # ----- derived figures ------------------------------------------------------------------
+    @property
+    def window_seconds(self) -> float | None:
+        """The time the calls span, one mean gap added (n calls cover n gaps, not n - 1)."""
+        if self.first_seen is None or self.last_seen is None or self.calls - self.untimed < 2:
+            return None
+        span = self.last_seen - self.first_seen
+        timed = self.calls - self.untimed
+        return span * timed / (timed - 1) if span > 0 else None
+
+    @property
+    def calls_per_month(self) -> float | None:
+        window = self.window_seconds
+        return None if window is None else self.calls * SECONDS_PER_MONTH / window
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        return self.hits / self.calls if self.calls else None
+
+    @property
+    def mean_output_tokens(self) -> float | None:
+        return sum(self.output_tokens) / self.calls if self.calls else None
+
+    @property
+    def cost_per_call_usd(self) -> float | None:
+        """None when any call could not be priced: a partial mean would be a wrong figure."""
+        if not self.calls or self.unpriced:
+            return None
+        return self.cost_micro / self.calls / 1e6
+
+    @property
+    def cost_per_success_usd(self) -> float | None:
+        if self.cost_per_call_usd is None or not self.successes:
+            return None
+        return self.cost_micro / self.successes / 1e6
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.errors / self.calls if self.calls else None
+
+    def token_percentiles(self, which: str) -> dict[str, int | None]:
+        values = sorted(self.input_tokens if which == "input" else self.output_tokens)
+        return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95)}
+
+    def step_percentiles(self) -> dict[str, int | None]:
+        values = sorted(self.steps.values())
+        return {
+            "p50": percentile(values, 0.5),
+            "p95": percentile(values, 0.95),
+            "max": values[-1] if values else None,
+        }
+
+
+@dataclass
+class Measurements:
+    """Every prompt version seen, and what the reader could not use."""
+
+    versions: dict[tuple[str, str], Measured]
+    counters: ReadCounters
+    conventions: dict[str, str]
+
+
+def measure(
+    paths: Sequence[str | Path],
+    pricing: TelemetryPricing,
+    input_tokens: str = AUTO,
+    since: float | None = None,
+    trace_keys: Iterable[str] = DEFAULT_TRACE_KEYS,
+) -> Measurements:
+    """Fold the call records of `paths` per (prompt id, version)."""
+    keys = tuple(trace_keys)
+    plan = plan_sources(paths, input_tokens, parallel_min_bytes=2**62)
+    counters = ReadCounters()
+    versions: dict[tuple[str, str], Measured] = {}
+    for task in plan.tasks:
+        exclusive = task[4] == EXCLUSIVE
+        for record in task_records(task, counters, plan.stdin_head):
+            try:
+                call = call_of(record, exclusive, keys)
+            except (TypeError, ValueError, OverflowError) as exc:
+                counters.note(f"{task[0]}: bad record ({str(exc)[:120]})")
+                continue
+            if call is None:
+                counters.missing_prompt += 1
+                continue
+            if since is not None and call.seen is not None and call.seen < since:
+                continue
+            counters.records += 1
+            key = (call.prompt_id, call.version)
+            measured = versions.get(key)
+            if measured is None:
+                measured = versions[key] = Measured()
+            measured.add(call, pricing.rates(call.model))
+    check_readable(counters)
+    return Measurements(versions, counters, plan.conventions)
