@@ -27,6 +27,7 @@ from pathlib import Path
 from promptops.config import Config
 from promptops.errors import UserError
 from promptops.globs import glob_to_regex
+from promptops.repo_paths import read_inside
 
 YAML_PATHSPECS = ("*.yaml", "*.yml")
 WORKING_TREE = "working tree"
@@ -248,21 +249,20 @@ class GitRepo:
     # -- reading -----------------------------------------------------------------------------
     def read(self, sha: str | None, rel: str) -> str | None:
         if sha is None:
-            path = self.config.root / rel
+            raw = read_inside(self.config.root, rel)  # never through a symlink out of the repo
             try:
-                return path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                text = None if raw is None else raw.decode("utf-8")
+            except UnicodeDecodeError:
                 return None
+            # as Path.read_text gave it (universal newlines)
+            return None if text is None else text.replace("\r\n", "\n").replace("\r", "\n")
         return self.read_batch(sha, [rel]).get(rel)
 
     def read_raw(self, sha: str | None, rel: str) -> bytes | None:
         """The bytes of a file on a side, None when absent: for a file `read` left out because
         it is not UTF-8, which the loader still reports (PO001) instead of losing it."""
         if sha is None:
-            try:
-                return (self.config.root / rel).read_bytes()
-            except OSError:
-                return None
+            return read_inside(self.config.root, rel)
         blob = self.blob_ids(sha).get(rel)
         if blob is None:
             return None

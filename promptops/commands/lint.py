@@ -27,13 +27,13 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 def _lintable(paths: tuple[Path, ...], config: Config) -> list[Path]:
     """--force-exclude: drop named files the config excludes or that are not ours (the same
     `FileScope` as a repo-wide lint: a broken or misspelt document is kept and reported)."""
-    from promptops.documents.workspace import FileScope, read_text, relative_path
+    from promptops.documents.workspace import FileScope, leaves_repo, read_text, relative_path
     from promptops.globs import matches
 
     scope = FileScope.of(config)
     kept = []
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() or leaves_repo(config.root, path):  # a link out: reported, never read
             kept.append(path)
             continue
         rel = relative_path(path, config.root)

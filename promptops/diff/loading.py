@@ -26,10 +26,17 @@ from dataclasses import dataclass, field
 from promptops.config import Config
 from promptops.diff.index import NOT_A_DOCUMENT, DocIndex, Summary, TreeView, summarize
 from promptops.documents.model import Document
-from promptops.documents.workspace import FileScope, Workspace, content_hash, parse_documents
+from promptops.documents.workspace import (
+    FileScope,
+    Workspace,
+    content_hash,
+    outside_link_finding,
+    parse_documents,
+)
 from promptops.documents.yaml_source import YamlProblem, decode_text, load_yaml
 from promptops.findings import Finding
 from promptops.git_refs import Change, GitRepo, GitSide
+from promptops.repo_paths import leaves_root
 
 
 @dataclass
@@ -130,6 +137,11 @@ class Parser:
         target.tried.update(wanted)
         texts = read_side(target.side, target.tree, wanted)
         texts.update(read_undecodable(target.side, [r for r in wanted if r not in texts]))
+        if target.side.sha is None:  # a symlink out of the repository: reported, never read
+            root = target.side.repo.config.root
+            for rel in wanted:
+                if rel not in texts and leaves_root(root, rel):
+                    target.findings.append(outside_link_finding(root, rel))
         for rel, text in texts.items():
             docs, findings = self.parse(rel, text, quick)
             target.findings.extend(findings)

@@ -119,24 +119,112 @@ def relative_path(path: Path, root: Path) -> str:
 
 
 def discover_files(config: Config) -> list[str]:
-    """Relative paths of YAML files under the root that the config's globs select."""
+    """Relative paths of YAML files under the root that the config's globs select (a symlink
+    that leaves the repository is never one of them: see `walk_repo`)."""
+    return walk_repo(config)[0]
+
+
+def walk_repo(config: Config) -> tuple[list[str], list[str]]:
+    """(YAML files the globs select, symlinks of ours that lead outside the repository).
+
+    Folders starting with `.` and excluded folders are skipped; a symlinked folder is never
+    walked into (inside the repository its files are found where they really are). A symlink
+    to a file inside the repository is read like the file. A symlink that leaves it (to
+    `/etc/...`, `../other-checkout`, or nowhere) is never read: it is listed second when it is
+    ours (`FileScope.owned`: a kind folder, or explicitly configured `paths`), to be reported
+    (PO005), and otherwise ignored like any YAML that is not ours."""
+    from promptops.repo_paths import resolves_outside
+
     root = config.root
-    found = []
-    for folder, dirs, files in os.walk(root):
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        rel_folder = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".") and not matches(f"{rel_folder}{d}/x", config.exclude)
-        )
-        for name in sorted(files):
-            if not name.endswith(YAML_SUFFIXES):
+    scope = FileScope.of(config)
+    found: list[str] = []
+    outside: list[str] = []
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders: list[tuple[Path, str]] = []
+        for entry in entries:
+            rel = rel_folder + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith(".") and not matches(f"{rel}/x", config.exclude):
+                    subfolders.append((Path(entry.path), rel + "/"))
                 continue
-            rel = rel_folder + name
-            if matches(rel, config.paths) and not matches(rel, config.exclude):
+            if not entry.is_symlink():
+                if _selected(rel, config):
+                    found.append(rel)
+                continue
+            leads_out = resolves_outside(Path(entry.path), root)
+            if _is_folder(entry):
+                if leads_out and _folder_link_is_ours(rel, config, scope):
+                    outside.append(rel)
+                continue  # never walked into, like os.walk without followlinks
+            if not _selected(rel, config):
+                continue
+            if not leads_out:
                 found.append(rel)
-    return found
+            elif scope.owned(rel):
+                outside.append(rel)
+        stack.extend(reversed(subfolders))
+    return found, outside
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows the link
+    except OSError:
+        return False
+
+
+def _selected(rel: str, config: Config) -> bool:
+    return (
+        rel.endswith(YAML_SUFFIXES)
+        and matches(rel, config.paths)
+        and not matches(rel, config.exclude)
+    )
+
+
+def _folder_link_is_ours(rel: str, config: Config, scope: FileScope) -> bool:
+    """A symlinked folder is ours when it is or sits in a kind folder, or when explicitly
+    configured `paths` would select YAML files in it."""
+    if matches(f"{rel}/x", config.exclude) or rel.rsplit("/", 1)[-1].startswith("."):
+        return False
+    if any(part in KIND_FOLDERS for part in rel.split("/")):
+        return True
+    return scope.explicit_paths and any(
+        matches(f"{rel}/x{suffix}", config.paths) or matches(f"{rel}/x/x{suffix}", config.paths)
+        for suffix in YAML_SUFFIXES
+    )
+
+
+def outside_link_finding(root: Path, rel: str) -> Finding:
+    """PO005 for a symlink that leaves the repository, at line 1 of the link."""
+    try:
+        target = os.readlink(root / rel)
+    except OSError:
+        target = "?"
+    shown = target if len(target) <= 120 else target[:117] + "..."
+    full = root / rel
+    where = (
+        "a folder outside the repository"
+        if full.is_dir()
+        else "a file outside the repository"
+        if full.exists()
+        else "nothing (a dangling link)"
+    )
+    return Finding(
+        "PO005",
+        "error",
+        f"symlink to {where} (-> {shown}): promptops does not follow it; commit the "
+        "document itself, or link to a file inside the repository",
+        rel,
+        1,
+        1,
+    )
 
 
 def read_text(path: Path) -> str | None:
@@ -404,19 +492,51 @@ def resolve_references(workspace: Workspace) -> list[Finding]:
     return findings
 
 
-def _expand_targets(config: Config, paths: Iterable[str | Path]) -> set[str]:
+def _expand_targets(
+    config: Config, paths: Iterable[str | Path], walked: tuple[list[str], list[str]]
+) -> set[str]:
     targets: set[str] = set()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        if not path.exists() and not leaves_repo(config.root, path):
             raise UserError(f"no such file or directory: {raw}")
-        if path.is_dir():
+        if path.is_dir() and not leaves_repo(config.root, path):
             base = relative_path(path, config.root)
             prefix = "" if base in (".", "") else base.rstrip("/") + "/"
-            targets.update(p for p in discover_files(config) if p.startswith(prefix))
+            targets.update(p for p in [*walked[0], *walked[1]] if p.startswith(prefix))
         else:
-            targets.add(relative_path(path, config.root))
+            targets.add(link_relative(path, config.root))
     return targets
+
+
+def leaves_repo(root: Path, path: Path) -> bool:
+    """A path named on the command line that is a symlink in the repository leading out of it
+    (a pre-commit hook passes such a file by name): reported, never read."""
+    from promptops.repo_paths import leaves_root
+
+    rel = _lexical_relative(path, root)
+    return rel is not None and leaves_root(root, rel)
+
+
+def _lexical_relative(path: Path, root: Path) -> str | None:
+    """`path` relative to the root without resolving symlinks, None when not under it."""
+    absolute = Path(os.path.abspath(path))
+    for base in (root, Path(os.path.realpath(root))):
+        try:
+            rel = absolute.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        return None if rel in ("", ".") else rel
+    return None
+
+
+def link_relative(path: Path, root: Path) -> str:
+    """Like `relative_path`, but a symlink in the repository keeps its own path (resolving it
+    would name its target, which may be outside)."""
+    rel = _lexical_relative(path, root)
+    if rel is not None and leaves_repo(root, path):
+        return rel
+    return relative_path(path, root)
 
 
 def load_workspace(
@@ -432,10 +552,20 @@ def load_workspace(
     kept only the files that are ours (`lint --force-exclude`). A file that is not UTF-8 is
     read anyway: its text keeps the bad bytes, and loading reports them as PO001."""
     paths = list(paths or [])
+    walked = walk_repo(config)
     if paths:
-        targets = _expand_targets(config, paths)
-    explicit_files = {relative_path(Path(p), config.root) for p in paths if Path(p).is_file()}
-    rels = discover_files(config)
+        targets = _expand_targets(config, paths, walked)
+    named_links = {
+        link_relative(Path(p), config.root) for p in paths if leaves_repo(config.root, Path(p))
+    }
+    explicit_files = {
+        relative_path(Path(p), config.root)
+        for p in paths
+        if Path(p).is_file() and not leaves_repo(config.root, Path(p))
+    }
+    rels, outside = walked
+    outside = sorted(set(outside) | named_links)
+    rels = list(rels)
     rels.extend(sorted(explicit_files - set(rels)))
     files = []
     for rel in rels:
@@ -445,7 +575,11 @@ def load_workspace(
                 raise UserError(f"cannot read {rel}")
             continue
         files.append((rel, text))
-    return build_workspace(config, files, targets, explicit_files if named else set())
+    workspace = build_workspace(config, files, targets, explicit_files if named else set())
+    if outside:  # symlinks that leave the repository: reported, never read
+        workspace.findings.extend(outside_link_finding(config.root, rel) for rel in outside)
+        workspace.files.extend(rel for rel in outside if rel not in workspace.files)
+    return workspace
 
 
 def build_workspace(

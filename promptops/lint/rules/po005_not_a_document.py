@@ -12,15 +12,22 @@ text names one of the five kinds in a `kind:` entry, or has a top-level `kind:` 
 one or comes with an `id:` (and no `apiVersion:`, which marks a Kubernetes-style manifest).
 Other YAML (CI configs, docker-compose, manifests) is left alone.
 
+A symlink of ours that leaves the repository (`prompts/p.yaml -> /etc/passwd`, a folder
+`prompts/shared -> ../../other-checkout`, or a link that points nowhere) is reported here too,
+at line 1 of the link, and never read: on a pull request the working tree is someone else's,
+and following the link would put a file from outside the repository into the findings, the
+report and the PR comment. A symlink that stays inside the repository is read like its target.
+
 **Why it costs money.** A file that is not a document escapes every rule and every budget: a
 prompt with `kind: promt` is never priced, never linted and never gated, yet an application
 that loads the YAML itself still sends it to the model. The merge gate cannot price what it
 does not read, so a file of ours that is not a document blocks the change like bad YAML.
 
 **Fix.** Make the file one mapping with a known `kind` and an `id`, split several documents
-into several files, or, when the file is not meant to be a promptops document, opt it out
-with `# promptops: ignore` in its first five lines (or `exclude` it in promptops.yaml). The
-marker does not apply to a file that declares a promptops kind: a document cannot hide itself.
+into several files, commit the document itself instead of a symlink out of the repository,
+or, when the file is not meant to be a promptops document, opt it out with
+`# promptops: ignore` in its first five lines (or `exclude` it in promptops.yaml). The marker
+does not apply to a file that declares a promptops kind: a document cannot hide itself.
 
 **Example.**
 
