@@ -36,7 +36,9 @@ fi
 scaffold="$(mktemp -d "${TMPDIR:-/tmp}/promptops-init.XXXXXX")"
 trap 'rm -rf "$scaffold"' EXIT
 python -m promptops init "$scaffold" >/dev/null
-if ! zizmor --offline --no-progress --color never --min-severity medium \
+# zizmor.yml: every action hash-pinned, except promptops/promptops, which a development install
+# of `promptops init` can only pin to its version's tag (a release build pins the commit).
+if ! zizmor --config zizmor.yml --offline --no-progress --color never --min-severity medium \
   action.yml .github/ "$scaffold"; then
   echo "zizmor failed: fix what it found above (a path under $scaffold is the file" \
     "of the same name that promptops init copies from templates/)" >&2

@@ -1,19 +1,30 @@
 """Every remote action this repository runs or scaffolds is pinned to a full commit SHA with its
 version in a comment (`uses: owner/repo@<40 hex> # v1.2.3`): action.yml, .github/, the
 workflow template and what `promptops init` writes. A tag can be moved to other code; a commit
-cannot. zizmor checks the same in scripts/test.sh; this test says which line is wrong."""
+cannot. zizmor checks the same in scripts/test.sh; this test says which line is wrong.
+
+One exception, by design: promptops' own Action. Its tag's commit does not exist before the
+release, so the template, the README and a development install's `init` name the tag of the
+current version (`promptops/promptops@v{__version__}`), which the release workflow creates;
+an installed release's `init` pins the tag's commit SHA (recorded in promptops/_release.py by
+the release build). Every promptops pin (the Action and the pre-commit `rev:`) must name the
+current version, and release.yml must create exactly those tags."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+import shutil
 import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 import yaml
 
+import promptops
 from tests.support.cli import REPO_ROOT, run_cli
 
 USES_LINE = re.compile(
@@ -22,6 +33,9 @@ USES_LINE = re.compile(
 PINNED = re.compile(r"(?P<action>[\w.-]+/[\w.-]+(?:/[^@\s]+)?)@(?P<sha>[0-9a-f]{40})")
 DIGEST = re.compile(r"docker://[^@\s]+@sha256:[0-9a-f]{64}")
 VERSION = re.compile(r"(?P<version>v\d+\.\d+\.\d+)\b")
+OWN_ACTION = "promptops/promptops"
+OWN_TAG = f"v{promptops.__version__}"
+OWN_MAJOR = OWN_TAG.split(".")[0]
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".hypothesis"}
 
 
@@ -80,6 +94,8 @@ def pin_problems(text: str) -> list[str]:
             if not DIGEST.fullmatch(ref):
                 problems.append(f"line {number}: {ref} is not pinned to a sha256 digest")
             continue
+        if ref == f"{OWN_ACTION}@{OWN_TAG}" and comment and comment.startswith(OWN_TAG):
+            continue  # our own Action before its release exists (see the module docstring)
         if not PINNED.fullmatch(ref):
             problems.append(f"line {number}: {ref} is not pinned to a full commit SHA")
         elif not (comment and VERSION.match(comment)):
@@ -126,7 +142,10 @@ def test_the_workflow_init_writes_pins_every_action(init_output: list[Path]):
     for path in init_output:
         text = path.read_text(encoding="utf-8")
         assert pin_problems(text) == [], path.name
-        assert len(remote_pins(path)) == len(pins(text)) >= 4  # checkout, us twice, SARIF
+        assert len(pins(text)) >= 4  # checkout, us twice, SARIF
+        ours = [ref for _, ref, _ in pins(text) if ref.startswith(f"{OWN_ACTION}@")]
+        assert ours == [f"{OWN_ACTION}@{OWN_TAG}"] * 2  # a development install names the tag
+        assert len(remote_pins(path)) == len(pins(text)) - len(ours)
 
 
 def test_one_commit_per_version_and_one_version_per_commit(init_output: list[Path]):
@@ -141,31 +160,139 @@ def test_one_commit_per_version_and_one_version_per_commit(init_output: list[Pat
     assert {key: found for key, found in commits.items() if len(found) > 1} == {}
 
 
-def git(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+OWN_PRECOMMIT = re.compile(
+    r"""repo:\s*["']?https://github\.com/promptops/promptops["']?\s*\n\s*rev:\s*["']?(?P<rev>[^\s"'#]+)"""
+)
+OWN_ACTION_REF = re.compile(r"promptops/promptops@(?P<ref>[^\s`'\")]+)(?:\s+#\s*(?P<comment>\S+))?")
 
 
-def test_the_pinned_promptops_commit_is_in_this_repository_at_that_version():
-    """The scaffolded workflow runs this action at a commit of this repository; that commit
-    must exist here, be an ancestor of HEAD and carry the version its comment names."""
-    ours = {
-        (sha, version)
-        for repo, sha, version in remote_pins(REPO_ROOT / "templates" / "workflow.yml")
-        if repo == "promptops/promptops"
-    }
-    assert ours, "the template does not use the promptops action"
-    if not (REPO_ROOT / ".git").exists() or git("rev-parse", "HEAD").returncode != 0:
-        pytest.skip("not a git checkout")
-    if git("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
-        pytest.skip("shallow clone: older commits are missing")
-    for sha, version in ours:
-        assert git("cat-file", "-e", f"{sha}^{{commit}}").returncode == 0, f"{sha} is not a commit"
-        assert git("merge-base", "--is-ancestor", sha, "HEAD").returncode == 0, sha
-        assert git("cat-file", "-e", f"{sha}:action.yml").returncode == 0, sha
-        pyproject = git("show", f"{sha}:pyproject.toml").stdout
-        assert re.search(rf'^version = "{re.escape(version[1:])}"$', pyproject, re.M), (
-            f"{sha} is not promptops {version}"
-        )
+def pinned_docs() -> list[Path]:
+    """The files users copy pins from: the README and every template."""
+    return [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "templates").iterdir())]
+
+
+def own_pins(text: str) -> tuple[list[str], list[str]]:
+    """(tags the promptops Action pins name, pre-commit `rev:`s of the promptops hook)."""
+    action = []
+    for match in OWN_ACTION_REF.finditer(text):
+        ref, comment = match["ref"], (match["comment"] or "").rstrip(":")
+        action.append(comment if re.fullmatch(r"[0-9a-f]{40}", ref) else ref)
+    return action, [match["rev"] for match in OWN_PRECOMMIT.finditer(text)]
+
+
+def test_every_promptops_pin_in_the_readme_and_templates_names_the_current_version():
+    action_tags: dict[str, list[str]] = {}
+    revs: dict[str, list[str]] = {}
+    for path in pinned_docs():
+        if not path.is_file():
+            continue
+        action, rev = own_pins(path.read_text(encoding="utf-8"))
+        name = path.relative_to(REPO_ROOT).as_posix()
+        action_tags[name], revs[name] = action, rev
+    assert action_tags.get("templates/workflow.yml") and action_tags.get("README.md")
+    assert revs.get("templates/pre-commit-config.yaml") and revs.get("README.md")
+    # The Action may be named by its version's tag or by the major tag release.yml moves.
+    assert {n: t for n, t in action_tags.items() if set(t) - {OWN_TAG, OWN_MAJOR}} == {}
+    assert {n: r for n, r in revs.items() if set(r) - {OWN_TAG}} == {}
+    for path in pinned_docs():
+        if path.is_file():  # a `uses:` line names the exact version, never the moving major
+            for _, ref, _ in pins(path.read_text(encoding="utf-8")):
+                assert ref != f"{OWN_ACTION}@{OWN_MAJOR}", path
+
+
+def test_the_pin_check_sees_a_stale_version():
+    stale = "uses: promptops/promptops@v0.0.9 # v0.0.9\n- repo: https://github.com/promptops/promptops\n  rev: v0.0.9\n"
+    assert own_pins(stale) == (["v0.0.9"], ["v0.0.9"])
+    sha = "uses: promptops/promptops@" + "a" * 40 + " # v0.0.9\n"
+    assert own_pins(sha) == (["v0.0.9"], [])
+    assert pin_problems(f"jobs:\n  j:\n    steps:\n      - uses: {OWN_ACTION}@v0.0.9 # v0.0.9\n")
+
+
+def release_workflow() -> dict:
+    return yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "release.yml").read_text("utf-8"))
+
+
+def test_the_release_workflow_creates_the_tags_the_pins_name():
+    """Pushing v{version} runs release.yml (which checks that tag against the version), and its
+    last job moves the major tag to the release commit: the two tags the pins may name."""
+    workflow = release_workflow()
+    trigger = workflow.get("on", workflow.get(True))
+    patterns = trigger["push"]["tags"]
+    assert any(fnmatch.fnmatchcase(OWN_TAG, pattern) for pattern in patterns), patterns
+    assert not any(fnmatch.fnmatchcase(OWN_MAJOR, pattern) for pattern in patterns)
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    build = "\n".join(step.get("run", "") for step in jobs["build"]["steps"])
+    assert '"$TAG" != "v$version"' in build and "CHANGELOG.md" in build
+    assert jobs["publish"]["permissions"] == {"id-token": "write"}
+    assert jobs["publish"]["environment"]["name"] == "pypi"
+    mover = jobs["major-tag"]
+    assert mover["needs"] == "publish" and mover["permissions"] == {"contents": "write"}
+    (step,) = mover["steps"]
+    assert step["env"]["TAG"] == "${{ github.ref_name }}"
+    assert step["env"]["SHA"] == "${{ github.sha }}"
+    script = step["run"]
+    assert 'git/refs/tags/$major" -f sha="$SHA"' in script and 'ref="refs/tags/$major"' in script
+    # the tag the job moves for this version, computed by the job's own shell line
+    major_line = next(line for line in script.splitlines() if line.strip().startswith("major="))
+    moved = subprocess.run(
+        ["bash", "-c", f'{major_line.strip()}; printf %s "$major"'],
+        env={"TAG": OWN_TAG, "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert moved == OWN_MAJOR
+
+
+def installed_copy(root: Path) -> Path:
+    """promptops as an installed release sees itself: the package, its data and the script the
+    release build runs, copied outside the checkout."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("promptops", "templates", "schemas"):
+        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
+    (root / "scripts").mkdir()
+    shutil.copy(REPO_ROOT / "scripts" / "write_release_info.py", root / "scripts")
+    return root
+
+
+def test_init_from_a_release_build_pins_the_action_to_the_tags_commit(tmp_path: Path):
+    source = installed_copy(tmp_path / "src")
+    script = source / "scripts" / "write_release_info.py"
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    wrong = subprocess.run(
+        [sys.executable, script, "--tag", "v9.9.9", "--commit", sha], capture_output=True, text=True
+    )
+    assert wrong.returncode == 2 and "is not v" in wrong.stderr
+    done = subprocess.run(
+        [sys.executable, script, "--tag", OWN_TAG, "--commit", sha], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    result = subprocess.run(
+        [sys.executable, "-m", "promptops", "init"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    workflow = (repo / ".github" / "workflows" / "promptops.yml").read_text(encoding="utf-8")
+    assert pin_problems(workflow) == []
+    assert f"uses: {OWN_ACTION}@{sha} # {OWN_TAG}\n" in workflow
+    assert own_pins(workflow) == ([OWN_TAG, OWN_TAG], [])
+    precommit = (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert own_pins(precommit) == ([], [OWN_TAG])
+
+
+def test_the_repository_records_no_release_commit():
+    """Only the release build fills promptops/_release.py: a committed SHA would pin every
+    development install to whatever commit it names."""
+    from promptops import _release
+
+    assert (_release.TAG, _release.COMMIT) == (None, None)
 
 
 @pytest.mark.parametrize(
