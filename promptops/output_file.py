@@ -23,7 +23,16 @@ _UMASK_LOCK = threading.Lock()
 
 
 def current_umask() -> int:
-    """The process umask (reading it means setting it: done under a lock, put back at once)."""
+    """The process umask: from /proc on Linux (no side effect), else by setting it and putting
+    it back at once (under a lock; another thread creating a file in that instant is the
+    price on systems without /proc)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     with _UMASK_LOCK:
         mask = os.umask(0o022)
         os.umask(mask)

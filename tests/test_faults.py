@@ -412,3 +412,13 @@ def test_update_lock_with_a_bad_timeout_is_a_usage_error(repo):
     result = run_cli(["tokens", "--update-lock", "--timeout", "nan"], cwd=repo)
     assert result.returncode == 2
     no_traceback(result)
+
+
+def test_the_lock_file_gets_the_mode_of_the_umask(tmp_path, umask):
+    umask(0o022)
+    repo = make_repo(tmp_path / "repo", ANTHROPIC_REPO)
+    with FakeAnthropic() as fake:
+        env = {"ANTHROPIC_API_KEY": "sk-ant-test-key-0123", "ANTHROPIC_BASE_URL": fake.base_url}
+        result = run_cli(["tokens", "--update-lock"], cwd=repo, env=env)
+    assert result.returncode == 0, result.stderr
+    assert mode_of(repo / "promptops.lock") == 0o644

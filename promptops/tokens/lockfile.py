@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from promptops.errors import UserError
-from promptops.tokens.cache import atomic_write, text_key
+from promptops.output_file import write_output_file
+from promptops.tokens.cache import text_key
 
 LOCK_VERSION = 1
 
@@ -95,5 +96,11 @@ class LockFile:
             "tokenizer": "anthropic messages.count_tokens",
             "counts": dict(sorted(self.counts.items())),
         }
-        atomic_write(self.path, json.dumps(body, indent=1, sort_keys=False) + "\n")
+        text = json.dumps(body, indent=1, sort_keys=False) + "\n"
+        try:  # a file the user commits: the umask's mode, like any file they create
+            write_output_file(self.path, text)
+        except OSError as exc:  # the lock is what --update-lock is for: an error, not a warning
+            raise UserError(
+                f"cannot write the lock file: {exc.strerror or exc}", path=str(self.path)
+            ) from None
         self.dirty = False
