@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 
 def usd(value: Decimal | None, per_call: bool = False) -> str:
@@ -52,3 +54,33 @@ def paint(text: str, color: str, enabled: bool) -> str:
     if not enabled or color not in codes:
         return text
     return f"\033[{codes[color]}m{text}\033[0m"
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides and
+# isolates that reorder what a reader sees ("Trojan Source", CVE-2021-42574).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """Text from a repository made safe for a terminal: every control character but newline
+    and tab, and every bidi override, shown as a visible `\\xNN` / `\\uNNNN` escape, so an
+    ANSI sequence in a prompt or a file name cannot recolour, move the cursor or retitle the
+    terminal. Our own colouring (`paint`) is added after, around already printable text."""
+    return _UNPRINTABLE.sub(_visible, str(text))
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable_tree(value: Any) -> Any:
+    """`printable` applied to every string (keys too) of a JSON-like tree: a report dict as
+    the JSON views write it, made safe to render once, at the top of a text view."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_tree(k): printable_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable_tree(v) for v in value]
+    return value

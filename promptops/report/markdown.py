@@ -3,9 +3,12 @@
 Layout (Infracost's, with scenarios as columns): a status title, a headline sentence, every
 blocking reason, a workload table (expected / stretch / runaway against budgets), a prompt table,
 warnings, then details in <details> (the token diff per hunk, tool changes, assumptions) and a
-provenance line. GitHub rejects bodies over 65,536 characters: details are cut first, then
-prompt rows, then warnings — never the headline or a blocking reason. The comment command adds
-its own hidden marker, so this body has none.
+provenance line. GitHub rejects bodies over 65,536 characters: whole rows are dropped, details
+first, then notes, prompt rows, warnings, workload rows, and blocking reasons last, each cut
+list ending with how many rows are not shown (`markdown_fit`); the verdict title, the headline
+and the totals always stay. Every value from the report goes through `markdown_text` (mentions,
+links, HTML and code spans made inert). The comment command adds its own hidden marker, so this
+body has none.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from promptops.report.markdown_fit import Section, fit
+from promptops.report.markdown_text import cell, code, fenced, text
+
 GITHUB_LIMIT = 65_536
 RESERVED = 2_000  # room for the comment command's marker and footer
 SCENARIOS = ("expected", "stretch", "runaway")
 MAX_HUNK_LINES = 12
-MAX_UNPRICED_LINES = 20  # the list stays with the headline: it is never cut, so it is capped
+MAX_UNPRICED_LINES = 20  # the list stays with the headline: it is cut last, so it is capped
+MAX_HEADLINE_CHARS = 1_000  # raw characters of one sentence from the report
+MAX_ITEM_CHARS = 1_000  # one blocking reason, warning or note
+MAX_LINE_CHARS = 300  # one unpriced line
 
 
 def _d(value: Any) -> Decimal:
@@ -34,10 +43,6 @@ def _signed(value: Any, per_call: bool = False) -> str:
     from promptops.report.formatting import signed_usd
 
     return signed_usd(_d(value), per_call=per_call)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _title(report: dict[str, Any]) -> str:
@@ -86,11 +91,11 @@ def _workload_table(report: dict[str, Any]) -> list[str]:
         "|---|---|---|---|",
     ]
     for w in workloads:
-        name = f"**{_cell(w['id'])}**"
+        name = f"**{text(w['id'])}**"
         if w.get("traffic_changed"):
             name += " (traffic changed)"
         elif w.get("status") in ("added", "removed"):
-            name += f" ({w['status']})"
+            name += f" ({w['status']})"  # one of two fixed words
         if w.get("incomplete"):
             name += " ⚠️ incomplete"
         cells = [
@@ -142,9 +147,9 @@ def _tokens_cell(p: dict[str, Any]) -> str:
 def _prompt_row(p: dict[str, Any]) -> str:
     side = p.get("head") or p.get("base") or {}
     version = side.get("version")
-    name = f"`{_cell(p['id'])}@{version}`" if version else f"`{_cell(p['id'])}`"
+    name = code(f"{p['id']}@{version}" if version else p["id"], table=True)
     if p["status"] != "modified":
-        name += f" ({p['status']})"
+        name += f" ({text(p['status'])})"
     base, head = p.get("base"), p.get("head")
     if p.get("unpriced"):
         call = "_unpriced_"
@@ -158,7 +163,7 @@ def _prompt_row(p: dict[str, Any]) -> str:
     cells = [_signed(monthly[s]) if s in monthly else "—" for s in SCENARIOS]
     if p.get("unpriced"):
         cells = ["_unpriced_"] * len(SCENARIOS)
-    workload = _cell(p.get("workload") or "—")
+    workload = cell(p.get("workload"))
     return f"| {name} | {workload} | {_tokens_cell(p)} | {call} | " + " | ".join(cells) + " |"
 
 
@@ -170,13 +175,13 @@ PROMPT_HEADER = [
 
 def _prompt_details(p: dict[str, Any]) -> str:
     lines = [
-        f"**`{p['id']}`** — `{p['path']}`"
-        + (f" (from `{p['old_path']}`)" if p.get("old_path") else "")
+        f"**{code(p['id'])}** — {code(p['path'])}"
+        + (f" (from {code(p['old_path'])})" if p.get("old_path") else "")
     ]
     for setting in p.get("settings") or []:
-        lines.append(f"- {setting}")
+        lines.append(f"- {text(setting, MAX_ITEM_CHARS)}")
     if p.get("changed_tools"):
-        lines.append(f"- tools changed: {', '.join(p['changed_tools'])}")
+        lines.append(f"- tools changed: {text(', '.join(p['changed_tools']), MAX_ITEM_CHARS)}")
     if p.get("cached_prefix_changed") and Decimal(p.get("rewarm_usd") or "0") > 0:
         lines.append(
             f"- cached prefix changed: the first calls after deploy write the cache again "
@@ -189,25 +194,31 @@ def _prompt_details(p: dict[str, Any]) -> str:
             "written on every call, never read"
         )
     for hunk in p.get("hunks") or []:
-        lines.append(f"\n`{hunk['section']}`: {hunk['tokens_delta']:+,} tokens")
-        body = hunk["lines"][:MAX_HUNK_LINES]
+        lines.append(f"\n{code(hunk['section'])}: {hunk['tokens_delta']:+,} tokens")
+        body = list(hunk["lines"][:MAX_HUNK_LINES])
         if len(hunk["lines"]) > MAX_HUNK_LINES:
             body.append(f" … {len(hunk['lines']) - MAX_HUNK_LINES} more lines")
-        lines.append(
-            "```diff\n" + "\n".join(line.replace("```", "`\u200b``") for line in body) + "\n```"
-        )
+        lines.append(fenced(body, "diff"))
     return "\n".join(lines)
 
 
 def _tool_details(t: dict[str, Any]) -> str:
-    head = f"**tool `{t['id']}`** {t.get('base_version') or '—'} → {t.get('head_version') or '—'}: "
+    head = (
+        f"**tool {code(t['id'])}** {cell(t.get('base_version'))} → {cell(t.get('head_version'))}: "
+    )
     head += f"{t['base_tokens']:,} → {t['head_tokens']:,} tokens ({t['head_tokens'] - t['base_tokens']:+,})"
     if t.get("used_by"):
-        head += f", used by {', '.join(t['used_by'])}"
+        head += f", used by {text(', '.join(t['used_by']), MAX_ITEM_CHARS)}"
     lines = [head]
     for c in t.get("changes") or []:
-        label = c["change"] if c["name"] == c["change"] else f"{c['change']} `{c['name']}`"
-        lines.append(f"- {label}: {c['detail']} ({c['tokens_delta']:+,} tokens)")
+        label = (
+            text(c["change"])
+            if c["name"] == c["change"]
+            else f"{text(c['change'])} {code(c['name'])}"
+        )
+        lines.append(
+            f"- {label}: {text(c['detail'], MAX_ITEM_CHARS)} ({c['tokens_delta']:+,} tokens)"
+        )
     return "\n".join(lines)
 
 
@@ -217,108 +228,119 @@ def _unpriced_lines(report: dict[str, Any]) -> list[str]:
     return unpriced_lines(report)
 
 
-def _fits(parts: list[str], limit: int) -> bool:
-    return len("\n".join(parts)) <= limit
+def _more(what: str) -> Any:
+    return lambda n: (
+        f"- …{n:,} more {what} not shown (GitHub's comment limit); see the JSON report."
+    )
+
+
+def _totals_line(report: dict[str, Any]) -> list[str]:
+    """The monthly totals of every workload per scenario: kept when workload rows are cut."""
+    totals = report.get("totals") or {}
+    scenarios = totals.get("scenarios") if isinstance(totals, dict) else None
+    if not isinstance(scenarios, dict) or len(report.get("workloads") or []) < 2:
+        return []
+    parts = []
+    for name in SCENARIOS:
+        s = scenarios.get(name)
+        if not isinstance(s, dict):
+            continue
+        if s.get("base_usd") is None or s.get("head_usd") is None:
+            parts.append(f"{name} _unpriced_")
+            continue
+        part = f"{name} {_usd(s['base_usd'])} → {_usd(s['head_usd'])}"
+        if s.get("delta_usd") is not None:
+            part += f" ({_signed(s['delta_usd'])})"
+        parts.append(part)
+    return [f"**Totals per month:** {' · '.join(parts)}", ""] if parts else []
 
 
 def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED) -> str:
     """The PR comment body for a report dict as the JSON views write it: diff or check, a
-    lint findings report, or eval results."""
+    lint findings report, or eval results; at most LIMIT characters."""
     kind = report.get("kind")
     if kind == "eval-results":
         from promptops.report.markdown_findings import render_eval_markdown
 
-        return _cut(render_eval_markdown(report), limit)
+        return render_eval_markdown(report, limit)
     diff_like = kind in ("diff", "check") or any(
         key in report for key in ("blocking_reasons", "totals", "prompts", "workloads")
     )
     if not diff_like and "findings" in report:
         from promptops.report.markdown_findings import render_findings_markdown
 
-        return _cut(render_findings_markdown(report), limit)
-    must = [_title(report), "", f"**{report.get('headline', '')}**", ""]
-    reasons = report.get("blocking_reasons") or []
-    if reasons:
-        must.append(
-            "❌ **Blocking** — fix these, or add a waiver (approver and expiry) to the charter:"
-        )
-        must.extend(f"- {_cell(r)}" for r in reasons)
-        must.append("")
-    unpriced = _unpriced_lines(report)
-    if unpriced:
-        must.append("⚠️ **Figures incomplete** — these documents could not be priced:")
-        must.extend(f"- {_cell(line)}" for line in unpriced[:MAX_UNPRICED_LINES])
-        if len(unpriced) > MAX_UNPRICED_LINES:
-            must.append(f"- …and {len(unpriced) - MAX_UNPRICED_LINES} more (see the JSON report)")
-        must.append("")
-    must.extend(_workload_table(report))
-    provenance = (report.get("provenance") or {}).get("sentence", "")
-    base, head = report.get("base") or {}, report.get("head") or {}
-    refs = f"{base.get('label')} `{(base.get('sha') or '')[:12]}` → {head.get('label')}"
-    if head.get("sha"):
-        refs += f" `{head['sha'][:12]}`"
-    footer = ["", f"<sub>{_cell(provenance)} Compared {refs}.</sub>"]
-    if not _fits(must + footer, limit):  # never cut reasons: shorten each instead
-        budget = max((limit - len("\n".join(footer)) - 500) // max(len(reasons), 1), 80)
-        must = [line if len(line) <= budget else line[:budget] + "…" for line in must]
+        return render_findings_markdown(report, limit)
+    head = [_title(report), "", f"**{text(report.get('headline', ''), MAX_HEADLINE_CHARS)}**", ""]
+    head += _totals_line(report)
 
+    reasons = Section(
+        [f"- {text(r, MAX_ITEM_CHARS)}" for r in report.get("blocking_reasons") or []],
+        _more("blocking reasons"),
+        lead=["❌ **Blocking** — fix these, or add a waiver (approver and expiry) to the charter:"],
+        trail=[""],
+    )
+    unpriced_all = _unpriced_lines(report)
+    unpriced_rows = [f"- {text(line, MAX_LINE_CHARS)}" for line in unpriced_all]
+    if len(unpriced_rows) > MAX_UNPRICED_LINES:
+        extra = len(unpriced_rows) - MAX_UNPRICED_LINES
+        unpriced_rows = unpriced_rows[:MAX_UNPRICED_LINES]
+        unpriced_rows.append(f"- …and {extra:,} more (see the JSON report)")
+    unpriced = Section(
+        unpriced_rows,
+        _more("unpriced documents"),
+        lead=["⚠️ **Figures incomplete** — these documents could not be priced:"],
+        trail=[""],
+    )
+    workload_rows = _workload_table(report)
+    workloads = Section(
+        workload_rows[2:],
+        lambda n: (
+            f"\n_…{n:,} more workloads not shown (GitHub's comment limit); see the JSON report._"
+        ),
+        lead=workload_rows[:2],
+    )
     prompts = report.get("prompts") or []
-    rows = [_prompt_row(p) for p in prompts]
-    warnings = [f"- {_cell(w)}" for w in report.get("warnings") or []]
-    details = [
+    prompt_rows = Section(
+        [_prompt_row(p) for p in prompts],
+        lambda n: (
+            f"\n…and {n:,} more prompts not shown (GitHub's comment limit); see the JSON report."
+        ),
+        lead=["", *PROMPT_HEADER],
+    )
+    warnings = Section(
+        [f"- {text(w, MAX_ITEM_CHARS)}" for w in report.get("warnings") or []],
+        _more("warnings"),
+        lead=["", "<details><summary>⚠️ Warnings</summary>", ""],
+        trail=["", "</details>"],
+    )
+    blocks = [
         _prompt_details(p)
         for p in prompts
         if p.get("hunks") or p.get("settings") or p.get("cached_prefix_changed")
     ]
-    details += [_tool_details(t) for t in report.get("tools") or []]
-    notes = [f"- {_cell(n)}" for n in report.get("notes") or []]
-
-    def assemble(n_rows: int, n_warn: int, n_details: int, n_notes: int) -> list[str]:
-        out = list(must)
-        if n_rows:
-            out += ["", *PROMPT_HEADER, *rows[:n_rows]]
-            if n_rows < len(rows):
-                out.append(f"\n…and {len(rows) - n_rows} more prompts (see the JSON report).")
-        if n_warn:
-            out += ["", "<details><summary>⚠️ Warnings</summary>", "", *warnings[:n_warn]]
-            if n_warn < len(warnings):
-                out.append(f"- …and {len(warnings) - n_warn} more")
-            out += ["", "</details>"]
-        if details:
-            out += ["", "<details><summary>Why did it change? (token diff per hunk)</summary>", ""]
-            out += [block + "\n" for block in details[:n_details]]
-            if n_details < len(details):
-                out.append(
-                    f"_…{len(details) - n_details} more prompt and tool details left out to keep "
-                    "this comment under GitHub's size limit; see the JSON report._"
-                )
-            out += ["", "</details>"]
-        if n_notes:
-            out += [
-                "",
-                "<details><summary>Assumptions & notes</summary>",
-                "",
-                *notes[:n_notes],
-                "",
-                "</details>",
-            ]
-        return out + footer
-
-    counts = [len(rows), len(warnings), len(details), len(notes)]
-    # Cut details first, then notes, then prompt rows, then warnings.
-    for index in (2, 3, 0, 1):
-        while counts[index] > 0 and not _fits(assemble(*counts), limit):
-            counts[index] = _shrink(counts[index])
-    return "\n".join(assemble(*counts)) + "\n"
-
-
-def _shrink(n: int) -> int:
-    return n - 1 if n <= 8 else n * 3 // 4
-
-
-def _cut(text: str, limit: int) -> str:
-    """Keep a body under the comment limit, saying so where it was cut."""
-    if len(text) <= limit:
-        return text
-    note = "\n\n…cut to fit GitHub's comment limit: see the job summary.\n"
-    return text[: limit - len(note)] + note
+    blocks += [_tool_details(t) for t in report.get("tools") or []]
+    details = Section(
+        [block + "\n" for block in blocks],
+        lambda n: (
+            f"_…{n:,} more prompt and tool details left out to keep this comment under "
+            "GitHub's size limit; see the JSON report._"
+        ),
+        lead=["", "<details><summary>Why did it change? (token diff per hunk)</summary>", ""],
+        trail=["", "</details>"],
+    )
+    notes = Section(
+        [f"- {text(n, MAX_ITEM_CHARS)}" for n in report.get("notes") or []],
+        _more("notes"),
+        lead=["", "<details><summary>Assumptions & notes</summary>", ""],
+        trail=["", "</details>"],
+    )
+    provenance = (report.get("provenance") or {}).get("sentence", "")
+    base, head_ref = report.get("base") or {}, report.get("head") or {}
+    refs = f"{text(base.get('label'), 200)} {code((base.get('sha') or '')[:12])} → "
+    refs += text(head_ref.get("label"), 200)
+    if head_ref.get("sha"):
+        refs += f" {code(head_ref['sha'][:12])}"
+    footer = ["", f"<sub>{text(provenance, MAX_ITEM_CHARS)} Compared {refs}.</sub>"]
+    sections = [reasons, unpriced, workloads, prompt_rows, warnings, details, notes]
+    # Details go first, then notes, prompt rows, warnings, workload rows; reasons last.
+    return fit(head, sections, footer, limit, drop_order=(5, 6, 3, 4, 2, 1, 0))

@@ -1,17 +1,34 @@
-"""Markdown views of lint findings and eval results, for the PR comment and job summary."""
+"""Markdown views of lint findings and eval results, for the PR comment and job summary.
+
+Every value from the report is escaped by `markdown_text`; a rule links only to our own rule
+documentation (the link is rebuilt from a well-formed code, never taken from the report). Rows
+are dropped, never cut, to stay under the limit (`markdown_fit`): the verdict line stays.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from promptops.findings import rule_url
+from promptops.report.markdown_fit import GITHUB_COMMENT_LIMIT, Section, fit
+from promptops.report.markdown_text import cell, code, text
+
 MAX_ROWS = 200
+MAX_MESSAGE_CHARS = 1_000
+_RULE_CODE = re.compile(r"^PO[0-9]{3}$")
 
 
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _rule(code_value: Any) -> str:
+    value = str(code_value or "")
+    if _RULE_CODE.match(value):
+        return f"[{value}]({rule_url(value)})"
+    return cell(value)
 
 
-def render_findings_markdown(report: dict[str, Any]) -> str:
+def render_findings_markdown(
+    report: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT - 2_000
+) -> str:
     """A lint report: a headline with counts, then a table of findings (errors first)."""
     findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
     counts = {
@@ -24,52 +41,65 @@ def render_findings_markdown(report: dict[str, Any]) -> str:
     rank = {"error": 0, "warning": 1, "info": 2}
     ordered = sorted(
         findings,
-        key=lambda f: (rank.get(f.get("severity"), 3), f.get("path", ""), f.get("line", 0)),
+        key=lambda f: (
+            rank.get(f.get("severity"), 3),
+            str(f.get("path", "")),
+            f.get("line", 0) if isinstance(f.get("line"), int) else 0,
+        ),
     )
-    lines = [
-        f"### 🧾 promptops lint\n\n{verdict} **{summary}**\n",
-        "| | rule | where | message |",
-        "|---|---|---|---|",
-    ]
     icon = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
-    for f in ordered[:MAX_ROWS]:
-        where = f"`{f.get('path')}:{f.get('line')}`"
-        code = f.get("code", "")
-        rule = f"[{code}]({f['url']})" if f.get("url") else code
-        lines.append(
-            f"| {icon.get(f.get('severity'), '')} | {rule} | {where} | {_cell(f.get('message', ''))} |"
-        )
-    if len(ordered) > MAX_ROWS:
-        lines.append(
-            f"\n…and {len(ordered) - MAX_ROWS} more: see the job summary or the SARIF report."
-        )
-    return "\n".join(lines) + "\n"
+    rows = [
+        f"| {icon.get(f.get('severity'), '')} | {_rule(f.get('code'))} "
+        f"| {code(str(f.get('path')) + ':' + str(f.get('line')), table=True)} "
+        f"| {cell(f.get('message', ''), MAX_MESSAGE_CHARS)} |"
+        for f in ordered
+    ]
+    table = Section(
+        rows[:MAX_ROWS],
+        lambda n: (
+            f"\n…and {n:,} more findings not shown (GitHub's comment limit): see the "
+            "SARIF report or the job summary."
+        ),
+        lead=["| | rule | where | message |", "|---|---|---|---|"],
+        hidden=max(len(rows) - MAX_ROWS, 0),
+    )
+    head = [f"### 🧾 promptops lint\n\n{verdict} **{summary}**\n"]
+    return fit(head, [table], [], limit)
 
 
-def render_eval_markdown(report: dict[str, Any]) -> str:
+def render_eval_markdown(report: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT - 2_000) -> str:
     """Eval results: per suite the pass rate, flips against the base, cost per case, gates."""
-    suites = report.get("suites") or []
+    suites = [s for s in report.get("suites") or [] if isinstance(s, dict)]
     failed = [s for s in suites if any(not g.get("passed", True) for g in s.get("gates") or [])]
     verdict = "❌ a gate failed" if failed else "✅ all gates passed"
-    lines = [f"### 🧪 promptops eval — {verdict}\n"]
-    lines += [
-        "| suite | pass rate (base → head) | regressions | fixes | $/case (base → head) | gates |",
-        "|---|---|---|---|---|---|",
-    ]
+    head = [f"### 🧪 promptops eval — {verdict}\n"]
+    rows = []
     for s in suites:
         c = s.get("comparison") or {}
         base_rate = c.get("base_pass_rate")
         rate = f"{c.get('head_pass_rate', 0):.0%}"
         if base_rate is not None:
             rate = f"{base_rate:.0%} → {rate}"
-        cost = f"${c.get('head_cost_per_case_usd', '0')}"
+        cost = f"${text(c.get('head_cost_per_case_usd', '0'))}"
         if c.get("base_cost_per_case_usd") is not None:
-            cost = f"${c['base_cost_per_case_usd']} → {cost}"
+            cost = f"${text(c['base_cost_per_case_usd'])} → {cost}"
         gates = ", ".join(
-            f"{'✅' if g.get('passed') else '❌'} {g.get('gate')}" for g in s.get("gates") or []
+            f"{'✅' if g.get('passed') else '❌'} {text(g.get('gate'))}"
+            for g in s.get("gates") or []
         )
-        lines.append(
-            f"| `{_cell(s.get('suite'))}` | {rate} | {_cell(', '.join(c.get('regressions') or [])) or '—'} "
-            f"| {_cell(', '.join(c.get('fixes') or [])) or '—'} | {cost} | {gates or '—'} |"
+        regressions = ", ".join(str(r) for r in c.get("regressions") or [])
+        fixes = ", ".join(str(f) for f in c.get("fixes") or [])
+        rows.append(
+            f"| {code(s.get('suite'), table=True)} | {rate} "
+            f"| {cell(regressions, MAX_MESSAGE_CHARS)} | {cell(fixes, MAX_MESSAGE_CHARS)} "
+            f"| {cost} | {gates or '—'} |"
         )
-    return "\n".join(lines) + "\n"
+    table = Section(
+        rows,
+        lambda n: f"\n…{n:,} more suites not shown (GitHub's comment limit); see the JSON report.",
+        lead=[
+            "| suite | pass rate (base → head) | regressions | fixes | $/case (base → head) | gates |",
+            "|---|---|---|---|---|---|",
+        ],
+    )
+    return fit(head, [table], [], limit)
