@@ -57,8 +57,8 @@ def render_findings_markdown(
     table = Section(
         rows[:MAX_ROWS],
         lambda n: (
-            f"\n…and {n:,} more findings not shown (GitHub's comment limit): see the "
-            "SARIF report or the job summary."
+            f"\n…and {n:,} more findings not shown (GitHub's comment limit; the SARIF "
+            "report has them all): see the job summary."
         ),
         lead=["| | rule | where | message |", "|---|---|---|---|"],
         hidden=max(len(rows) - MAX_ROWS, 0),
