@@ -77,7 +77,7 @@ def write_event(path: Path, base: str, head: str, *, fork: bool = False) -> Path
 
 def check_report(path: Path, *, blocking: bool, findings: list[dict] | None = None) -> Path:
     report = {
-        "schema_version": "1",
+        "schema_version": 2,
         "blocking": blocking,
         "blocking_reasons": [BREACH] if blocking else [],
         "totals": {"monthly_delta_usd": "412.50"},

@@ -327,7 +327,7 @@ def test_hiding_with_a_read_only_token_is_a_warning_too(tmp_path, github):
 
 def test_a_json_report_is_rendered_to_markdown(tmp_path, github):
     report = {
-        "schema_version": "1",
+        "schema_version": 2,
         "blocking": True,
         "blocking_reasons": ["support-bot: runaway scenario crosses $15,000/mo"],
         "totals": {"monthly_delta_usd": "412.00"},

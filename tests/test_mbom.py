@@ -57,7 +57,7 @@ def test_markdown_is_a_report_a_finance_partner_can_read(repo: Path) -> None:
 def test_json_figures_agree_with_tokens(repo: Path) -> None:
     data = json.loads(mbom(repo, "--format", "json"))
     tokens = json.loads(run_cli(["tokens", "--format", "json"], cwd=repo).stdout)
-    assert data["kind"] == "mbom" and data["schema_version"] == "1"
+    assert data["kind"] == "mbom" and data["schema_version"] == 2
     support = next(w for w in data["workloads"] if w["id"] == "support")
     support_tokens = next(w for w in tokens["workloads"] if w["id"] == "support")
     for ours, theirs in zip(support["scenarios"], support_tokens["scenarios"], strict=True):

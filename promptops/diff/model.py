@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from promptops.report.model import Provenance
 
-DIFF_SCHEMA_VERSION = "1"
+# An integer, as in every promptops JSON report; 2 since it stopped being the string "1".
+DIFF_SCHEMA_VERSION = 2
 SCENARIO_NAMES = ("expected", "stretch", "runaway")
 
 
@@ -240,7 +241,7 @@ class DiffReport:
     tools: tuple[ToolDiff, ...]
     workloads: tuple[WorkloadDiff, ...]
     notes: tuple[str, ...] = ()
-    schema_version: str = DIFF_SCHEMA_VERSION
+    schema_version: int = DIFF_SCHEMA_VERSION
     kind: str = "diff"
     unpriced: tuple[Unpriced, ...] = ()  # every document of the change with a side unpriced
 

@@ -14,7 +14,8 @@ from promptops.cache_cliff import CacheCliff
 from promptops.report.model import Provenance, ScenarioCost
 from promptops.subsidy import SubsidyExposure
 
-SCHEMA_VERSION = "1"
+# An integer, as in every promptops JSON report; 2 since it stopped being the string "1".
+SCHEMA_VERSION = 2
 UNKNOWN = "unknown"
 
 
@@ -132,7 +133,7 @@ class Mbom:
     models: tuple[ModelEntry, ...]
     subsidy: SubsidyExposure
     notes: tuple[str, ...] = field(default=())
-    schema_version: str = SCHEMA_VERSION
+    schema_version: int = SCHEMA_VERSION
     kind: str = "mbom"
 
     @property

@@ -67,5 +67,5 @@ def render_cascade_text(result: CascadeResult, color: bool = False) -> str:
 
 def cascade_jsonable(result: CascadeResult) -> dict[str, Any]:
     data = to_jsonable(result)
-    data = {"schema_version": "1", "kind": "cascade", **data, "pays": result.pays}
+    data = {"schema_version": 2, "kind": "cascade", **data, "pays": result.pays}
     return data

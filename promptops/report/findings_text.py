@@ -37,7 +37,7 @@ def render_findings_text(
 
 def render_findings_json(findings: list[Finding], files_checked: int) -> str:
     body = {
-        "schema_version": "1",
+        "schema_version": 2,
         "files_checked": files_checked,
         "summary": {
             s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")

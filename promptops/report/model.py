@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from promptops.pricing.cost import CallCost, InputTokens
 
-SCHEMA_VERSION = "1"
+# An integer, as in every promptops JSON report; 2 since it stopped being the string "1".
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class TokensReport:
     provenance: Provenance
     prompts: tuple[PromptEstimate, ...]
     workloads: tuple[WorkloadEstimate, ...]
-    schema_version: str = SCHEMA_VERSION
+    schema_version: int = SCHEMA_VERSION
     kind: str = "tokens"
     notes: tuple[str, ...] = field(default=())
     unpriced: tuple[Unpriced, ...] = ()
