@@ -5,67 +5,17 @@ so a charter written back from it must price a call the way the telemetry did.""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.calibrate_repo import DAY, TASKS_LONG, TASKS_SHORT, make_repo, tokens_report
 from tests.support.cli import run_cli
-
-CHARTER = """\
-kind: charter
-id: support
-owner: ana@example.com
-# traffic as planned at sign-off
-scenarios:
-  expected:
-    calls_per_month: 100000   # the plan
-    cache_hit_rate: 0.9       # hoped-for
-    output_tokens: 450
-agent:
-  max_steps: 4                # per ticket
-budgets:
-  monthly_usd: {expected: 2000, stretch: 6000, runaway: 30000}
-"""
-
-RULES = " ".join(f"Rule {i}: answer politely and cite policy section {i}." for i in range(400))
-PROMPT = f"""\
-kind: prompt
-id: support/agent
-version: 1.0.0
-model: claude-haiku-4-5
-workload: support
-max_output_tokens: 2000
-system:
-  - text: "You are a support agent. {RULES}"
-    cache: true
-messages:
-  - role: user
-    content: "{{{{ ticket }}}}"
-variables:
-  ticket: {{max_tokens: 2000, expected_tokens: 300}}
-"""
-
-TASKS_SHORT, TASKS_LONG = 900, 100  # 3 and 7 steps: p95 steps per task is 7
-DAY = 86_400.0
 
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    (root / "charters").mkdir(parents=True)
-    (root / "prompts").mkdir()
-    (root / "promptops.yaml").write_text("tokenizer: cl100k_base\n")
-    (root / "charters" / "support.yaml").write_text(CHARTER)
-    (root / "prompts" / "agent.yaml").write_text(PROMPT)
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    return root
-
-
-def tokens_report(root: Path) -> dict:
-    result = run_cli(["tokens", "--format", "json"], cwd=root)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return make_repo(tmp_path)
 
 
 def write_telemetry(root: Path, path: Path, exclusive: bool = False, extra: list | None = None):
@@ -174,7 +124,7 @@ def test_spend_no_charter_covers_is_listed(repo: Path, tmp_path: Path) -> None:
     report = calibrate(repo, "--telemetry", str(telemetry))[1]
     assert report["orphaned"]["marketing/blurb"]["calls"] == 3
     text = run_cli(["calibrate", "--telemetry", str(telemetry)], cwd=repo).stdout
-    assert "marketing/blurb: 3 calls" in text
+    assert "Orphaned Workload — marketing/blurb: 3 calls" in text
     assert "cache hit rate" in text and "90.0%" in text and "40.0%" in text
 
 

@@ -58,13 +58,14 @@ class Calibration:
     orphaned: dict[str, Measured]  # prompt ids no charter covers -> their calls
     measurements: Measurements
     exactness: list[str] = field(default_factory=list)  # token counts priced: exact/estimate
+    fingerprints: list[Any] = field(default_factory=list)  # calibrate.fingerprints.Fingerprint
 
 
 def _expected(charter: dict[str, Any]) -> dict[str, Any]:
     return (charter.get("scenarios") or {}).get("expected") or {}
 
 
-def _max_steps(charter: dict[str, Any], prompts: list[Document]) -> int | None:
+def max_steps_of(charter: dict[str, Any], prompts: list[Document]) -> int | None:
     caps = [(d.data.get("agent") or {}).get("max_steps") for d in prompts]
     caps.append((charter.get("agent") or {}).get("max_steps"))
     known = [int(c) for c in caps if isinstance(c, int) and not isinstance(c, bool)]
@@ -207,7 +208,7 @@ def _compare_steps(
     if not measured.steps:
         item.notes.append("steps per task not measured: the records carry no trace id")
         return
-    cap = _max_steps(charter, members)
+    cap = max_steps_of(charter, members)
     p95 = measured.step_percentiles()["p95"]
     worth = None
     cost = measured.cost_per_call_usd

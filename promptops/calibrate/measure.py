@@ -45,6 +45,11 @@ from promptops.canary.telemetry import (
 )
 
 SECONDS_PER_MONTH = 730 * 3600  # the 730-hour month every monthly figure uses
+ATTR_CONVERSATION = "gen_ai.conversation.id"
+ATTR_OPERATION = "gen_ai.operation.name"
+ATTR_TOOL_NAME = "gen_ai.tool.name"
+ATTR_TOOL_ARGUMENTS = "gen_ai.tool.call.arguments"
+MAX_TRACKED = 1_000_000  # conversations or traces kept for fingerprints (memory bound)
 DEFAULT_TRACE_KEYS = ("trace_id", "traceId", "gen_ai.trace_id")
 
 
@@ -61,6 +66,7 @@ class Call(NamedTuple):
     write_5m: int
     write_1h: int
     trace_id: str | None
+    conversation_id: str | None
     seen: float | None
     outcome: str | None
     error: bool
@@ -87,6 +93,36 @@ def _seen(record: dict[str, Any]) -> float | None:
         return epoch_seconds(stamp)
     nanos = record.get(FIELD_START_NANOS)
     return None if nanos is None else int(nanos) / 1e9
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class ToolCall(NamedTuple):
+    """A tool execution span (`gen_ai.operation.name: execute_tool`) in a trace."""
+
+    trace_id: str
+    name: str
+    arguments: str
+
+
+def tool_call_of(record: dict[str, Any], trace_keys: Sequence[str]) -> ToolCall | None:
+    """The record as a tool execution, when it is one and says its trace."""
+    if record.get(ATTR_TOOL_NAME) is None and isinstance(record.get("attributes"), dict):
+        record = {**record, **record["attributes"]}
+    name = record.get(ATTR_TOOL_NAME)
+    if name is None or record.get(ATTR_OPERATION) not in (None, "execute_tool"):
+        return None
+    trace = next((record[k] for k in trace_keys if record.get(k) is not None), None)
+    if trace is None:
+        return None
+    arguments = record.get(ATTR_TOOL_ARGUMENTS)
+    if not isinstance(arguments, str):
+        import json
+
+        arguments = json.dumps(arguments, sort_keys=True)
+    return ToolCall(str(trace), str(name), arguments)
 
 
 def call_of(record: Any, exclusive: bool, trace_keys: Sequence[str]) -> Call | None:
@@ -125,6 +161,7 @@ def call_of(record: Any, exclusive: bool, trace_keys: Sequence[str]) -> Call | N
         write_5m=write_5m,
         write_1h=write_1h,
         trace_id=None if trace is None else str(trace),
+        conversation_id=_text(record.get(ATTR_CONVERSATION)),
         seen=_seen(record),
         outcome=None if record.get(FIELD_OUTCOME) is None else str(record.get(FIELD_OUTCOME)),
         error=bool(record.get(FIELD_ERROR) or record.get(ATTR_ERROR_TYPE)),
@@ -173,6 +210,13 @@ class Measured:
     last_seen: float | None = None
     untimed: int = 0
     steps: dict[str, int] = field(default_factory=dict)  # trace id -> calls in it
+    trace_cost: dict[str, float] = field(default_factory=dict)  # trace id -> micro-dollars
+    trace_start: dict[str, float] = field(default_factory=dict)  # trace id -> first call
+    # conversation id -> (time, input tokens) of each call, for growth with the turn index
+    turns: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    cache_written_tokens: int = 0
+    input_rate_micro: float | None = None  # base input price per token of the calls' model
+    cache_write_premium_micro: float = 0.0  # what writes cost above reading the same tokens
 
     def add(self, call: Call, rates: RecordRates | None) -> None:
         self.calls += 1
@@ -186,10 +230,18 @@ class Measured:
         self.output_tokens.append(call.output_tokens)
         if call.model:
             self.models.add(call.model)
+        cost = None
         if rates is None:
             self.unpriced += 1
         else:
-            self.cost_micro += cost_micro(call, rates)
+            cost = cost_micro(call, rates)
+            self.cost_micro += cost
+            token_rates = rates.base
+            self.input_rate_micro = token_rates.input
+            self.cache_write_premium_micro += call.cache_creation * (
+                token_rates.cache_write - token_rates.cache_read
+            )
+        self.cache_written_tokens += call.cache_creation
         if call.seen is None:
             self.untimed += 1
         else:
@@ -197,8 +249,18 @@ class Measured:
                 self.first_seen = call.seen
             if self.last_seen is None or call.seen > self.last_seen:
                 self.last_seen = call.seen
-        if call.trace_id is not None:
-            self.steps[call.trace_id] = self.steps.get(call.trace_id, 0) + 1
+        trace = call.trace_id
+        if trace is not None and (trace in self.steps or len(self.steps) < MAX_TRACKED):
+            self.steps[trace] = self.steps.get(trace, 0) + 1
+            if cost is not None:
+                self.trace_cost[trace] = self.trace_cost.get(trace, 0.0) + cost
+            if call.seen is not None:
+                start = self.trace_start.get(trace)
+                self.trace_start[trace] = call.seen if start is None else min(start, call.seen)
+        conversation = call.conversation_id
+        tracked = conversation in self.turns or len(self.turns) < MAX_TRACKED
+        if conversation is not None and call.seen is not None and tracked:
+            self.turns.setdefault(conversation, []).append((call.seen, call.input_tokens))
 
     def merge(self, other: Measured) -> None:
         for name in ("calls", "successes", "outcomes", "errors", "hits", "cached_calls"):
@@ -216,6 +278,16 @@ class Measured:
             self.last_seen = seen if self.last_seen is None else max(self.last_seen, seen)
         for trace, count in other.steps.items():  # a task may span prompts of one workload
             self.steps[trace] = self.steps.get(trace, 0) + count
+        for trace, cost in other.trace_cost.items():
+            self.trace_cost[trace] = self.trace_cost.get(trace, 0.0) + cost
+        for trace, start in other.trace_start.items():
+            mine = self.trace_start.get(trace)
+            self.trace_start[trace] = start if mine is None else min(mine, start)
+        for conversation, turns in other.turns.items():
+            self.turns.setdefault(conversation, []).extend(turns)
+        self.cache_written_tokens += other.cache_written_tokens
+        self.input_rate_micro = self.input_rate_micro or other.input_rate_micro
+        self.cache_write_premium_micro += other.cache_write_premium_micro
 
     # ----- derived figures ------------------------------------------------------------------
     @property
@@ -277,6 +349,8 @@ class Measurements:
     versions: dict[tuple[str, str], Measured]
     counters: ReadCounters
     conventions: dict[str, str]
+    # trace id -> (tool name, arguments) -> executions (tool spans carry no prompt id)
+    tool_calls: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
 
 def measure(
@@ -291,6 +365,7 @@ def measure(
     plan = plan_sources(paths, input_tokens, parallel_min_bytes=2**62)
     counters = ReadCounters()
     versions: dict[tuple[str, str], Measured] = {}
+    tools: dict[str, dict[tuple[str, str], int]] = {}
     for task in plan.tasks:
         exclusive = task[4] == EXCLUSIVE
         for record in task_records(task, counters, plan.stdin_head):
@@ -300,7 +375,13 @@ def measure(
                 counters.note(f"{task[0]}: bad record ({str(exc)[:120]})")
                 continue
             if call is None:
-                counters.missing_prompt += 1
+                tool = tool_call_of(record, keys) if isinstance(record, dict) else None
+                if tool is not None and (tool.trace_id in tools or len(tools) < MAX_TRACKED):
+                    per_trace = tools.setdefault(tool.trace_id, {})
+                    key = (tool.name, tool.arguments)
+                    per_trace[key] = per_trace.get(key, 0) + 1
+                else:
+                    counters.missing_prompt += 1
                 continue
             if since is not None and call.seen is not None and call.seen < since:
                 continue
@@ -311,4 +392,4 @@ def measure(
                 measured = versions[key] = Measured()
             measured.add(call, pricing.rates(call.model))
     check_readable(counters)
-    return Measurements(versions, counters, plan.conventions)
+    return Measurements(versions, counters, plan.conventions, tools)

@@ -85,6 +85,7 @@ def command(
     as orphaned spend.
     """
     from promptops.calibrate.compare import calibrate
+    from promptops.calibrate.fingerprints import fingerprints
     from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure
     from promptops.canary.rates import TelemetryPricing
     from promptops.commands.canary import _expand
@@ -116,6 +117,7 @@ def command(
     )
     counter = TokenCounter(config)
     result = calibrate(workspace, measurements, counter, table, set(workloads) or None)
+    result.fingerprints = fingerprints(workspace, result)
     provenance = provenance_of(table, counter, result.exactness)
     if measurements.counters.invalid:
         click.echo(

@@ -10,6 +10,13 @@ from promptops.calibrate.measure import Measured
 from promptops.report.formatting import signed_usd, usd
 
 SCHEMA_VERSION = 1
+FINGERPRINT_TITLES = {
+    "cached-timestamp": "Cached Timestamp",
+    "recursive-sub-agent": "Recursive Sub-Agent",
+    "eternal-conversation": "Eternal Conversation",
+    "ungoverned-tool": "Ungoverned Tool",
+    "orphaned-workload": "Orphaned Workload",
+}
 METRIC_LABELS = {
     "calls_per_month": "calls per month",
     "cache_hit_rate": "cache hit rate",
@@ -78,6 +85,17 @@ def calibration_to_dict(result: Calibration, provenance: dict[str, Any]) -> dict
         "input": {**counters.to_dict(), "conventions": result.measurements.conventions},
         "workloads": [_workload(w) for w in result.workloads],
         "orphaned": {pid: measured_to_dict(part) for pid, part in sorted(result.orphaned.items())},
+        "fingerprints": [
+            {
+                "name": f.name,
+                "workload": f.workload,
+                "prompt": f.prompt,
+                "evidence": f.evidence,
+                "monthly_usd": f.monthly_usd,
+                "figures": f.figures,
+            }
+            for f in result.fingerprints
+        ],
     }
 
 
@@ -139,14 +157,13 @@ def render_text(result: Calibration, provenance_line: str) -> str:
             )
         lines.extend(f"note: {note}" for note in item.notes)
         lines.append("")
-    if result.orphaned:
-        lines.append("Spend no charter covers (Orphaned Workload):")
-        for prompt_id, part in sorted(result.orphaned.items()):
-            cost = part.cost_per_call_usd
-            lines.append(
-                f"  {prompt_id}: {part.calls:,} calls"
-                + ("" if cost is None else f", ${cost * part.calls:,.2f} in the window")
-            )
+    if result.fingerprints:
+        lines.append("Anti-pattern fingerprints:")
+        for found in result.fingerprints:
+            where = found.workload or found.prompt or ""
+            money = "" if found.monthly_usd is None else f" ({usd(found.monthly_usd)}/mo)"
+            title = FINGERPRINT_TITLES.get(found.name, found.name)
+            lines.append(f"  {title} — {where}: {found.evidence}{money}")
         lines.append("")
     lines.append(provenance_line)
     return "\n".join(lines) + "\n"
