@@ -39,7 +39,7 @@ def test_a_diff_after_warm_prices_only_the_change_and_equals_a_cold_diff(tmp_pat
     warm = _cli(["cache", "warm", "main", "--no-lint"], root, cache)
     assert warm.returncode == 0, warm.stderr
     assert "2 prompts in 1 workload (2 priced" in warm.stdout
-    assert len(list((cache / "diff-figures-v1").glob("*/*.json"))) == 2
+    assert len(list((cache / "diff-figures").glob("*/*.json"))) == 2
 
     monkeypatch.setenv("PROMPTOPS_CACHE_DIR", str(cache))
     run = diff_refs(load_config(root), "main", "feature")

@@ -35,9 +35,9 @@ from typing import Any
 
 import pytest
 
-from promptops.cache_store import EntryMap
+from promptops.cache import content_store
+from promptops.cache.store import EntryMap
 from promptops.diff.figure_cache import FigureCache
-from promptops.documents import content_store
 from promptops.pricing import source
 from promptops.tokens import tokenizers
 from tests.diff_fixtures import FAQ, base_repo, charter, triage
@@ -130,7 +130,7 @@ def _reading(folder: Path, rel: str) -> Any:
     if name.startswith("encoding-"):
         encoding = tokenizers.fast_cl100k(folder)
         return None if encoding is None else encoding.encode(SAMPLE_TEXT, disallowed_special=())
-    pytest.fail(f"no reader for cache file {rel}: write it through promptops.cache_store")
+    pytest.fail(f"no reader for cache file {rel}: write it through promptops.cache.store")
 
 
 def _is_miss_or_pristine(rel: str, got: Any, pristine: Any) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from promptops.config import load_config
-from promptops.diff.index import INDEX_VERSION, NOT_A_DOCUMENT, summarize
+from promptops.diff.index import INDEX_FILE, NOT_A_DOCUMENT, summarize
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
 from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, grow_triage_on_feature, triage
@@ -147,10 +147,10 @@ def test_tokenizer_misses(tmp_path: Path) -> None:
 def test_a_corrupt_cache_entry_is_a_miss(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo", tmp_path / "cache")
     cold, _, _ = _diff(repo.root)
-    entries = sorted((tmp_path / "cache").glob("diff-figures-v*/*/*.json"))
+    entries = sorted((tmp_path / "cache").glob("diff-figures/*/*.json"))
     assert len(entries) == 2
     entries[0].write_text("{not json")
-    (tmp_path / "cache" / f"diff-index-v{INDEX_VERSION}.json").write_text("[]")
+    (tmp_path / "cache" / INDEX_FILE).write_text("[]")
     warm, cached, priced = _diff(repo.root)
     assert (cached, priced) == (1, 1)
     assert warm == cold

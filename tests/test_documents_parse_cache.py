@@ -16,9 +16,9 @@ import jsonschema
 import pytest
 import yaml
 
+from promptops.cache.content_store import cache_folder, store_path
 from promptops.config import load_config
 from promptops.documents import workspace as core
-from promptops.documents.content_store import cache_folder, store_path
 from promptops.documents.parse_cache import PARALLEL_MIN_FILES, ParseCache
 from promptops.documents.schema import load_schema
 from promptops.documents.schema_check import compile_schema

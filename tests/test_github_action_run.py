@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from promptops.diff.index import INDEX_VERSION
+from promptops.diff.index import INDEX_FILE
 from promptops.github.comments import parse_marker
 from tests.support.action_runner import StepResult, run_step
 from tests.support.cli import REPO_ROOT
@@ -397,7 +397,7 @@ def test_real_check_blocks_a_budget_breach_and_a_waiver_unblocks_it(tmp_path, gi
     assert breach.returncode == 1, breach.stdout + breach.stderr
     assert breach.outputs["blocking"] == "true"
     assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
-    assert (runner_temp / "promptops-cache" / f"diff-index-v{INDEX_VERSION}.json").is_file()
+    assert (runner_temp / "promptops-cache" / INDEX_FILE).is_file()
     charter = repo / "charters" / "support-bot.yaml"
     charter.write_text(CHARTER + WAIVER, encoding="utf-8")
     git(repo, "commit", "-q", "-am", "waive the budget for launch week")
@@ -505,7 +505,7 @@ def test_warm_on_the_default_branch_fills_the_cache_a_pull_request_restores(tmp_
     assert github.requests == []  # no report, no comment
     cache = runner_temp / "promptops-cache"
     assert len(list((cache / "diff-figures-v1").glob("*/*.json"))) == 1
-    assert (cache / f"diff-index-v{INDEX_VERSION}.json").is_file()
+    assert (cache / INDEX_FILE).is_file()
 
     git(repo, "checkout", "-q", "feature")
     pr = {**ws, "event": write_event(tmp_path / "pr.json", base, git(repo, "rev-parse", "HEAD"))}

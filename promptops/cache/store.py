@@ -1,40 +1,45 @@
-"""The one cache store: how promptops writes and reads every file in its cache folder.
+"""The one cache store: how promptops writes and reads every file of its caches.
 
 A cache folder is restored from anywhere (actions/cache, another machine, a disk that lost a
 sector), so what it holds is untrusted input to the merge gate. Every entry therefore carries a
-checksum of its bytes, made together with the key it was stored under, and verified on read;
-anything that does not verify — a flipped byte, a truncated file, an entry moved to another key,
-an older unchecksummed format, another tool's file — is a miss that the caller recomputes, never
-a different figure and never an error. Two shapes:
+checksum of its bytes, made together with the key it was stored under and the salt of the code
+that wrote it (`salt.salt()`), and verified on read; anything that does not verify — a flipped
+byte, a truncated file, an entry moved to another key, an entry an older or patched promptops
+wrote, another tool's file — is a miss that the caller recomputes, never a different figure
+and never an error. Three shapes:
 
 - a sealed file (`write_sealed` / `read_sealed`): one payload per file behind a header line
-  `promptops-cache/1 <digest>`; for files that hold one thing (a figure entry, the price
-  snapshot, the parsed tokenizer ranks, a content-store file, an eval response).
+  `promptops-cache/<salt> <digest>`; for files that hold one thing (the price snapshot, the
+  parsed tokenizer ranks, a content store of parsed documents or lint results).
+- keyed files (`KeyedFiles`): a sealed file per content key in folders by key prefix (priced
+  figures, eval responses): a run reads only the keys it needs, concurrent runs never lose
+  each other's writes, and the file of a key is overwritten when the salt changes.
 - an entry map (`EntryMap`): many small JSON values in one JSON file, each value stored as its
   own digest followed by its JSON text and checked only when read, so one damaged entry costs
-  one recompute, not the whole file (damage to the file's structure is a miss of all of it).
+  one recompute, not the whole file; a map written under another salt is empty.
 
-Writes go through a temp file renamed over the target (readers never see half a file) and never
-fail a run: a read-only cache folder only costs the recompute next time.
+Writes go through a temp file renamed over the target (readers never see half a file). A
+cache folder that cannot be written (read-only, full, not a folder) never fails a run: the first
+failure prints one warning on stderr and the process stops writing cache files (what is there
+is still read, and verified); the command's result is the same, only slower next time.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
-VERSION = 1  # of the two formats below; a new one makes every older file a miss
-_SEAL = f"promptops-cache/{VERSION} ".encode()
+from promptops.cache.salt import salt
+
 _SEAL_DIGEST = 32  # hex digits of the sealed file's digest (128 bits)
-_HEADER = len(_SEAL) + _SEAL_DIGEST + 1  # the header line, newline included
 _ENTRY_DIGEST = 16  # hex digits of an entry's digest (64 bits)
-_MAP_FORMAT = f"promptops-entries/{VERSION}"
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -54,6 +59,48 @@ def atomic_write(path: Path, content: str | bytes) -> None:
         raise
 
 
+# -- writes that never fail a run ---------------------------------------------------------------
+_write_lock = threading.Lock()
+_not_writable: list[str] = []  # the one failure of this process, once there was one
+
+
+def writes_disabled() -> bool:
+    """True once a cache write failed in this process (no more are tried)."""
+    return bool(_not_writable)
+
+
+def write_cache_file(path: Path, content: str | bytes) -> bool:
+    """`atomic_write` for a cache file: False, after one warning per process, when the folder
+    cannot be written (EACCES, EROFS, ENOSPC, a file where a folder should be, …)."""
+    if _not_writable:
+        return False
+    try:
+        atomic_write(path, content)
+    except OSError as exc:
+        _disable_writes(path, exc)
+        return False
+    return True
+
+
+def _disable_writes(path: Path, exc: OSError) -> None:
+    with _write_lock:
+        if _not_writable:
+            return
+        reason = exc.strerror or type(exc).__name__
+        _not_writable.append(reason)
+    # one line, on stderr: the command's own output and exit code are unchanged
+    sys.stderr.write(
+        f"promptops: warning: cannot write the cache ({path.parent}: {reason}); "
+        "continuing without caching\n"
+    )
+    sys.stderr.flush()
+
+
+# -- sealed files -------------------------------------------------------------------------------
+def _header() -> bytes:
+    return f"promptops-cache/{salt()} ".encode()
+
+
 def _digest(key: str, payload: bytes | memoryview) -> bytes:
     """SHA-256 of the key and the payload (a payload verifies only under its own key), cut to
     128 bits: sealed files are megabytes (parsed documents, tokenizer ranks) read on every warm
@@ -64,42 +111,36 @@ def _digest(key: str, payload: bytes | memoryview) -> bytes:
     return digest.hexdigest()[:_SEAL_DIGEST].encode()
 
 
-def _entry_digest(key: str, text: str) -> str:
-    """The same for one small entry, with blake2b in one call: the cheapest per call for tens of
-    bytes (a diff checks one per file of the repo)."""
-    data = f"{key}\0{text}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=_ENTRY_DIGEST // 2).hexdigest()
-
-
-# -- sealed files ---------------------------------------------------------------------------
 def seal(payload: bytes, key: str) -> bytes:
-    """The header line (format and digest of `key` + `payload`) followed by the payload."""
-    return _SEAL + _digest(key, payload) + b"\n" + payload
+    """The header line (salt, and digest of `key` + `payload`) followed by the payload."""
+    return _header() + _digest(key, payload) + b"\n" + payload
 
 
 def _verified(header: bytes, payload: bytes | memoryview, key: str) -> bool:
+    prefix = _header()
     return (
-        len(header) == _HEADER
-        and header.startswith(_SEAL)
+        len(header) == len(prefix) + _SEAL_DIGEST + 1
+        and header.startswith(prefix)
         and header[-1:] == b"\n"
-        and header[len(_SEAL) : -1] == _digest(key, payload)
+        and header[len(prefix) : -1] == _digest(key, payload)
     )
 
 
 def unseal(blob: bytes, key: str) -> bytes | None:
     """The payload of a sealed blob, or None when it is not one or does not verify."""
-    payload = memoryview(blob)[_HEADER:]
-    return bytes(payload) if _verified(blob[:_HEADER], payload, key) else None
+    size = len(_header()) + _SEAL_DIGEST + 1
+    payload = memoryview(blob)[size:]
+    return bytes(payload) if _verified(blob[:size], payload, key) else None
 
 
 def read_sealed(path: Path | None, key: str) -> bytes | None:
-    """The verified payload of a sealed file; None (a miss) when absent or damaged. (The
-    header and the payload are read apart: a payload of megabytes is never copied.)"""
+    """The verified payload of a sealed file; None (a miss) when absent, damaged or written
+    under another salt. (Header and payload are read apart: megabytes are never copied.)"""
     if path is None:
         return None
     try:
         with path.open("rb", buffering=0) as handle:  # unbuffered: `readall` sizes it once
-            header = handle.read(_HEADER)
+            header = handle.read(len(_header()) + _SEAL_DIGEST + 1)
             payload = handle.readall()
     except OSError:
         return None
@@ -110,14 +151,38 @@ def write_sealed(path: Path | None, payload: bytes, key: str) -> bool:
     """Seal and write atomically; False when the folder is not writable (never raises)."""
     if path is None:
         return False
-    try:
-        atomic_write(path, seal(payload, key))
-    except OSError:
-        return False
-    return True
+    return write_cache_file(path, seal(payload, key))
 
 
-# -- entry maps -----------------------------------------------------------------------------
+# -- keyed files --------------------------------------------------------------------------------
+class KeyedFiles:
+    """Sealed payloads by content key (hex), one file each: `<folder>/<2 hex>/<rest>.json`."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def path(self, key: str) -> Path | None:
+        return self.folder / key[:2] / f"{key[2:]}.json" if self.folder is not None else None
+
+    def read(self, key: str) -> bytes | None:
+        return read_sealed(self.path(key), key)
+
+    def write(self, key: str, payload: bytes) -> bool:
+        return write_sealed(self.path(key), payload, key)
+
+
+# -- entry maps ---------------------------------------------------------------------------------
+def _map_format() -> str:
+    return f"promptops-entries/{salt()}"
+
+
+def _entry_digest(key: str, text: str) -> str:
+    """The digest of one small entry, with blake2b in one call: the cheapest per call for tens
+    of bytes (a diff checks one per file of the repo)."""
+    data = f"{key}\0{text}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=_ENTRY_DIGEST // 2).hexdigest()
+
+
 def seal_entry(key: str, value: Any) -> str:
     """An entry as stored: its digest (of key and JSON text), then the JSON text."""
     text = json.dumps(value, separators=(",", ":"))
@@ -142,7 +207,7 @@ class EntryMap:
 
     `get` returns None for a missing or damaged entry (values are never None); `m[key] = v`
     stores; `save()` writes the file when something changed. File: `{"format":
-    "promptops-entries/1", "entries": {key: digest + JSON text}}`."""
+    "promptops-entries/<salt>", "entries": {key: digest + JSON text}}`."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -202,21 +267,21 @@ class EntryMap:
         """Write the file when something changed; never fails the run."""
         if not self.dirty or self.path is None:
             return
-        text = json.dumps({"format": _MAP_FORMAT, "entries": self._stored}, separators=(",", ":"))
-        with contextlib.suppress(OSError):
-            atomic_write(self.path, text)
+        data = {"format": _map_format(), "entries": self._stored}
+        write_cache_file(self.path, json.dumps(data, separators=(",", ":")))
         self.dirty = False
 
 
 def _read_map(path: Path | None) -> dict[str, Any]:
-    """The stored entries of a map file (unverified); empty when absent, damaged or older."""
+    """The stored entries of a map file (unverified); empty when absent, damaged or written
+    under another salt."""
     if path is None:
         return {}
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
-    if not isinstance(data, dict) or data.get("format") != _MAP_FORMAT:
+    if not isinstance(data, dict) or data.get("format") != _map_format():
         return {}
     entries = data.get("entries")
     return entries if isinstance(entries, dict) else {}

@@ -1,30 +1,32 @@
-"""`promptops cache warm|dir|clear`: the local cache that makes repeat runs read only changes.
+"""`promptops cache warm|dir|key|clear`: the local cache that makes repeat runs read only changes.
 
-Exit codes: 0 done, 2 bad input (not a git repo, unknown ref, bad config).
+Exit codes: 0 done, 2 bad input (not a git repo, unknown ref, bad config) or, for `clear`,
+entries it could not remove (a read-only folder): it names them.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
 
 import click
 
+from promptops.cache.folder import cache_dir_of
 from promptops.commands.common import config_for, config_option
 from promptops.config import Config
-from promptops.errors import EXIT_OK
-from promptops.tokens.cache import cache_dir_of
+from promptops.errors import EXIT_OK, EXIT_USAGE
 
-# What promptops writes in the cache folder (older formats included); `clear` removes only
+# What promptops writes in the cache folder (older names included); `clear` removes only
 # these, so a cache folder shared with other tools loses nothing else. Every file is written
-# through `promptops.cache_store` (checksummed entries); `valid-configs` and `lint-*.pickle`
-# are older names nothing writes any more.
+# through `promptops.cache.store` (checksummed, salted entries); `diff-index-v*`,
+# `diff-figures-v*`, `valid-configs` and `lint-*.pickle` are older names nothing writes any more.
 OWNED = (
     "tokens-*.json",
     "encoding-*.marshal",
-    "diff-index-v*.json",
-    "diff-figures-v*",
+    "diff-index*.json",
+    "diff-figures*",
     "prices-*.json",
     "documents-*.bin",
     "lint-*.bin",
@@ -39,8 +41,10 @@ def command() -> None:
     """The local cache: token counts, parsed documents, lint state, diff summaries and figures.
 
     Every entry is keyed by content (text hashes, git blob ids, the price table and tokenizer),
-    never by time or commit, so an old cache can be restored anywhere and serves only what is
-    still valid; every entry carries a checksum, so a damaged one is recomputed, never read.
+    never by time or commit, and salted with a hash of promptops's own source (`cache key`), so
+    an old cache can be restored anywhere and serves only what this promptops would compute;
+    every entry carries a checksum, so a damaged one is recomputed, never read. A folder that
+    cannot be written costs one warning and no caching, never a failed command.
     Folder: `cache_dir` in promptops.yaml, else $PROMPTOPS_CACHE_DIR, else
     $XDG_CACHE_HOME/promptops (~/.cache/promptops).
     """
@@ -106,21 +110,57 @@ def dir_command(config_file: Path | None) -> int:
     return EXIT_OK
 
 
+@command.command("key", short_help="Print the salt of every cache entry.")
+def key_command() -> int:
+    """Print the salt every cache entry is sealed with: a hash of promptops's own source and
+    data files, the schemas and the Python version. Entries written under another salt are
+    misses, so put it in a CI cache key (the promptops Action does) to restore only caches this
+    promptops can use."""
+    from promptops.cache.salt import salt
+
+    click.echo(salt())
+    return EXIT_OK
+
+
 @command.command("clear", short_help="Remove what promptops keeps in the cache folder.")
 @config_option
 def clear_command(config_file: Path | None) -> int:
     """Remove what promptops keeps in the cache folder, nothing else in it.
 
-    The eval response cache (`eval.cache_dir`) is separate and left alone.
+    The eval response cache (`eval.cache_dir`) is separate and left alone. Entries that cannot
+    be removed (a read-only folder) are named on stderr, and the exit code is 2.
     """
     folder = cache_dir_of(config_for([], config_file))
     removed = 0
-    for pattern in OWNED:
-        for path in folder.glob(pattern):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
+    failed: list[tuple[str, str]] = []
+
+    def note(_function: object, path: str, info: object) -> None:
+        error = info[1] if isinstance(info, tuple) else info
+        failed.append((path, getattr(error, "strerror", None) or str(error)))
+
+    try:
+        found = sorted({path for pattern in OWNED for path in folder.glob(pattern)})
+    except OSError as exc:  # cannot list the folder: nothing removed
+        found = []
+        failed.append((str(folder), exc.strerror or str(exc)))
+    for path in found:
+        before = len(failed)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, onerror=note)
+        else:
+            try:
                 path.unlink(missing_ok=True)
-            removed += 1
+            except OSError as exc:
+                note(None, str(path), exc)
+        removed += len(failed) == before
     click.echo(f"removed {removed} cache entr{'y' if removed == 1 else 'ies'} from {folder}")
-    return EXIT_OK
+    if not failed:
+        return EXIT_OK
+    for path, reason in failed[:20]:
+        click.echo(
+            f"promptops: error: could not remove {os.path.relpath(path, folder)}: {reason}",
+            err=True,
+        )
+    if len(failed) > 20:
+        click.echo(f"promptops: error: … and {len(failed) - 20} more", err=True)
+    return EXIT_USAGE

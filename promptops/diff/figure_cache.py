@@ -5,20 +5,19 @@ tools and charter costs what it cost last time. Its figures (per scenario: month
 per month; the exactness of its token counts) are stored under a key made of everything they
 depend on: the prompt's blob id, its tools' and charter's blob ids, and a fingerprint of the
 pricing inputs (price sources, config price overrides, tokenizer, the lock file's counts when
-they are used, the promptops version and a hash of the cost model's own code and data). Any
-change to one of them is a different key, so a stale figure cannot be served — nobody has to
-remember to bump a constant when the cost model changes what it computes.
+they are used). Any change to one of them is a different key; a change to promptops's own code
+(the cost model, the token counts, the renderer) is a different salt of the store
+(`cache.salt`), so a stale figure cannot be served — nobody has to remember to bump a constant.
 
-One small sealed JSON file per key (in folders by key prefix) under the token cache folder: a
-diff reads only the keys of the workloads it touches, and concurrent runs never lose each
-other's writes. Each file carries a checksum of its key and text (`cache_store`), so a damaged,
-truncated or misplaced entry is a miss, priced again, never a different figure.
+One small sealed JSON file per key (`cache.store.KeyedFiles`, in folders by key prefix) under
+the cache folder: a diff reads only the keys of the workloads it touches, and concurrent runs
+never lose each other's writes. Each file carries a checksum of its key and text, so a damaged,
+truncated, misplaced or older entry is a miss, priced again, never a different figure.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -26,13 +25,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from promptops import __version__
-from promptops.cache_store import read_sealed, write_sealed
+from promptops.cache.store import KeyedFiles, writes_disabled
 from promptops.config import Config
 from promptops.pricing.table import PriceTable
 from promptops.tokens.counting import TokenCounter
 
-FOLDER = "diff-figures-v1"
+FOLDER = "diff-figures"
 
 
 @dataclass(frozen=True)
@@ -62,32 +60,9 @@ class Figures:
         )
 
 
-@functools.cache
-def cost_model_salt() -> str:
-    """A hash of the code and data that turn documents into figures: the pricing package, the
-    token calibration, rendering and the estimate."""
-    package = Path(__file__).resolve().parents[1]
-    files = sorted(
-        [
-            *(package / "pricing").glob("*.py"),
-            package / "pricing" / "facts.json",
-            *(package / "tokens").glob("*.py"),
-            package / "render.py",
-            package / "estimate.py",
-        ]
-    )
-    digest = hashlib.sha256()
-    for file in files:
-        with contextlib.suppress(OSError):
-            digest.update(file.name.encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def pricing_fingerprint(config: Config, table: PriceTable, counter: TokenCounter) -> str:
     """Every input to a prompt's figures that is not one of its documents."""
     parts: dict[str, Any] = {
-        "cost_model": cost_model_salt(),
-        "promptops": __version__,
         "price_table_date": table.date,
         "price_overrides": config.prices,
         "tokenizer": config.tokenizer,
@@ -113,16 +88,13 @@ class FigureCache:
     """Figures by key; a missing or unreadable entry is a miss, never an error."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder = folder / FOLDER if folder else None
+        self.files = KeyedFiles(folder / FOLDER if folder else None)
         self.hits = 0
         self.misses = 0
         self._writer: Any = None  # a thread pool, once there is something to write
 
-    def _path(self, key: str) -> Path | None:
-        return self.folder / key[:2] / f"{key[2:]}.json" if self.folder else None
-
     def get(self, key: str) -> Figures | None:
-        payload = read_sealed(self._path(key), key)
+        payload = self.files.read(key)
         found = None
         if payload is not None:
             with contextlib.suppress(ValueError, KeyError, TypeError, ArithmeticError):
@@ -136,15 +108,14 @@ class FigureCache:
     def put(self, key: str, figures: Figures) -> None:
         """Write an entry in the background (a cold diff writes hundreds, each a few system
         calls that need no interpreter lock); `close` waits for them."""
-        path = self._path(key)
-        if path is None:
+        if self.files.folder is None or writes_disabled():
             return
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
         text = json.dumps(figures.to_json(), separators=(",", ":"))
-        self._writer.submit(write_sealed, path, text.encode(), key)
+        self._writer.submit(self.files.write, key, text.encode())
 
     def close(self) -> None:
         if self._writer is not None:

@@ -13,42 +13,23 @@ writes); fixed, it still saved too little to keep (summarizing 11,801 files: 2.7
 3.4 s; no clear win in `bench/diff_bench.py --switch` on cold diffs or `cache warm`) and it
 cannot see a duplicate key or bad YAML outside its entries. tests/test_summary_styles.py
 checks the agreement on YAML in every style.
-The index file is salted with a hash of the code that reads a summary, so a change to it (or
-to the loader) never serves summaries read the old way.
+The index file is an entry map of the one store, salted with a hash of promptops's own code
+(`cache.salt`), so a change to this reader or to the loader never serves summaries read the
+old way.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-import yaml
-
-from promptops.cache_store import EntryMap
-from promptops.documents import model, workspace, yaml_source
+from promptops.cache.store import EntryMap
 from promptops.documents.model import KINDS
 from promptops.documents.workspace import is_document_text
 from promptops.documents.yaml_source import YamlProblem, load_yaml
 
-INDEX_FORMAT = 3  # the layout of the index file
-
-
-@functools.cache
-def _reader_salt() -> str:
-    """A hash of the code that turns a text into a summary: this module and the loader's."""
-    digest = hashlib.sha256(yaml.__version__.encode())
-    for module in (model, workspace, yaml_source):
-        with contextlib.suppress(OSError, TypeError):
-            digest.update(Path(str(module.__file__)).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()[:12]
-
-
-INDEX_VERSION = f"{INDEX_FORMAT}-{_reader_salt()}"
+INDEX_FILE = "diff-index.json"
 
 
 class Summary(NamedTuple):
@@ -102,11 +83,11 @@ def summarize(text: str) -> Summary:
 
 
 class DocIndex:
-    """Summaries by blob id in one entry map under the cache folder (`cache_store.EntryMap`:
+    """Summaries by blob id in one entry map under the cache folder (`cache.store.EntryMap`:
     each summary is checked on its own, so a damaged one is summarized again, never read)."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.path = folder / f"diff-index-v{INDEX_VERSION}.json" if folder else None
+        self.path = folder / INDEX_FILE if folder else None
         self._entries = EntryMap(self.path)
         self._entries.preload()  # a diff reads nearly every summary: check them in one batch
         self._dirty = False
@@ -143,10 +124,6 @@ class DocIndex:
         if len(self._entries) > 2 * max(len(live), 1000):
             self._entries.retain(live)
         self._entries.save()  # never raises: a read-only cache never fails a diff
-        with contextlib.suppress(OSError):
-            for stale in self.path.parent.glob("diff-index-v*.json"):
-                if stale != self.path:  # summaries read by another version of the code
-                    stale.unlink(missing_ok=True)
         self._dirty = False
 
 

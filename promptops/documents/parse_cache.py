@@ -2,7 +2,7 @@
 
 `workspace.build_workspace` asks `ParseCache.parse(rel, text, named)` instead of parsing: an
 unchanged file costs a hash and a `marshal.loads`. The result depends only on the text, on
-whether the user named the file, and on the schemas and promptops version (the store's salt),
+whether the user named the file, and on promptops's own code and schemas (the store's salt),
 so it is valid at any path and in any command. Source spans stay packed until a finding
 asks for a position: most documents of a big repo are only read for their values.
 """
@@ -13,8 +13,8 @@ import marshal
 from collections.abc import Callable
 from typing import Any
 
+from promptops.cache.content_store import ContentStore, cache_folder
 from promptops.config import Config
-from promptops.documents.content_store import ContentStore, cache_folder
 from promptops.documents.model import Document
 from promptops.documents.yaml_source import SourceMap, Span
 from promptops.findings import Finding

@@ -5,9 +5,10 @@ local model, request-converter version), the full rendered request (model, syste
 messages, max_tokens, temperature, …) and the repeat index (each of `--repeat N` samples is
 its own entry). Grading calls are cached the same way on the grader's request, which holds
 the grader model, the rubric and the graded answer. Entries hold the answer and its usage;
-cost is recomputed from usage at the current prices when an entry is read. Each entry is
-sealed by `cache_store` (a checksum of its key and bytes): a damaged or misplaced entry is a
-miss, asked again, never a different answer.
+cost is recomputed from usage at the current prices when an entry is read. Each entry is a
+keyed file of the one store (`cache.store.KeyedFiles`: a checksum of its key and bytes, salted
+with promptops's own source): a damaged, misplaced or older entry is a miss, asked again, never
+a different answer; a folder that cannot be written costs one warning, not the run.
 """
 
 from __future__ import annotations
@@ -18,16 +19,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from promptops.cache_store import atomic_write, read_sealed, seal
+from promptops.cache.store import KeyedFiles
 from promptops.evals.providers.base import Provider, ProviderResult
 
-CACHE_FORMAT = 2  # 2: sealed entries
 DEFAULT_CACHE_DIR = ".promptops-cache/responses"
 
 
 def cache_key(provider_identity: dict[str, Any], request: dict[str, Any], sample: int = 0) -> str:
     material = {
-        "format": CACHE_FORMAT,
         "provider": provider_identity,
         "request": request,
         "sample": sample,
@@ -37,20 +36,18 @@ def cache_key(provider_identity: dict[str, Any], request: dict[str, Any], sample
 
 
 class ResponseCache:
-    """A directory of `<2 hex>/<64 hex>.json` entries, written atomically (safe across
+    """A directory of `<2 hex>/<62 hex>.json` entries, written atomically (safe across
     threads and concurrent shard runs on one runner)."""
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
+        self.files = KeyedFiles(self.directory)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
-
     def get(self, key: str) -> dict[str, Any] | None:
-        payload = read_sealed(self._path(key), key)
+        payload = self.files.read(key)
         try:
             data = json.loads(payload) if payload is not None else None
         except (ValueError, RecursionError):
@@ -64,7 +61,7 @@ class ResponseCache:
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         payload = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        atomic_write(self._path(key), seal(payload, key))
+        self.files.write(key, payload)  # never raises: an unwritable folder only warns once
 
 
 def cached_complete(

@@ -2,9 +2,10 @@
 
 Importing `genai_prices` costs about 0.35 s (pydantic), too much for a pre-commit hook, so the
 Anthropic part of its bundled data is copied once into a plain JSON snapshot in the promptops
-cache folder, keyed by the installed package (version and data file), sealed by `cache_store`
-(a checksum of its name and bytes): upgrading `genai-prices` makes a new snapshot (new prices,
-no promptops release); a damaged snapshot is rebuilt, never read. Only the bundled data is
+cache folder, keyed by the installed package (version and data file), sealed by `cache.store`
+(a checksum of its name and bytes, salted with promptops's own source): upgrading
+`genai-prices` makes a new snapshot (new prices, no promptops release), so does a change to this
+extraction; a damaged snapshot is rebuilt, never read. Only the bundled data is
 used — never its network auto-update.
 
 A snapshot model is ``{"context_window": int | None, "prices": [[start_date | None, rates]],
@@ -15,6 +16,7 @@ and cache_write_1h to a price per million tokens (a decimal string) or to
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib.util
@@ -23,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SNAPSHOT_FORMAT = 2  # 2: sealed by cache_store
 PROVIDER = "anthropic"
 # genai-prices field -> promptops field
 FIELDS = {
@@ -117,9 +118,9 @@ def load_snapshot(cache_dir: Path | None) -> Snapshot:
     version, data_file = found
     try:
         stat = data_file.stat()
-        key = f"{version}:{stat.st_size}:{stat.st_mtime_ns}:{SNAPSHOT_FORMAT}"
+        key = f"{version}:{stat.st_size}:{stat.st_mtime_ns}"
     except OSError:
-        key = f"{version}:{SNAPSHOT_FORMAT}"
+        key = version
     name = "prices-" + hashlib.sha256(key.encode()).hexdigest()[:16] + ".json"
     path = cache_dir / name if cache_dir is not None else None
     if path is not None:
@@ -133,7 +134,7 @@ def load_snapshot(cache_dir: Path | None) -> Snapshot:
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]] | None:
-    from promptops.cache_store import read_sealed
+    from promptops.cache.store import read_sealed
 
     payload = read_sealed(path, path.name)  # None when damaged: a miss, rebuilt from the package
     if payload is None:
@@ -146,10 +147,14 @@ def _read(path: Path) -> dict[str, dict[str, Any]] | None:
 
 
 def _write(path: Path, models: dict[str, dict[str, Any]]) -> None:
-    from promptops.cache_store import write_sealed
+    from promptops.cache.store import write_sealed
 
     # an unwritable cache folder only costs the import next time
-    write_sealed(path, json.dumps(models, sort_keys=True).encode(), path.name)
+    if write_sealed(path, json.dumps(models, sort_keys=True).encode(), path.name):
+        with contextlib.suppress(OSError):  # prune another genai-prices' snapshot
+            for older in path.parent.glob("prices-*.json"):
+                if older != path:
+                    older.unlink(missing_ok=True)
 
 
 def active(schedule: list[list[Any]], on: dt.date) -> dict[str, Any] | None:

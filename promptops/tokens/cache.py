@@ -2,34 +2,18 @@
 
 One entry map per tokenizer under the cache folder (default `$XDG_CACHE_HOME/promptops`),
 written atomically and only when something new was counted. Each count is checked on its own
-(`cache_store.EntryMap`): a damaged count is counted again, never read as a different number.
+(`cache.store.EntryMap`): a damaged count is counted again, never read as a different number.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from promptops.cache_store import EntryMap, atomic_write
+from promptops.cache.folder import cache_dir_of, default_cache_dir
+from promptops.cache.store import EntryMap, atomic_write
 
 __all__ = ["TokenCache", "atomic_write", "cache_dir_of", "default_cache_dir", "text_key"]
-
-if TYPE_CHECKING:
-    from promptops.config import Config
-
-
-def default_cache_dir() -> Path:
-    if os.environ.get("PROMPTOPS_CACHE_DIR"):
-        return Path(os.environ["PROMPTOPS_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "promptops"
-
-
-def cache_dir_of(config: Config) -> Path:
-    """The cache folder of a run: `cache_dir` in the config, else `default_cache_dir()`."""
-    return config.cache_dir or default_cache_dir()
 
 
 def text_key(namespace: str, text: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -72,8 +71,8 @@ def _load(name: str, folder: Path | None) -> Any:
 
 # tiktoken parses the 1.7 MB rank file line by line with base64 (~0.2 s, the largest fixed cost
 # of a command that counts anything); the parsed ranks are kept in the cache folder in
-# `marshal` form (~20 ms to read), under the hash of the bundled file and the Python version,
-# sealed by `cache_store` (the `-s` in the name: older unsealed files are never read).
+# `marshal` form (~20 ms to read), under the hash of the bundled file, sealed by `cache.store`
+# (checksummed and salted with promptops's source and the Python version).
 def _fast_path(folder: Path | None) -> Path | None:
     if folder is None:
         return None
@@ -84,8 +83,7 @@ def _fast_path(folder: Path | None) -> Path | None:
         digest = hashlib.sha256(data.read_bytes()).hexdigest()[:16]
     except (ImportError, OSError):
         return None
-    python = f"{sys.version_info[0]}{sys.version_info[1]}"
-    return folder / f"encoding-cl100k_base-{digest}-py{python}-s.marshal"
+    return folder / f"encoding-cl100k_base-{digest}.marshal"
 
 
 def fast_cl100k(folder: Path | None) -> Any | None:
@@ -95,7 +93,7 @@ def fast_cl100k(folder: Path | None) -> Any | None:
     path = _fast_path(folder)
     if path is None:
         return None
-    from promptops.cache_store import read_sealed
+    from promptops.cache.store import read_sealed
 
     payload = read_sealed(path, path.name)
     if payload is None:
@@ -115,7 +113,7 @@ def _save_fast(folder: Path | None, encoding: Any) -> None:
     path = _fast_path(folder)
     if path is None:
         return
-    from promptops.cache_store import write_sealed
+    from promptops.cache.store import write_sealed
 
     try:  # private attributes of tiktoken's Encoding: if they move, the fast path just stops
         payload = (

@@ -46,6 +46,6 @@ def test_key_depends_on_provider_request_and_sample(tmp_path):
     assert cache.get(key) is None
     cache.put(key, {"text": "hi"})
     assert cache.get(key) == {"text": "hi"}
-    (tmp_path / key[:2] / f"{key}.json").write_text("{broken")
+    cache.files.path(key).write_text("{broken")  # type: ignore[union-attr]
     assert cache.get(key) is None  # a corrupt entry is a miss, not a crash
     assert (cache.hits, cache.misses) == (1, 2)
