@@ -87,7 +87,9 @@ def command(
     PATHS are files or folders to report on (default: the whole repo); the whole repo is
     always read for references and duplicate detection. Suppress a finding with
     `# promptops: disable=CODE` on its line or the line above, or a whole file with
-    `# promptops: disable-file=CODE`. `promptops rule CODE` explains each rule.
+    `# promptops: disable-file=CODE`. `promptops rule CODE` explains each rule. The rules that
+    need a base ref (PO307, PO308, PO311) run in `promptops check`, through the same pipeline,
+    config and suppressions.
 
     Exit codes: 0 no error findings (or --exit-zero), 1 error findings, 2 usage or config error.
     """
