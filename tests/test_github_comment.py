@@ -112,7 +112,10 @@ def test_identical_body_sends_nothing(tmp_path, github):
     again = comment(report, env)
     assert again.returncode == 0, again.stderr
     assert len(github.writes()) == 1
-    assert all(r.method == "GET" for r in github.requests[before:])
+    # reads only: GETs, and the GraphQL `viewer` query that names an installation token's bot
+    reads = github.requests[before:]
+    assert all(r.method == "GET" or r.path == "/graphql" for r in reads)
+    assert not any("mutation" in str((r.body or {}).get("query")) for r in reads)
     assert "identical" in again.stderr
 
 

@@ -5,6 +5,18 @@ Our comment carries a hidden marker on its first line,
 (a monorepo, check and eval) keep separate comments, and the `valid-at` stamp keeps an older
 run that finishes last from overwriting a newer result. PR comments are issue comments in
 GitHub's REST API; hiding uses GraphQL `minimizeComment`, which REST does not offer.
+
+A marker alone proves nothing: anyone can write one, with any stamp. A comment is ours only if
+it carries our marker *and* was written by the token's own identity (`Identity`):
+- a personal or OAuth token: `GET /user` names the user; only that login's comments count;
+- a GitHub App installation token (GITHUB_TOKEN in Actions, or an app's token), which GitHub
+  does not let call `GET /user`: GraphQL `viewer { login }` names the app's bot, and only that
+  bot's comments count (as `<slug>[bot]`, type Bot, and `performed_via_github_app.slug` when
+  GitHub fills it in);
+- when GraphQL refuses too, the token is taken to be Actions' GITHUB_TOKEN, whose comments
+  GitHub writes as `github-actions[bot]`: only those count.
+Another user's or another app's comment that starts with our marker, whatever its stamp, is
+never edited, hidden, deleted, nor allowed to hold back an update.
 """
 
 from __future__ import annotations
@@ -22,7 +34,10 @@ DEFAULT_TAG = "default"
 COMMENT_MAX_CHARS = 65_536
 # GitHub's count of a body's length is not always Python's: stay well under the limit.
 COMMENT_SAFETY_MARGIN = 536
-FALLBACK_BOT_TYPE = "Bot"
+BOT_TYPE = "Bot"
+# Who GITHUB_TOKEN comments as: the identity assumed when the token cannot say who it is.
+ACTIONS_BOT_LOGIN = "github-actions[bot]"
+_VIEWER = "query { viewer { login } }"
 MARKER_RE = re.compile(
     r"<!-- promptops:comment id=(?P<tag>[^\s>]+)(?: valid-at=(?P<valid_at>[^\s>]+))? -->"
 )
@@ -34,6 +49,35 @@ mutation($id: ID!) {
   }
 }
 """
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the token writes comments as: a user's login, or an app's bot."""
+
+    login: str
+    bot: bool = False
+    source: str = "GET /user"  # how it was learnt, for messages and tests
+
+    @property
+    def bot_login(self) -> str:
+        return self.login if self.login.endswith("[bot]") else f"{self.login}[bot]"
+
+    def wrote(self, comment: Mapping) -> bool:
+        """True only when COMMENT's author is this identity (REST `user` and, for a bot,
+        `performed_via_github_app` when present)."""
+        user = comment.get("user")
+        user = user if isinstance(user, dict) else {}
+        login = user.get("login")
+        if not isinstance(login, str) or not login:
+            return False
+        if not self.bot:
+            return login == self.login and user.get("type") != BOT_TYPE
+        if user.get("type") != BOT_TYPE or login != self.bot_login:
+            return False
+        app = comment.get("performed_via_github_app")
+        slug = app.get("slug") if isinstance(app, dict) else None
+        return not isinstance(slug, str) or f"{slug}[bot]" == self.bot_login
 
 
 @dataclass(frozen=True)
@@ -135,27 +179,38 @@ class StickyComment:
         self.pr_number = pr_number
         self.tag = validate_tag(tag)
 
-    def viewer_login(self) -> str | None:
-        """Who the token belongs to; None for GitHub App installation tokens (GITHUB_TOKEN),
-        which GitHub does not let call `GET /user`."""
+    def identity(self) -> Identity:
+        """Who the token belongs to (see the module docstring for the order of questions)."""
         try:
             data = self.api.request("GET", "/user").data
         except GitHubApiError as exc:
-            if exc.status in (401, 403, 404):
-                return None
-            raise
-        return str(data.get("login")) if isinstance(data, dict) and data.get("login") else None
+            if exc.status not in (401, 403, 404):
+                raise
+        else:
+            if isinstance(data, dict) and isinstance(data.get("login"), str) and data["login"]:
+                return Identity(data["login"], bot=data.get("type") == BOT_TYPE)
+        try:  # an installation token: GraphQL `viewer` answers for apps too
+            viewer = self.api.graphql(_VIEWER, {}).get("viewer")
+        except GitHubApiError as exc:
+            if exc.status is None or exc.status >= 500:
+                raise
+            viewer = None
+        login = viewer.get("login") if isinstance(viewer, dict) else None
+        if isinstance(login, str) and login:
+            return Identity(login, bot=True, source="GraphQL viewer")
+        return Identity(ACTIONS_BOT_LOGIN, bot=True, source="GITHUB_TOKEN (assumed)")
 
     def find_ours(self) -> list[dict]:
-        """Our comments with this tag, oldest first, across every page of the PR's comments."""
-        login = self.viewer_login()
+        """Our comments with this tag, oldest first, across every page of the PR's comments:
+        our marker and written by the token's own identity, nobody else's."""
+        me = self.identity()
         ours = []
         path = f"/repos/{self.repository}/issues/{self.pr_number}/comments"
         for comment in self.api.paginate(path):
             parsed = parse_marker(str(comment.get("body") or ""))
             if parsed is None or parsed[0] != self.tag:
                 continue
-            if _written_by(comment, login):
+            if me.wrote(comment):
                 ours.append(comment)
         return sorted(ours, key=lambda c: (str(c.get("created_at") or ""), int(c.get("id") or 0)))
 
@@ -206,14 +261,6 @@ class StickyComment:
         data = self.api.request("PATCH", path, {"body": body}).data
         data = data if isinstance(data, dict) else {}
         return Outcome("updated", data.get("id", comment.get("id")), data.get("html_url"))
-
-
-def _written_by(comment: Mapping, login: str | None) -> bool:
-    """Ours if the token's user wrote it; with an installation token, any bot may be us."""
-    user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
-    if login is not None:
-        return user.get("login") == login
-    return user.get("type") == FALLBACK_BOT_TYPE
 
 
 def _open_fence(text: str) -> bool:

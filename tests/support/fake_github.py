@@ -8,6 +8,12 @@ Hostile modes for the network-fault tests: `redirect_to` answers every request w
 the same path on another origin; `drip_s` answers every request one byte per interval;
 `echo_status` answers every request with that status and a message quoting the request's
 `Authorization` header.
+
+GraphQL `viewer { login }` names the token's user, or for an installation token the app's bot
+(`github-actions[bot]` for `ghs_…`, or whatever bot `users` maps the token to), as GitHub does
+for app tokens; `viewer_forbidden` makes it answer FORBIDDEN instead. A comment written by a
+bot carries `performed_via_github_app` (its app's `slug`), a user's `null`, as in the REST
+answer.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class FakeGitHub:
     redirect_to: str | None = None  # another origin: every request gets a 301 there
     drip_s: float | None = None  # every answer sent one byte per interval
     echo_status: int | None = None  # every answer an error quoting the Authorization header
+    viewer_forbidden: bool = False  # GraphQL `viewer` answers FORBIDDEN (fallback tests)
     stopping: threading.Event = field(default_factory=threading.Event)
     _next_id: int = 1000
     _clock: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
@@ -76,8 +83,13 @@ class FakeGitHub:
         return list(self.comments.get((repo, issue), []))
 
     def writes(self) -> list[RecordedRequest]:
-        """Requests that change something (what a skipped update must not send)."""
-        return [r for r in self.requests if r.method in {"POST", "PATCH", "DELETE", "PUT"}]
+        """Requests that change something (what a skipped update must not send): a GraphQL
+        query (`viewer`) is a POST that changes nothing, a mutation is a write."""
+        return [
+            r
+            for r in self.requests
+            if r.method in {"POST", "PATCH", "DELETE", "PUT"} and not _graphql_query(r)
+        ]
 
     # ---- state changes -------------------------------------------------------------------
     def _create(self, repo: str, issue: int, body: str, user: dict) -> dict:
@@ -94,6 +106,7 @@ class FakeGitHub:
             "created_at": stamp,
             "updated_at": stamp,
             "author_association": "NONE",
+            "performed_via_github_app": _app_of(user),
             "minimized": False,  # not in GitHub's REST answer; kept for test assertions
         }
         self.comments.setdefault((repo, issue), []).append(comment)
@@ -208,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, user)
             return
         if path == "/graphql" and method == "POST":
+            if isinstance(body, dict) and "viewer" in str(body.get("query", "")):
+                self._viewer(user)
+                return
             self._graphql(body)
             return
         list_match = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", path)
@@ -293,6 +309,27 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"Link": ", ".join(links)} if links else {}
         self._send(200, [self.fake._public(c) for c in chunk], headers)
 
+    def _viewer(self, user: dict) -> None:
+        """`query { viewer { login } }`: the token's user, or its app's bot."""
+        if self.fake.viewer_forbidden:
+            self._send(
+                200,
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "type": "FORBIDDEN",
+                            "path": ["viewer"],
+                            "extensions": {"saml_failure": False},
+                            "locations": [{"line": 1, "column": 9}],
+                            "message": "Resource not accessible by integration",
+                        }
+                    ],
+                },
+            )
+            return
+        self._send(200, {"data": {"viewer": {"login": user["login"]}}})
+
     def _graphql(self, body: object) -> None:
         query = body.get("query", "") if isinstance(body, dict) else ""
         variables = body.get("variables", {}) if isinstance(body, dict) else {}
@@ -349,6 +386,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if raw:
             self.wfile.write(raw)
+
+
+def _graphql_query(request: RecordedRequest) -> bool:
+    """A read-only GraphQL request: POST /graphql whose document is not a mutation."""
+    if not request.path.endswith("/graphql") or not isinstance(request.body, dict):
+        return False
+    return not str(request.body.get("query", "")).lstrip().startswith("mutation")
+
+
+def _app_of(user: dict) -> dict | None:
+    """`performed_via_github_app` of a comment by USER: the bot's app, or None for a user."""
+    if user.get("type") != "Bot":
+        return None
+    slug = str(user.get("login", "")).removesuffix("[bot]")
+    app_id = 15368 if slug == "github-actions" else 900000 + len(slug)
+    return {
+        "id": app_id,
+        "slug": slug,
+        "node_id": f"MDM6QXBw{app_id}",
+        "name": slug.replace("-", " ").title(),
+        "owner": {"login": "github" if slug == "github-actions" else slug, "type": "Organization"},
+        "permissions": {"issues": "write", "pull_requests": "write", "metadata": "read"},
+        "events": [],
+    }
 
 
 def start_fake_github(prefix: str = "") -> FakeGitHub:
