@@ -4,7 +4,8 @@ The rule reports each near-duplicate paragraph at its first words in the YAML so
 to find them per finding: a regex of the paragraph's first six words, counted in the parsed
 text before the paragraph, then the same-numbered match in the raw scalar (one scan of the
 whole text per finding, so a long prompt full of near-duplicates took seconds). `Locator`
-indexes each text once (`duplicates.LeadMatches`). `_reference_span` below is the old code,
+indexes each text once (`duplicates.LeadMatches`; a short text is scanned per distinct
+pattern instead, both ways are checked). `_reference_span` below is the old code,
 kept as the specification: on random prompts in every scalar style, with repeated and
 near-repeated paragraphs, mixed case, punctuation, underscores, non-ASCII letters that case
 folding equates with ASCII ones (ſ, K, ı, İ) and backslash escapes, both give the same span
@@ -86,9 +87,11 @@ def _check(text: str, min_words: int) -> int:
         return 0
     doc = docs[0]
     found = sketch({doc.path: _sources(doc)}, min_words)[doc.path]
-    locator = Locator(doc)
+    indexed, scanned = Locator(doc, scans_before_index=0), Locator(doc)
     for item in found:
-        assert locator.span(item) == _reference_span(doc, item), (item, text)
+        expected = _reference_span(doc, item)
+        assert indexed.span(item) == expected, (item, text)
+        assert scanned.span(item) == expected, (item, text)
     return len(found)
 
 
@@ -126,4 +129,6 @@ def test_lead_matches_are_finditer_matches() -> None:
     text = "a b c a b c a b c d\n\nA, B; C a_b c ſ b c K b c"
     for lead in (["a", "b", "c"], ["b", "c"], ["s", "b", "c"], ["k", "b", "c"], ["c", "a", "b"]):
         pattern = re.compile(r"\b" + r"\W+".join(lead), re.IGNORECASE)
-        assert LeadMatches(text).matches(lead) == [m.span() for m in pattern.finditer(text)]
+        expected = [m.span() for m in pattern.finditer(text)]
+        assert LeadMatches(text, scans_before_index=0).matches(lead) == expected
+        assert LeadMatches(text).matches(lead) == expected

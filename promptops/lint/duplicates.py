@@ -232,11 +232,17 @@ class LeadMatches:
     (first, second) pair, lower-cased, and a pattern is tried only where its pair stands
     (runs with any non-ASCII character, which case folding may equate with ASCII letters,
     are tried by every pattern). Each pattern's matches are what `finditer` gives: left to
-    right, not overlapping. Shorter patterns fall back to `finditer`, once per pattern.
+    right, not overlapping. Building the index is one pass in Python, so the first
+    `SCANS_BEFORE_INDEX` patterns of a text (all of them in a short prompt) are found by
+    `finditer`, a pass in C each; shorter patterns always are.
     """
 
-    def __init__(self, text: str) -> None:
+    SCANS_BEFORE_INDEX = 8
+
+    def __init__(self, text: str, scans_before_index: int = SCANS_BEFORE_INDEX) -> None:
         self.text = text
+        self._scans = 0
+        self._scans_before_index = scans_before_index
         self._starts: list[int] | None = None
         self._pairs: dict[tuple[str, str], list[int]] = {}
         self._odd: list[int] = []  # indexes of runs in a pair with a non-ASCII character
@@ -266,7 +272,8 @@ class LeadMatches:
         if key in self._memo:
             return self._memo[key]
         pattern = lead_pattern(lead)
-        if len(lead) < 3:
+        if len(lead) < 3 or (self._starts is None and self._scans < self._scans_before_index):
+            self._scans += 1
             found = [m.span() for m in pattern.finditer(self.text)]
         else:
             starts = self._index()

@@ -77,8 +77,11 @@ class Locator:
     parsed text; it stands at the n-th match (or the last) in the raw scalar, whose span is
     used when there is none."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(
+        self, doc: Document, scans_before_index: int = LeadMatches.SCANS_BEFORE_INDEX
+    ) -> None:
         self.doc = doc
+        self.scans_before_index = scans_before_index
         self.texts = _texts(doc)
         self._parsed: dict[tuple, LeadMatches] = {}
         self._raw: dict[tuple, tuple[Span, LeadMatches]] = {}
@@ -91,14 +94,17 @@ class Locator:
         source_path = item.source_path
         parsed = self._parsed.get(source_path)
         if parsed is None:
-            parsed = self._parsed[source_path] = LeadMatches(self.text(source_path))
+            parsed = self._parsed[source_path] = LeadMatches(
+                self.text(source_path), self.scans_before_index
+            )
         lead = lead_words(parsed.text[item.offset : item.end])
         occurrence = parsed.count_before(lead, item.offset)
         raw = self._raw.get(source_path)
         if raw is None:
             value = self.doc.source.value(source_path)
             segment = self.doc.source.text[value.index : value.end_index]
-            raw = self._raw[source_path] = (value, LeadMatches(segment))
+            raw = (value, LeadMatches(segment, self.scans_before_index))
+            self._raw[source_path] = raw
         value, matches = raw
         found = matches.matches(lead)
         if not found:
