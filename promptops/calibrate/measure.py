@@ -74,6 +74,8 @@ class Call(NamedTuple):
 
 def _count(record: dict[str, Any], key: str) -> int:
     value = record.get(key)
+    if value.__class__ is int and value >= 0:  # the common case first: it runs per field
+        return value  # type: ignore[no-any-return]
     if value is None:
         return 0
     if isinstance(value, bool):

@@ -94,6 +94,8 @@ def command(
 
         text = render_diff_text(data, color=None if output is None and fmt == "text" else False)
         if fmt == "github":
-            text = render_github_annotations(data) + text
+            from promptops.report.github_paths import github_report
+
+            text = render_github_annotations(github_report(data, config.root)) + text
         emit(text, output)
     return EXIT_FINDINGS if result.blocking else EXIT_OK

@@ -139,7 +139,7 @@ def _report(
     elif fmt == "github":
         from promptops.report.findings_github import render_findings_github
 
-        text = render_findings_github(findings)
+        text = render_findings_github(findings, root)
     else:
         from promptops.report.findings_text import render_findings_text
 
