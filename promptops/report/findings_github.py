@@ -9,9 +9,11 @@ per job, so the ones that fail the build must come first.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from promptops.findings import Finding
 from promptops.github.workflow import annotation_from_finding, annotation_lines
+from promptops.report.github_paths import github_path, repo_prefix
 
 
 def _title(code: str) -> str:
@@ -21,15 +23,22 @@ def _title(code: str) -> str:
     return f"{code} {module.NAME}" if module else code
 
 
-def render_findings_github(findings: list[Finding]) -> str:
-    """Annotations for findings (escaping, ordering and GitHub's caps: `github.workflow`)."""
-    annotations = [
-        replace(
-            annotation_from_finding(f.to_dict()),
-            title=_title(f.code),
-            message=f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}",
+def render_findings_github(findings: list[Finding], root: Path | None = None) -> str:
+    """Annotations for findings (escaping, ordering and GitHub's caps: `github.workflow`).
+
+    `root` is the promptops repo root the findings' paths are relative to: when it is a
+    subfolder of the git work tree, `file=` names the path from the top (`llm/prompts/x.yaml`),
+    which is where GitHub looks."""
+    prefix = repo_prefix(root)
+    annotations = []
+    for f in findings:
+        path = github_path(f.path, prefix)
+        annotations.append(
+            replace(
+                annotation_from_finding({**f.to_dict(), "path": path}),
+                title=_title(f.code),
+                message=f"{path}:{f.line}:{f.column}: {f.code} {f.message}",
+            )
         )
-        for f in findings
-    ]
     lines = annotation_lines(annotations)
     return "\n".join(lines) + ("\n" if lines else "")

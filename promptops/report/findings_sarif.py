@@ -17,6 +17,7 @@ from typing import Any
 
 from promptops import __version__
 from promptops.findings import Finding, rule_url, sort_findings
+from promptops.report.github_paths import github_path, repo_prefix
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/promptops/promptops"
@@ -83,11 +84,13 @@ def to_sarif(findings: list[Finding], root: Path | None = None) -> dict[str, Any
     rules = sarif_rules()
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     lines = _Lines(root)
+    prefix = repo_prefix(root)  # promptops.yaml in a subfolder: URIs from the git top level
     seen: Counter[tuple[str, str, str]] = Counter()
     results = []
     for f in sort_findings(findings):
         context = lines.line(f.path, f.line) or f.message
-        key = (f.path, f.code, context)
+        uri = github_path(f.path, prefix)
+        key = (uri, f.code, context)
         rank = seen[key]
         seen[key] += 1
         region: dict[str, int] = {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)}
@@ -104,12 +107,12 @@ def to_sarif(findings: list[Finding], root: Path | None = None) -> dict[str, Any
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
                 }
             ],
-            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f.path, f.code, context, rank)},
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(uri, f.code, context, rank)},
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
