@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "rule": "promptops.commands.rule:command",
     "cache": "promptops.commands.cache:command",
     "calibrate": "promptops.commands.calibrate:command",
+    "codeowners": "promptops.commands.codeowners:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -55,6 +56,7 @@ SUMMARIES: dict[str, str] = {
     "rule": "Explain a lint rule: what it catches, why it costs, the fix.",
     "cache": "Warm, locate or clear the cache that makes repeat runs read only changes.",
     "calibrate": "A charter's assumptions against production telemetry, with each gap's money.",
+    "codeowners": "CODEOWNERS lines giving each charter and its prompts to its signers.",
 }
 
 

@@ -1,0 +1,1 @@
+"""Charter governance: which changes relax a charter, who must approve them, CODEOWNERS."""
