@@ -125,6 +125,14 @@ def test_an_output_file_under_a_file_is_exit_2(repo):
     no_traceback(result)
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_an_output_file_on_a_full_disk_is_exit_2(repo):
+    result = run_cli(["tokens", "-o", "/dev/full"], cwd=repo)
+    assert result.returncode == 2
+    assert "/dev/full: cannot write: No space left on device" in result.stderr
+    no_traceback(result)
+
+
 # -- 2. an unwritable job summary is one warning --------------------------------------------
 def report_file(tmp_path: Path, blocking: bool = True) -> Path:
     report = {
@@ -235,6 +243,60 @@ def test_the_action_run_step_survives_a_full_job_summary(tmp_path):
     no_traceback(result)
     assert "::warning title=promptops::could not write the job summary" in result.stdout
     assert result.outputs["blocking"] == "false"
+
+
+def run_with_file_size_limit(args: list[str], cwd: Path, limit_bytes: int, env: dict[str, str]):
+    """Run `python ARGS` unable to write a file past `limit_bytes` (RLIMIT_FSIZE: EFBIG, which
+    Python raises as OSError since it ignores SIGXFSZ): a full disk that binds root too."""
+    import resource
+    import subprocess
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_job_summary_on_a_full_disk_is_one_warning(tmp_path):
+    report = report_file(tmp_path)
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * 4000, encoding="utf-8")  # an earlier step filled it to the limit
+    outputs = tmp_path / "outputs"
+    outputs.write_text("", encoding="utf-8")
+    args = ["-m", "promptops.github.action", "finish", "--report", str(report)]
+    args += ["--exit-status", "1", "--markdown-out", str(tmp_path / "report.md")]
+    env = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
+    result = run_with_file_size_limit(args, tmp_path, 4096, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    no_traceback(result)
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "could not write the job summary" in warnings[0], warnings
+    assert "File too large" in warnings[0]
+    assert "blocking=true" in outputs.read_text(encoding="utf-8")
+
+
+def test_canary_promote_on_a_full_disk_is_exit_2_and_the_release_unchanged(tmp_path):
+    from tests.support.canary_repo import make_repo as make_canary_repo
+
+    repo = make_canary_repo(tmp_path)
+    release = repo / "releases" / "triage.yaml"
+    before = release.read_bytes()
+    args = ["-m", "promptops", "canary", "promote", "releases/triage.yaml"]
+    env = {"PROMPTOPS_CACHE_DIR": str(tmp_path / "cache")}
+    result = run_with_file_size_limit(args, repo, 64, env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot write the release: File too large" in result.stderr
+    no_traceback(result)
+    assert release.read_bytes() == before
+    assert not [p for p in release.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 # -- 4. a report with wrong field types -------------------------------------------------------

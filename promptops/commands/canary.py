@@ -258,7 +258,12 @@ def _edit(release: str, repo: Path, dry_run: bool, fmt: str, action: str) -> int
     edit = getattr(release_edit, action)
     result = edit(text, str(loaded.path))
     if not dry_run:
-        release_edit.write_atomically(loaded.path, result.text)
+        try:
+            release_edit.write_atomically(loaded.path, result.text)
+        except OSError as exc:  # read-only or full: the file is as it was (atomic), say so
+            raise UserError(
+                f"cannot write the release: {exc.strerror or exc}", path=str(loaded.path)
+            ) from None
     if fmt == "json":
         payload = {
             "release": loaded.release.id,
