@@ -1,4 +1,8 @@
-"""Plain-text views of a canary verdict and a release plan (the JSON view is in `analysis`)."""
+"""Plain-text views of a canary verdict and a release plan (the JSON view is in `analysis`).
+
+Release ids, versions and reasons come from the repository and telemetry: each view is made
+`printable` as a whole (it has no colours of its own), so no control sequence reaches a
+terminal raw."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from promptops.canary.analysis import Verdict, cohort_to_dict
 from promptops.canary.release import Release
+from promptops.report.formatting import printable
 
 _STATUS = {"pass": "ok  ", "fail": "FAIL", "inconclusive": "wait", "skipped": "skip"}
 
@@ -53,7 +58,7 @@ def render_verdict(result: Verdict) -> str:
         lines.append(f"  {_STATUS.get(check.status, check.status)}  {check.name}: {check.message}")
     lines.append("")
     lines.append(f"next: {result.next_action}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def plan_to_dict(release: Release) -> dict[str, Any]:
@@ -107,7 +112,7 @@ def render_plan(release: Release) -> str:
             f"calls, min {step['min_minutes']:g} min"
         )
     lines.append(f"  next: {plan['next']}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def _pct(value: float | None) -> str | None:

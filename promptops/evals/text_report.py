@@ -1,10 +1,15 @@
-"""Plain-text view of an eval report (the JSON view is `EvalReport.to_dict()`)."""
+"""Plain-text view of an eval report (the JSON view is `EvalReport.to_dict()`).
+
+Suite and case ids, models and assertion messages (which quote model answers) come from the
+repository and the provider: the view is made `printable` as a whole (it has no colours of its
+own), so no control sequence reaches a terminal raw."""
 
 from __future__ import annotations
 
 from promptops.evals.comparison import compare
 from promptops.evals.gates import evaluate_gates
 from promptops.evals.results import EvalReport, SuiteResult, shown_money
+from promptops.report.formatting import printable
 
 MAX_LISTED = 10
 
@@ -75,4 +80,4 @@ def render_text(report: EvalReport, gated: bool = True) -> str:
         )
     else:
         lines.append(f"shard {report.shard}: gates are applied by `promptops eval merge`")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")

@@ -1,4 +1,10 @@
-"""The Markdown view of the MBOM: readable by a finance partner, complete for a platform lead."""
+"""The Markdown view of the MBOM: readable by a finance partner, complete for a platform lead.
+
+Owners, ids, purposes, signers, models and notes come from the repository: every value is
+escaped by `markdown_text` unless it is our own Markdown (`Raw`). The view stays under GitHub's
+65,536 characters (it is pasted into issues and comments): whole rows and workload sections are
+dropped, with a line saying how many and pointing at `--format json`; the title, the summary's
+totals and the provenance always stay."""
 
 from __future__ import annotations
 
@@ -9,19 +15,42 @@ from promptops.cache_cliff import margin_text
 from promptops.mbom.model import Mbom, PromptEntry, WorkloadEntry
 from promptops.pricing.cost import SCENARIOS
 from promptops.report.formatting import calls, pct, signed_usd, usd
+from promptops.report.markdown_fit import GITHUB_COMMENT_LIMIT, Section, fit
+from promptops.report.markdown_text import code, text
+
+MAX_VALUE_CHARS = 1_000
+
+
+class Raw(str):
+    """Markdown we wrote ourselves (bold, code spans already escaped): passed through as is."""
 
 
 def cell(value: Any) -> str:
-    """A table cell: pipes escaped, newlines folded, empty as an em dash."""
+    """A table cell or fact: escaped unless `Raw`, empty as an em dash."""
     if value is None or value == "" or value == () or value == []:
         return "—"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    if isinstance(value, Raw):
+        return str(value)
+    return text(value, MAX_VALUE_CHARS)
+
+
+def _more(what: str) -> Any:
+    return lambda n: (
+        f"\n_…{n:,} more {what} not shown (GitHub's 65,536-character limit); "
+        "see `promptops mbom --format json`._"
+    )
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
-    return lines
+    return [*_table_header(headers), *_table_rows(rows)]
+
+
+def _table_header(headers: list[str]) -> list[str]:
+    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+
+
+def _table_rows(rows: list[list[Any]]) -> list[str]:
+    return ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
 
 
 def _date(iso: str) -> str:
@@ -46,14 +75,14 @@ def _flags(w: WorkloadEntry) -> list[str]:
     return flags
 
 
-def _summary(mbom: Mbom) -> list[str]:
+def _summary(mbom: Mbom) -> Section:
     rows = []
     for w in mbom.workloads:
         expected = w.scenario("expected")
         rows.append(
             [
                 w.id,
-                w.owner or "**none**",
+                w.owner or Raw("**none**"),
                 w.alpha,
                 f"{w.tram.get('cost_variance', '?')}/{w.tram.get('output_variance', '?')}"
                 if w.tram
@@ -81,29 +110,36 @@ def _summary(mbom: Mbom) -> list[str]:
         "last change",
         "flags",
     ]
-    lines = ["## Summary", ""]
-    lines += table(headers, rows) if rows else ["No workload charters found."]
-    lines.append("")
     totals = ", ".join(f"{n} {usd(mbom.monthly_total(n))}" for n in SCENARIOS)
-    lines.append(f"Projected monthly cost of all chartered workloads at book price: {totals}.")
+    trail = ["", f"Projected monthly cost of all chartered workloads at book price: {totals}."]
     if mbom.has_effective_prices:
         totals = ", ".join(f"{n} {usd(mbom.monthly_total(n, effective=True))}" for n in SCENARIOS)
-        lines.append(f"At effective prices (after credits and discounts): {totals}.")
-    return lines
+        trail.append(f"At effective prices (after credits and discounts): {totals}.")
+    if not rows:
+        return Section(
+            ["No workload charters found."], _more("rows"), trail=trail, trail_always=True
+        )
+    return Section(
+        _table_rows(rows),
+        _more("workloads"),
+        lead=_table_header(headers),
+        trail=trail,
+        trail_always=True,
+    )
 
 
-def _attention(mbom: Mbom) -> list[str]:
+def _attention(mbom: Mbom) -> Section:
     items = []
     for w in mbom.workloads:
         if w.orphaned:
-            items.append(f"**{w.id}** is orphaned: {', '.join(w.orphaned)}.")
+            items.append(f"**{text(w.id)}** is orphaned: {text(', '.join(w.orphaned))}.")
         if w.review_status.overdue:
-            items.append(f"**{w.id}**: review overdue ({w.review_status.reason}).")
+            items.append(f"**{text(w.id)}**: review overdue ({text(w.review_status.reason)}).")
         for name in w.over_budget:
             s = w.scenario(name)
             if s is not None and s.budget_usd is not None:
                 items.append(
-                    f"**{w.id}**: {name} scenario {usd(s.monthly_usd)} a month is over its "
+                    f"**{text(w.id)}**: {text(name)} scenario {usd(s.monthly_usd)} a month is over its "
                     f"budget of {usd(s.budget_usd)}."
                 )
     subsidy = mbom.subsidy
@@ -113,28 +149,25 @@ def _attention(mbom: Mbom) -> list[str]:
             f"{subsidy.workloads_with_budget} budgeted workloads ({pct(subsidy.share)}) fit "
             "their budget only at effective prices: "
             + "; ".join(
-                f"{e.workload} {e.scenario} {usd(e.effective_monthly_usd)} effective vs "
+                f"{text(e.workload)} {text(e.scenario)} {usd(e.effective_monthly_usd)} effective vs "
                 f"{usd(e.book_monthly_usd)} book, budget {usd(e.budget_usd)}"
                 for e in subsidy.scenarios
             )
             + "."
         )
     for p in mbom.unchartered_prompts:
-        items.append(f"Prompt **{p.id}** has no workload charter: no owner, no budget.")
+        items.append(f"Prompt **{text(p.id)}** has no workload charter: no owner, no budget.")
     for row in mbom.cache_cliff:
         if row.verdict == "below break-even":
             items.append(
-                f"Prompt **{row.prompt}** caches with a {row.ttl} TTL below break-even: "
+                f"Prompt **{text(row.prompt)}** caches with a {text(row.ttl)} TTL below break-even: "
                 f"{row.calls_per_month:,.0f} calls/month against "
                 f"{row.break_even_calls_per_month:,.0f} needed."
             )
-    lines = ["## Needs attention", ""]
-    lines += (
-        [f"- {item}" for item in items]
-        if items
-        else ["Nothing: every workload is owned, reviewed on cadence and in budget."]
-    )
-    return lines
+    if not items:
+        items = ["Nothing: every workload is owned, reviewed on cadence and in budget."]
+        return Section(items, _more("items"), lead=["## Needs attention", ""])
+    return Section([f"- {item}" for item in items], _more("items"), lead=["## Needs attention", ""])
 
 
 def _prompt_rows(prompts: list[PromptEntry]) -> list[list[Any]]:
@@ -180,10 +213,10 @@ def _limits(values: dict[str, Any]) -> str:
 
 
 def _workload(mbom: Mbom, w: WorkloadEntry) -> list[str]:
-    lines = [f"### {w.id}", ""]
+    lines = [f"### {text(w.id, MAX_VALUE_CHARS)}", ""]
     signers = ", ".join(f"{role}: {name}" for role, name in w.signers.items())
     facts = [
-        ("Owner", w.owner or "**none (orphaned)**"),
+        ("Owner", w.owner or Raw("**none (orphaned)**")),
         ("Signers", signers or "none"),
         ("Purpose", w.purpose),
         ("Alpha", w.alpha),
@@ -211,7 +244,7 @@ def _workload(mbom: Mbom, w: WorkloadEntry) -> list[str]:
             )
             or "none",
         ),
-        ("Charter", f"`{w.path}`, last changed {_date(w.charter_last_changed)}"),
+        ("Charter", Raw(f"{code(w.path)}, last changed {text(_date(w.charter_last_changed))}")),
     ]
     lines += [f"- **{name}:** {cell(value)}" for name, value in facts]
     lines.append("")
@@ -321,7 +354,7 @@ def _tools(mbom: Mbom) -> list[str]:
         [
             f"{t.id}@{t.version}" if t.version else t.id,
             ", ".join(t.used_by) or "unused",
-            f"`{t.path}`",
+            Raw(code(t.path, table=True)),
             _date(t.last_changed),
         ]
         for t in mbom.tools
@@ -333,34 +366,79 @@ def _tools(mbom: Mbom) -> list[str]:
     )
 
 
-def render_mbom_markdown(mbom: Mbom) -> str:
-    lines = [
-        f"# Model Bill of Materials: {mbom.repository}",
+def _workloads(mbom: Mbom) -> Section:
+    blocks = ["\n".join(_workload(mbom, w)) for w in mbom.workloads]
+    if not blocks:
+        return Section(["No workload charters.\n"], _more("rows"), lead=["## Workloads", ""])
+    return Section(blocks, _more("workload sections"), lead=["## Workloads", ""])
+
+
+def _titled(title: list[str], headers: list[str], rows: list[list[Any]], what: str) -> Section:
+    """A table under a heading, as a section whose rows can be dropped."""
+    if not rows:
+        return Section([], _more(what))
+    return Section(
+        _table_rows(rows),
+        _more(what),
+        lead=[*title, *_table_header(headers)],
+        trail=[""],
+    )
+
+
+def render_mbom_markdown(mbom: Mbom, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    head = [
+        f"# Model Bill of Materials: {text(mbom.repository, MAX_VALUE_CHARS)}",
         "",
-        f"As of {mbom.as_of}. {len(mbom.workloads)} workloads, {len(mbom.prompts)} prompts, "
-        f"{len(mbom.tools)} tools, {len(mbom.models)} models. Monthly figures are projections "
-        "from each charter's traffic scenarios.",
+        f"As of {text(mbom.as_of)}. {len(mbom.workloads)} workloads, {len(mbom.prompts)} "
+        f"prompts, {len(mbom.tools)} tools, {len(mbom.models)} models. Monthly figures are "
+        "projections from each charter's traffic scenarios.",
         "",
-        *_summary(mbom),
-        "",
-        *_attention(mbom),
-        "",
-        "## Workloads",
+        "## Summary",
         "",
     ]
-    for w in mbom.workloads:
-        lines += _workload(mbom, w)
-    if not mbom.workloads:
-        lines += ["No workload charters.", ""]
+    summary = _summary(mbom)
+    summary.trail = [*summary.trail, ""]
+    attention = _attention(mbom)
+    attention.trail = [""]
     unchartered = list(mbom.unchartered_prompts)
-    if unchartered:
-        lines += ["## Prompts without a charter", ""]
-        lines += table(PROMPT_HEADERS, _prompt_rows(unchartered))
-        lines.append("")
-    lines += _cache_cliff(mbom)
-    lines += _models(mbom)
-    lines += _tools(mbom)
-    if mbom.notes:
-        lines += ["## Notes", "", *(f"- {cell(n)}" for n in mbom.notes), ""]
-    lines.append(f"_{mbom.provenance.sentence()}_")
-    return "\n".join(lines).rstrip() + "\n"
+    orphans = _titled(
+        ["## Prompts without a charter", ""],
+        PROMPT_HEADERS,
+        _prompt_rows(unchartered),
+        "prompts",
+    )
+    cliff = _cache_cliff(mbom)
+    cliff_section = (
+        Section(cliff[6:-1], _more("cache cliff rows"), lead=cliff[:6], trail=[""])
+        if cliff
+        else Section([], _more("rows"))
+    )
+    models = _models(mbom)
+    models_section = (
+        Section(models[4:-1], _more("models"), lead=models[:4], trail=[""])
+        if models
+        else Section([], _more("rows"))
+    )
+    tools = _tools(mbom)
+    tools_section = (
+        Section(tools[4:-1], _more("tools"), lead=tools[:4], trail=[""])
+        if tools
+        else Section([], _more("rows"))
+    )
+    notes = Section(
+        [f"- {cell(n)}" for n in mbom.notes], _more("notes"), lead=["## Notes", ""], trail=[""]
+    )
+    sections = [
+        summary,
+        attention,
+        _workloads(mbom),
+        orphans,
+        cliff_section,
+        models_section,
+        tools_section,
+        notes,
+    ]
+    tail = [f"_{text(mbom.provenance.sentence())}_"]
+    # Per-workload sections go first, then prompts without a charter, the cache cliff, tools,
+    # models, notes, attention items; summary rows last (their totals always stay).
+    return fit(head, sections, tail, limit, drop_order=(2, 3, 4, 6, 5, 7, 1, 0))

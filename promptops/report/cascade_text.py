@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from promptops.cascade import TIERS, CascadeResult
-from promptops.report.formatting import paint, signed_usd, usd
+from promptops.report.formatting import paint, printable, signed_usd, usd
 from promptops.report.json_view import to_jsonable
 
 
@@ -16,16 +16,18 @@ def _rate(value: Any) -> str:
 def render_cascade_text(result: CascadeResult, color: bool = False) -> str:
     c, r = result.costs, result.rates
     lines = [paint("Cascade Haiku → Sonnet → Opus against flat Sonnet", "bold", color)]
-    lines.append(f"Per-call cost ({c.source}):")
+    lines.append(printable(f"Per-call cost ({c.source}):"))
     for tier in TIERS:
-        lines.append(f"  C_{tier:<7}{usd(getattr(c, tier), per_call=True):>12}  {c.models[tier]}")
-    lines.append(f"Rates ({r.source}):")
+        lines.append(
+            f"  C_{tier:<7}{usd(getattr(c, tier), per_call=True):>12}  {printable(c.models[tier])}"
+        )
+    lines.append(printable(f"Rates ({r.source}):"))
     lines.append(f"  P(esc_S)   {_rate(r.escalation_sonnet):>8}  of all calls reach Sonnet")
     lines.append(f"  P(esc_O|S) {_rate(r.escalation_opus):>8}  of those reach Opus")
     lines.append(f"  misroute   {_rate(r.misroute):>8}  of all calls redone")
     lines.append(
         f"  rework     {usd(result.rework_cost_usd, per_call=True):>8}  per misrouted call "
-        f"({result.rework_cost_source})"
+        f"({printable(result.rework_cost_source)})"
     )
     lines.append("")
     lines.append("E[C] = C_haiku + P(esc_S)·C_sonnet + P(esc_S)·P(esc_O|S)·C_opus + C_rework")

@@ -1,12 +1,14 @@
 """The terminal view of a diff/check report dict: aligned tables, colour on a TTY, and a quiet
-one-liner when nothing changed."""
+one-liner when nothing changed. Every string of the report (ids, paths, prompt lines, reasons)
+is made `printable` first, so a control sequence in a pull request reaches the terminal as a
+visible escape; our own colours are added after."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from promptops.report.formatting import paint, signed_usd, usd, use_color
+from promptops.report.formatting import paint, printable_tree, signed_usd, usd, use_color
 
 SCENARIOS = ("expected", "stretch", "runaway")
 MAX_HUNK_LINES = 8
@@ -53,6 +55,7 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
     from tabulate import tabulate
 
     color = use_color() if color is None else color
+    report = printable_tree(report)
     is_check = report.get("kind") == "check"
     if not report.get("changed") and not (is_check and report.get("blocking_reasons")):
         status = " Check passed." if is_check else ""

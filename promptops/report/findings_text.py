@@ -1,4 +1,5 @@
-"""Text and JSON views of findings (lint, validate): grouped by file, summary line last."""
+"""Text and JSON views of findings (lint, validate): grouped by file, summary line last.
+Paths and messages quote documents, so the text view makes them `printable`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from itertools import groupby
 
 from promptops.findings import Finding, sort_findings
-from promptops.report.formatting import paint, use_color
+from promptops.report.formatting import paint, printable, use_color
 
 _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -25,11 +26,11 @@ def render_findings_text(
     color = use_color() if color is None else color
     lines = []
     for path, group in groupby(sort_findings(findings), key=lambda f: f.path):
-        lines.append(paint(path, "bold", color))
+        lines.append(paint(printable(path), "bold", color))
         for f in group:
             where = f"{f.line}:{f.column}".ljust(8)
             severity = paint(f.severity.ljust(7), _COLORS.get(f.severity, "bold"), color)
-            lines.append(f"  {where} {severity} {f.code}  {f.message}")
+            lines.append(f"  {where} {severity} {printable(f.code)}  {printable(f.message)}")
         lines.append("")
     lines.append(summary_line(findings, files_checked))
     return "\n".join(lines) + "\n"

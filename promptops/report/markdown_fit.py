@@ -25,6 +25,7 @@ class Section:
     lead: list[str] = field(default_factory=list)  # e.g. a blank line and a table header
     trail: list[str] = field(default_factory=list)  # e.g. a closing </details>
     hidden: int = 0  # rows left out before fitting (a cap): counted in `more` too
+    trail_always: bool = False  # keep the trail (e.g. totals) even when every row is dropped
     shown: int = -1  # rows kept; set by `fit`
 
     def __post_init__(self) -> None:
@@ -40,7 +41,8 @@ class Section:
         if total == 0:
             return 0
         if shown == 0:
-            return _size(["", self.more(total + self.hidden)])
+            kept = self.trail if self.trail_always else []
+            return _size(["", self.more(total + self.hidden), *kept])
         size = _size(self.lead) + self._prefix[shown] + _size(self.trail)
         dropped = total - shown + self.hidden
         return size + (_size([self.more(dropped)]) if dropped else 0)
@@ -50,7 +52,7 @@ class Section:
         if total == 0:
             return []  # an empty list has no heading either
         if self.shown == 0:
-            return ["", self.more(total + self.hidden)]
+            return ["", self.more(total + self.hidden), *(self.trail if self.trail_always else [])]
         out = [*self.lead, *self.rows[: self.shown]]
         if self.shown < total or self.hidden:
             out.append(self.more(total - self.shown + self.hidden))

@@ -8,9 +8,12 @@ span or a table row, or cross-reference other issues (`owner/repo#1`). Every suc
 through one of the functions here; only our own fixed text is written unescaped.
 
 - `text`: inline text (paragraphs, list items, table cells). Control characters are shown as
-  visible escapes; `&`, `<`, `>` become entities; the characters that open Markdown syntax
+  visible escapes; a `<` that could open a tag, comment or autolink becomes `&lt;` and an `&`
+  that could start an entity `&amp;` (a lone `<` or `>`, as in `rate < 0.9`, stays); the
+  characters that open Markdown syntax
   (backslash, backtick, `[`, `]`, `|`, `*`, `~`, and `_` at a word edge) are backslash-escaped;
-  a zero-width joiner (U+200D) after every `@`, after a `#` before a digit, before every
+  a zero-width joiner (U+200D) after an `@` that could start a mention (`@org/team`, not the
+  `triage@2.1.0` of a version), after a `#` before a digit, before every
   `://` and inside `www.` keeps mentions, issue references and autolinks from becoming live.
 - `code`: an inline code span whose fence is longer than any backtick run in the value, with
   pipes escaped when it sits in a table cell.
@@ -30,12 +33,15 @@ from promptops.report.formatting import printable
 ZWJ = "\u200d"  # zero-width joiner: invisible, and it breaks GitHub's mention and link matchers
 ELLIPSIS = "…"
 
-_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_AMPERSAND = re.compile(r"&(?=[#0-9A-Za-z])")  # could start an entity: `&#64;`, `&lt;`
+_TAG_OPEN = re.compile(r"<(?=[!/?A-Za-z])")  # could start a tag, a comment or an autolink
 _PUNCTUATION = re.compile(r"([\\`\[\]|*~])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _SCHEME = re.compile(r"(?<=[0-9A-Za-z+.-])://")
 _WWW = re.compile(r"(?i)\b(www)\.")
 _ISSUE_REF = re.compile(r"#(?=[0-9])")
+# GitHub mentions only an `@` at the start or after a non-word character (`a@b` is no mention).
+_MENTION = re.compile(r"(?<![0-9A-Za-z_])@")
 _BACKTICKS = re.compile(r"`+")
 _PIPE = re.compile(r"(\\*)\|")
 
@@ -54,12 +60,12 @@ def _one_line(value: object) -> str:
 def text(value: object, max_chars: int | None = None) -> str:
     """Inline Markdown for any value a repository controls (see the module docstring)."""
     raw = _shorten(_one_line(value), max_chars)
-    escaped = raw.translate(_HTML)
+    escaped = _TAG_OPEN.sub("&lt;", _AMPERSAND.sub("&amp;", raw))
     escaped = _PUNCTUATION.sub(r"\\\1", escaped)
     escaped = _EDGE_UNDERSCORE.sub(r"\\_", escaped)
     escaped = _SCHEME.sub(ZWJ + "://", escaped)
     escaped = _WWW.sub(r"\1" + ZWJ + ".", escaped)
-    escaped = escaped.replace("@", "@" + ZWJ)
+    escaped = _MENTION.sub("@" + ZWJ, escaped)
     return _ISSUE_REF.sub("#" + ZWJ, escaped)
 
 

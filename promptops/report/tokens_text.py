@@ -1,11 +1,14 @@
-"""The text view of a TokensReport: two aligned tables and the provenance line."""
+"""The text view of a TokensReport: two aligned tables and the provenance line.
+
+Every value from the repository (ids, models, owners, paths, reasons) goes through `printable`,
+so a control sequence in a document reaches the terminal as a visible escape, never raw."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from promptops.cache_cliff import render_cache_cliff_text
-from promptops.report.formatting import calls, paint, pct, tokens, usd, use_color
+from promptops.report.formatting import calls, paint, pct, printable, tokens, usd, use_color
 from promptops.report.model import ScenarioCost, TokensReport
 
 SCENARIO_NAMES = ("expected", "stretch", "runaway")
@@ -25,8 +28,8 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
         parts = p.tokens.parts
         rows.append(
             [
-                f"{p.id}@{p.version}" if p.version else p.id,
-                p.model,
+                printable(f"{p.id}@{p.version}" if p.version else p.id),
+                printable(p.model),
                 tokens(parts["tools"].total),
                 tokens(parts["system"].total),
                 tokens(parts["messages"].total),
@@ -58,13 +61,18 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
         lines.append("No prompts found.")
     for u in report.unpriced:
         lines.append(
-            paint(f"error: {u.path}:{u.line}: {u.id}: not priced: {u.reason}", "red", color)
+            paint(
+                printable(f"error: {u.path}:{u.line}: {u.id}: not priced: {u.reason}"), "red", color
+            )
         )
 
     if report.workloads:
         wrows = []
         for w in report.workloads:
-            row = [w.id, w.owner or paint("(no owner)", "red", color)]
+            row = [
+                printable(w.id),
+                printable(w.owner) if w.owner else paint("(no owner)", "red", color),
+            ]
             for name in SCENARIO_NAMES:
                 s = w.scenario(name)
                 if s is None:
@@ -90,8 +98,8 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
             expected = w.scenario("expected")
             row.insert(2, calls(expected.calls_per_month) if expected else "—")
             if w.unpriced:
-                row[0] = f"{w.id} " + paint(
-                    f"(incomplete: {', '.join(w.unpriced)} not priced)", "red", color
+                row[0] = f"{printable(w.id)} " + paint(
+                    printable(f"(incomplete: {', '.join(w.unpriced)} not priced)"), "red", color
                 )
             wrows.append(row)
         lines.append("")
@@ -108,7 +116,7 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
     cliff = render_cache_cliff_text(report.prompts)
     if cliff:
         lines.append("")
-        lines.append(cliff)
+        lines.append(printable(cliff))
 
     notes = []
     for p in report.prompts:
@@ -127,7 +135,7 @@ def render_tokens_text(report: TokensReport, color: bool | None = None) -> str:
             notes.append(f"{p.id}: {assumption}")
     if notes:
         lines.append("")
-        lines.extend(paint(f"note: {n}", "yellow", color) for n in notes)
+        lines.extend(paint(printable(f"note: {n}"), "yellow", color) for n in notes)
     lines.append("")
-    lines.append(paint(report.provenance.sentence(), "dim", color))
+    lines.append(paint(printable(report.provenance.sentence()), "dim", color))
     return "\n".join(lines) + "\n"
