@@ -85,7 +85,9 @@ def _repo_option(function: Any) -> Any:
 @command.command("plan")
 @click.argument("release")
 @_repo_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format."
+)
 def plan_command(release: str, repo: Path, fmt: str) -> int:
     """Show the current step, the weights and what the next promote does."""
     from promptops.canary.documents import load_release
@@ -139,8 +141,15 @@ def plan_command(release: str, repo: Path, fmt: str) -> int:
     "config, else auto (told per file from its first records).",
 )
 @_repo_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format."
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report here instead of standard output.",
+)
 def analyze_command(
     release: str,
     telemetry: tuple[str, ...],
@@ -204,7 +213,10 @@ def analyze_command(
 @command.command("sql")
 @click.argument("release")
 @click.option(
-    "--dialect", type=click.Choice(["bigquery", "snowflake", "postgres", "duckdb"]), required=True
+    "--dialect",
+    type=click.Choice(["bigquery", "snowflake", "postgres", "duckdb"]),
+    required=True,
+    help="SQL dialect of the warehouse.",
 )
 @click.option("--table", required=True, help="Table (or view) of call records, one row per call.")
 @_pricing_options
@@ -294,7 +306,9 @@ def _edit(release: str, repo: Path, dry_run: bool, fmt: str, action: str) -> int
 @click.argument("release")
 @_repo_option
 @click.option("--dry-run", is_flag=True, help="Print the change as a diff; do not write.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format."
+)
 def promote_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
     """Advance the canary one step; after the last step, make it the stable version."""
     return _edit(release, repo, dry_run, fmt, "promote")
@@ -304,7 +318,9 @@ def promote_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
 @click.argument("release")
 @_repo_option
 @click.option("--dry-run", is_flag=True, help="Print the change as a diff; do not write.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format."
+)
 def rollback_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
     """Set the canary weight to 0 so every caller gets the stable version."""
     return _edit(release, repo, dry_run, fmt, "rollback")

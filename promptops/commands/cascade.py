@@ -59,9 +59,18 @@ def _tier_costs_from_prompt(
     "--rework-cost",
     help="USD to redo one misrouted call (default: C_haiku + C_sonnet).",
 )
-@click.option("--haiku-model", default="claude-haiku-4-5", show_default=True)
-@click.option("--sonnet-model", default="claude-sonnet-4-6", show_default=True)
-@click.option("--opus-model", default="claude-opus-4-6", show_default=True)
+@click.option(
+    "--haiku-model", default="claude-haiku-4-5", show_default=True, help="Model of the first tier."
+)
+@click.option(
+    "--sonnet-model",
+    default="claude-sonnet-4-6",
+    show_default=True,
+    help="Model of the second tier (and of the flat alternative).",
+)
+@click.option(
+    "--opus-model", default="claude-opus-4-6", show_default=True, help="Model of the top tier."
+)
 @config_option
 @format_option(["text", "json"])
 @output_option

@@ -36,12 +36,22 @@ DEFAULT_TIMEOUT_S = 120.0
 
 
 class EvalGroup(click.Group):
-    """`eval SUITES…` runs; `eval merge FILES…` merges. The run subcommand is the default."""
+    """`eval [SUITES…]` runs (its options are the group's: `eval --help` lists them);
+    `eval merge FILES…` merges; `eval run` stays as an alias of the plain form."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+        if not args or args[0] not in self.commands:  # --help too: the run's options
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+class EvalRunCommand(click.Command):
+    """The run command, shown as `promptops eval [OPTIONS] [SUITES]...` whether reached as
+    `eval` or as its alias `eval run`."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        path = ctx.parent.command_path if ctx.parent is not None else ctx.command_path
+        formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
 
 
 @click.group(cls=EvalGroup, name="eval")
@@ -152,7 +162,7 @@ def _anthropic_provider(
     return AnthropicProvider(prices, base_url=base_url, timeout_s=timeout, max_retries=max_retries)
 
 
-@command.command("run")
+@command.command("run", cls=EvalRunCommand)
 @click.argument("suites", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--target", type=click.Choice(["assigned", "local"]), help="Override suites' target.")
 @click.option("--base", "base_ref", metavar="REF", help="Also run on this git ref and compare.")
@@ -170,7 +180,13 @@ def _anthropic_provider(
 @click.option(
     "--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once (default 4)."
 )
-@click.option("--repeat", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Samples per case (see --min-passes).",
+)
 @click.option(
     "--min-passes",
     type=click.IntRange(min=1),
@@ -192,10 +208,31 @@ def _anthropic_provider(
     help="Total seconds per model call: connecting, retries and the whole answer "
     f"[default: eval.timeout_s, else {DEFAULT_TIMEOUT_S:g}].",
 )
-@click.option("--max-retries", type=click.IntRange(0, 20), default=4, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0, 20),
+    default=4,
+    show_default=True,
+    help="Retries with backoff on 429, 5xx and 529 answers.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format (json: for `eval merge` of --shard runs).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report here, not to stdout."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Configuration file (default: discover promptops.yaml or [tool.promptops]).",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def run_command(
     suites: tuple[str, ...],
@@ -220,7 +257,12 @@ def run_command(
     config_file: str | None,
     quiet: bool,
 ) -> int:
-    """Run eval suites (default: every `kind: eval` document in the repo)."""
+    """Run eval suites (default: every `kind: eval` document in the repo) on the head and,
+    with --base, on the base ref, and apply their gates.
+
+    `promptops eval run` is the same command; `promptops eval merge FILES` joins the JSON
+    reports of --shard runs and applies the gates.
+    """
     from promptops.config import check_eval_section
     from promptops.evals.assertions.rubric import ModelGrader
     from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache
@@ -321,8 +363,18 @@ def run_command(
 
 @command.command("merge")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the merged report here.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the merged report here."
+)
 def merge_command(files: tuple[str, ...], fmt: str, output: str | None) -> int:
     """Merge `--shard` result files (JSON) into one report and apply the gates."""
     from promptops.evals.results import EvalReport, merge_reports
