@@ -150,6 +150,8 @@ def calibrate(
         for prompt_id, part in seen.items():
             rollup.merge(part)
             versions.update(by_version[prompt_id])
+        if measurements.workloads is not None:  # a warehouse's figures for the whole workload
+            rollup = measurements.workloads.get(charter_doc.id, Measured())
         item = WorkloadCalibration(
             charter_doc.id, charter_doc.path, [d.id for d in members], rollup, versions
         )
@@ -205,7 +207,7 @@ def _compare_steps(
     item: WorkloadCalibration, charter: dict[str, Any], members: list[Document]
 ) -> None:
     measured = item.measured
-    if not measured.steps:
+    if not measured.tasks:
         item.notes.append("steps per task not measured: the records carry no trace id")
         return
     cap = max_steps_of(charter, members)
@@ -213,8 +215,8 @@ def _compare_steps(
     worth = None
     cost = measured.cost_per_call_usd
     window = measured.window_seconds
-    if cap is not None and cost is not None and window is not None:
-        beyond = sum(max(0, steps - cap) for steps in measured.steps.values())
+    beyond = None if cap is None else measured.steps_beyond(cap)
+    if beyond is not None and cost is not None and window is not None:
         worth = _money(Decimal(str(beyond * cost * SECONDS_PER_MONTH / window)))
     note = "" if cap is not None else "no agent.max_steps in the charter or its prompts"
     item.gaps.append(Gap("max_steps", cap, p95, worth, note))

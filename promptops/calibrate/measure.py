@@ -217,6 +217,10 @@ class Measured:
     # conversation id -> (time, input tokens) of each call, for growth with the turn index
     turns: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     cache_written_tokens: int = 0
+    output_sum: int = 0
+    # Figures a warehouse computed (`calibrate --summary`): percentiles, tasks, steps beyond
+    # the cap. None for calls read one by one, whose arrays and traces give them exactly.
+    fixed: dict[str, Any] | None = None
     input_rate_micro: float | None = None  # base input price per token of the calls' model
     cache_write_premium_micro: float = 0.0  # what writes cost above reading the same tokens
 
@@ -230,6 +234,7 @@ class Measured:
         self.cached_calls += (call.cache_read + call.cache_creation) > 0
         self.input_tokens.append(call.input_tokens)
         self.output_tokens.append(call.output_tokens)
+        self.output_sum += call.output_tokens
         if call.model:
             self.models.add(call.model)
         cost = None
@@ -265,7 +270,15 @@ class Measured:
             self.turns.setdefault(conversation, []).append((call.seen, call.input_tokens))
 
     def merge(self, other: Measured) -> None:
-        for name in ("calls", "successes", "outcomes", "errors", "hits", "cached_calls"):
+        for name in (
+            "calls",
+            "successes",
+            "outcomes",
+            "errors",
+            "hits",
+            "cached_calls",
+            "output_sum",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.input_tokens.extend(other.input_tokens)
         self.output_tokens.extend(other.output_tokens)
@@ -312,7 +325,7 @@ class Measured:
 
     @property
     def mean_output_tokens(self) -> float | None:
-        return sum(self.output_tokens) / self.calls if self.calls else None
+        return self.output_sum / self.calls if self.calls else None
 
     @property
     def cost_per_call_usd(self) -> float | None:
@@ -331,11 +344,28 @@ class Measured:
     def error_rate(self) -> float | None:
         return self.errors / self.calls if self.calls else None
 
+    @property
+    def tasks(self) -> int:
+        """Traces (tasks) seen; 0 when the records carry no trace id."""
+        if self.fixed is not None:
+            return int(self.fixed.get("tasks") or 0)
+        return len(self.steps)
+
+    def steps_beyond(self, cap: int) -> int | None:
+        """Calls in tasks beyond their `cap`-th (None when a summary was cut at another cap)."""
+        if self.fixed is not None:
+            return self.fixed.get("beyond_cap") if self.fixed.get("cap") == cap else None
+        return sum(max(0, steps - cap) for steps in self.steps.values())
+
     def token_percentiles(self, which: str) -> dict[str, int | None]:
+        if self.fixed is not None:
+            return dict(self.fixed[which])
         values = sorted(self.input_tokens if which == "input" else self.output_tokens)
         return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95)}
 
     def step_percentiles(self) -> dict[str, int | None]:
+        if self.fixed is not None:
+            return dict(self.fixed["steps"])
         values = sorted(self.steps.values())
         return {
             "p50": percentile(values, 0.5),
@@ -353,6 +383,9 @@ class Measurements:
     conventions: dict[str, str]
     # trace id -> (tool name, arguments) -> executions (tool spans carry no prompt id)
     tool_calls: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    # workload -> its calls, when a warehouse summary computed them (percentiles of a
+    # workload cannot be merged from its versions')
+    workloads: dict[str, Measured] | None = None
 
 
 def measure(
@@ -395,3 +428,77 @@ def measure(
             measured.add(call, pricing.rates(call.model))
     check_readable(counters)
     return Measurements(versions, counters, plan.conventions, tools)
+
+
+def _int(row: dict[str, Any], key: str) -> int:
+    value = row.get(key)
+    return 0 if value is None or value == "" else int(float(value))
+
+
+def _float(row: dict[str, Any], key: str) -> float | None:
+    value = row.get(key)
+    return None if value is None or value == "" else float(value)
+
+
+def _optional_int(row: dict[str, Any], key: str) -> int | None:
+    value = _float(row, key)
+    return None if value is None else int(value)
+
+
+def measured_of_row(row: dict[str, Any]) -> Measured:
+    """One row of the `calibrate --sql` query as a `Measured` with its warehouse figures."""
+    return Measured(
+        calls=_int(row, "calls"),
+        successes=_int(row, "successes"),
+        outcomes=_int(row, "outcomes"),
+        errors=_int(row, "errors"),
+        hits=_int(row, "hits"),
+        cached_calls=_int(row, "cached_calls"),
+        output_sum=_int(row, "output_sum"),
+        cost_micro=_float(row, "cost_micro_usd") or 0.0,
+        unpriced=_int(row, "unpriced"),
+        first_seen=_float(row, "first_seen"),
+        last_seen=_float(row, "last_seen"),
+        untimed=_int(row, "untimed"),
+        fixed={
+            "input": {
+                "p50": _optional_int(row, "input_p50"),
+                "p95": _optional_int(row, "input_p95"),
+            },
+            "output": {
+                "p50": _optional_int(row, "output_p50"),
+                "p95": _optional_int(row, "output_p95"),
+            },
+            "steps": {
+                "p50": _optional_int(row, "steps_p50"),
+                "p95": _optional_int(row, "steps_p95"),
+                "max": _optional_int(row, "steps_max"),
+            },
+            "tasks": _int(row, "tasks"),
+            "beyond_cap": _optional_int(row, "beyond_cap"),
+            "cap": _optional_int(row, "cap"),
+        },
+    )
+
+
+def measure_summary(paths: Sequence[str | Path]) -> Measurements:
+    """Measurements from the rows of the `calibrate --sql` query (JSON Lines, JSON or CSV)."""
+    from promptops.canary.summaries import read_rows
+    from promptops.errors import UserError
+
+    versions: dict[tuple[str, str], Measured] = {}
+    workloads: dict[str, Measured] = {}
+    for raw in paths:
+        for number, row in enumerate(read_rows(Path(raw)), start=1):
+            try:
+                measured = measured_of_row(dict(row))
+                if row.get("level") == "workload":
+                    workloads[str(row["workload"])] = measured
+                elif row.get("level") == "version":
+                    versions[(str(row["prompt_id"]), str(row["version"]))] = measured
+                else:
+                    raise ValueError(f"level must be version or workload, got {row.get('level')!r}")
+            except (TypeError, ValueError, KeyError) as exc:
+                raise UserError(f"calibration summary row {number}: {exc}", path=str(raw)) from exc
+    counters = ReadCounters(records=sum(m.calls for m in versions.values()))
+    return Measurements(versions, counters, {}, {}, workloads)

@@ -184,6 +184,9 @@ def _rows(path: Path) -> Iterable[Mapping[str, Any]]:
         ) from exc
 
 
+read_rows = _rows  # the summary reader `calibrate --summary` shares
+
+
 def _add_row(
     cohorts: dict[tuple[str, str], CohortStats],
     row: Mapping[str, Any],

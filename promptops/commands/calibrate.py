@@ -32,10 +32,29 @@ def _since(value: str | None) -> float | None:
     "--telemetry",
     "telemetry",
     multiple=True,
-    required=True,
     help="Call records (JSONL, .jsonl.gz, Parquet; a glob, or - for stdin), the format "
     "`canary analyze` reads. Repeatable.",
 )
+@click.option(
+    "--summary",
+    "summaries",
+    multiple=True,
+    help="Rows of the `--sql` query run in a warehouse (JSON Lines, JSON or CSV), instead of "
+    "call records. Repeatable.",
+)
+@click.option(
+    "--sql",
+    "print_sql",
+    is_flag=True,
+    help="Print the aggregation query for --dialect and --table instead of calibrating: run it "
+    "where the telemetry lives and pass its rows to --summary.",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(["bigquery", "snowflake", "postgres", "duckdb"]),
+    help="SQL dialect for --sql.",
+)
+@click.option("--table", help="Table (or view) of call records for --sql, one row per call.")
 @click.option(
     "--since",
     default=None,
@@ -68,6 +87,10 @@ def _since(value: str | None) -> float | None:
 def command(
     workloads: tuple[str, ...],
     telemetry: tuple[str, ...],
+    summaries: tuple[str, ...],
+    print_sql: bool,
+    dialect: str | None,
+    table: str | None,
     since: str | None,
     input_tokens: str | None,
     trace_keys: tuple[str, ...],
@@ -86,7 +109,7 @@ def command(
     """
     from promptops.calibrate.compare import calibrate
     from promptops.calibrate.fingerprints import fingerprints
-    from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure
+    from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure, measure_summary
     from promptops.canary.rates import TelemetryPricing
     from promptops.commands.canary import _expand
     from promptops.config import load_config
@@ -106,19 +129,35 @@ def command(
             f"no charter with id {', '.join(map(repr, unknown))}; charters: "
             + (", ".join(sorted(known)) or "none")
         )
-    table = PriceTable.from_config(config)
+    prices = PriceTable.from_config(config)
     convention = input_tokens or str(config.telemetry.get("input_tokens", "auto"))
-    measurements = measure(
-        _expand(telemetry),
-        TelemetryPricing(table),
-        input_tokens=convention,
-        since=_since(since),
-        trace_keys=trace_keys or DEFAULT_TRACE_KEYS,
-    )
+    if print_sql:
+        if not dialect or not table:
+            raise UserError("--sql needs --dialect and --table")
+        emit(
+            _query(workspace, set(workloads), prices, dialect, table, convention, trace_keys),
+            output,
+        )
+        return EXIT_OK
+    if bool(telemetry) == bool(summaries):
+        raise UserError(
+            "give call records with --telemetry FILE or warehouse rows with --summary FILE "
+            "(one of the two; --sql prints the query that makes the rows)"
+        )
+    if summaries:
+        measurements = measure_summary(_expand(summaries))
+    else:
+        measurements = measure(
+            _expand(telemetry),
+            TelemetryPricing(prices),
+            input_tokens=convention,
+            since=_since(since),
+            trace_keys=trace_keys or DEFAULT_TRACE_KEYS,
+        )
     counter = TokenCounter(config)
-    result = calibrate(workspace, measurements, counter, table, set(workloads) or None)
+    result = calibrate(workspace, measurements, counter, prices, set(workloads) or None)
     result.fingerprints = fingerprints(workspace, result)
-    provenance = provenance_of(table, counter, result.exactness)
+    provenance = provenance_of(prices, counter, result.exactness)
     if measurements.counters.invalid:
         click.echo(
             f"promptops: warning: skipped {measurements.counters.invalid:,} invalid record(s); "
@@ -132,6 +171,47 @@ def command(
     else:
         emit(render_text(result, provenance.sentence()), output)
     return EXIT_OK
+
+
+def _query(
+    workspace: object,
+    only: set[str],
+    prices: object,
+    dialect: str,
+    table: str,
+    convention: str,
+    trace_keys: tuple[str, ...],
+) -> str:
+    """The `--sql` query for the charters' prompts, their step caps and their models."""
+    from promptops.calibrate.compare import max_steps_of
+    from promptops.calibrate.sql import calibration_sql
+    from promptops.canary.rates import TelemetryPricing
+    from promptops.documents.workspace import Workspace
+    from promptops.pricing.table import PriceTable
+
+    assert isinstance(workspace, Workspace) and isinstance(prices, PriceTable)
+    if convention == "auto":
+        convention = "inclusive"  # SQL cannot sample a source: OTel's convention unless told
+    members: list[tuple[str, str, int | None]] = []
+    models: set[str] = set()
+    prompts = workspace.of_kind("prompt")
+    for charter in workspace.of_kind("charter"):
+        if only and charter.id not in only:
+            continue
+        docs = [d for d in prompts if str(d.data.get("workload")) == charter.id]
+        cap = max_steps_of(charter.data, docs)
+        for doc in docs:
+            members.append((doc.id, charter.id, cap))
+            models.add(str(doc.data.get("model")))
+    return calibration_sql(
+        dialect,
+        table,
+        members,
+        TelemetryPricing(prices),
+        sorted(models),
+        exclusive=convention == "exclusive",
+        trace_key=trace_keys[0] if trace_keys else "trace_id",
+    )
 
 
 def _write(root: Path, result: object) -> None:

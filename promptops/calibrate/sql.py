@@ -1,0 +1,193 @@
+"""The calibration aggregation as SQL, for telemetry that lives in a warehouse.
+
+`promptops calibrate --sql` prints one query (BigQuery, Snowflake, Postgres, DuckDB) whose rows
+`calibrate --summary FILE` reads back: one row per prompt version and one per workload, with
+calls, outcomes, cache hits, output tokens, exact percentiles of input and output tokens and of
+steps per task, calls beyond the charter's step cap, cost and the time window. The warehouse
+scans the calls once; nothing is downloaded. Workloads and step caps enter the query as a
+literal table from the charters, prices as in `canary sql` (one row per model and price tier,
+from the one price table); a call of a model with no price has a NULL cost and is counted as
+unpriced, never free.
+
+Percentiles are `percentile_disc` (the nearest rank, what the streaming path computes) on
+Postgres and Snowflake, `quantile_disc` on DuckDB; BigQuery only has `APPROX_QUANTILES`, so its
+percentiles are approximate (the query says so). Column names follow `canary sql`; the trace
+column is `trace_id` unless `--trace-key` names another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from promptops.canary.rates import TelemetryPricing
+from promptops.canary.sql import ATTRIBUTES, DIALECTS, Dialect, _string, _text, price_rows
+from promptops.errors import UserError
+
+SUMMARY_KIND = "promptops-calibration-summary"
+
+
+def _percentile(dialect: Dialect, column: str, share: float) -> str:
+    if dialect.name == "duckdb":
+        return f"quantile_disc({column}, {share})"
+    if dialect.name == "bigquery":
+        return f"APPROX_QUANTILES({column}, 100)[OFFSET({round(share * 100)})]"
+    return f"percentile_disc({share}) WITHIN GROUP (ORDER BY {column})"
+
+
+def calibration_sql(
+    dialect_name: str,
+    table: str,
+    workloads: Sequence[tuple[str, str, int | None]],
+    prices: TelemetryPricing,
+    models: Sequence[str],
+    exclusive: bool = False,
+    trace_key: str = "trace_id",
+) -> str:
+    """One query whose rows are the calibration summary of `workloads` ((prompt id, workload,
+    step cap) triples)."""
+    dialect = DIALECTS.get(dialect_name)
+    if dialect is None:
+        raise UserError(f"unknown SQL dialect {dialect_name!r} (known: {', '.join(DIALECTS)})")
+    if not workloads:
+        raise UserError("no prompt belongs to a charter: nothing to calibrate")
+    c = {key: dialect.column(attribute) for key, attribute in ATTRIBUTES.items()}
+    trace = dialect.column(trace_key)
+    integer, double, text = dialect.integer, dialect.double, _text(dialect)
+    prompt_list = ", ".join(sorted({_string(p) for p, _, _ in workloads}))
+    mapping = ",\n    ".join(
+        f"({_string(p)}, {_string(w)}, {'NULL' if cap is None else int(cap)})"
+        for p, w, cap in workloads
+    )
+    if dialect.name == "bigquery":
+        structs = ",\n    ".join(
+            f"STRUCT({_string(p)} AS prompt_id, {_string(w)} AS workload, "
+            f"CAST({'NULL' if cap is None else int(cap)} AS INT64) AS cap)"
+            for p, w, cap in workloads
+        )
+        members = f"members AS (\n  SELECT * FROM UNNEST([\n    {structs}\n  ])\n)"
+    elif dialect.name == "snowflake":
+        members = (
+            "members AS (\n  SELECT column1 AS prompt_id, column2 AS workload, column3 AS cap\n"
+            f"  FROM VALUES\n    {mapping}\n)"
+        )
+    else:
+        members = f"members (prompt_id, workload, cap) AS (\n  VALUES\n    {mapping}\n)"
+    cached = "calls.cache_read + calls.cache_creation"
+    total_input = (
+        f"(CAST(COALESCE({c['input_tokens']}, 0) AS {integer})"
+        f" + CAST(COALESCE({c['cache_read']}, 0) AS {integer})"
+        f" + CAST(COALESCE({c['cache_creation']}, 0) AS {integer}))"
+        if exclusive
+        else f"CAST(COALESCE({c['input_tokens']}, 0) AS {integer})"
+    )
+    epoch = dialect.epoch_seconds.format(expr="ts")
+
+    def aggregates(source: str) -> str:
+        return (
+            ",\n  ".join(
+                [
+                    "COUNT(*) AS calls",
+                    "SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes",
+                    "SUM(CASE WHEN outcome IN ('success', 'failure') THEN 1 ELSE 0 END) AS outcomes",
+                    "SUM(CASE WHEN error IS NOT NULL AND error <> '' THEN 1 ELSE 0 END) AS errors",
+                    "SUM(CASE WHEN cache_read > 0 THEN 1 ELSE 0 END) AS hits",
+                    f"SUM(CASE WHEN {cached.replace('calls.', '')} > 0 THEN 1 ELSE 0 END)"
+                    " AS cached_calls",
+                    "SUM(output_tokens) AS output_sum",
+                    f"{_percentile(dialect, 'input_tokens', 0.5)} AS input_p50",
+                    f"{_percentile(dialect, 'input_tokens', 0.95)} AS input_p95",
+                    f"{_percentile(dialect, 'output_tokens', 0.5)} AS output_p50",
+                    f"{_percentile(dialect, 'output_tokens', 0.95)} AS output_p95",
+                    "SUM(cost_micro_usd) AS cost_micro_usd",
+                    "SUM(CASE WHEN cost_micro_usd IS NULL THEN 1 ELSE 0 END) AS unpriced",
+                    "MIN(seen) AS first_seen",
+                    "MAX(seen) AS last_seen",
+                    "SUM(CASE WHEN seen IS NULL THEN 1 ELSE 0 END) AS untimed",
+                ]
+            )
+            + f"\nFROM {source}"
+        )
+
+    def steps(group: str) -> str:
+        return (
+            f"SELECT {group}, COUNT(*) AS tasks,\n"
+            f"  {_percentile(dialect, 'steps', 0.5)} AS steps_p50,\n"
+            f"  {_percentile(dialect, 'steps', 0.95)} AS steps_p95,\n"
+            "  MAX(steps) AS steps_max,\n"
+            "  SUM(CASE WHEN steps > cap THEN steps - cap ELSE 0 END) AS beyond_cap,\n"
+            "  MAX(cap) AS cap\n"
+        )
+
+    return (
+        f"-- promptops calibration summary ({SUMMARY_KIND} 1), dialect {dialect.name}\n"
+        "-- feed the rows to `promptops calibrate --summary FILE` (JSON Lines or CSV export).\n"
+        + (
+            "-- BigQuery has no exact percentile aggregate: percentiles are APPROX_QUANTILES.\n"
+            if dialect.name == "bigquery"
+            else ""
+        )
+        + f"-- input_tokens read as {'exclusive' if exclusive else 'inclusive'} of cache tokens.\n"
+        f"WITH {dialect.prices_cte(price_rows(prices, models))},\n"
+        f"{members},\n"
+        "calls AS (\n"
+        "  SELECT\n"
+        f"    CAST({c['prompt_id']} AS {text}) AS prompt_id,\n"
+        f"    CAST({c['version']} AS {text}) AS version,\n"
+        f"    {c['model']} AS model,\n"
+        f"    {total_input} AS input_tokens,\n"
+        f"    CAST(COALESCE({c['output_tokens']}, 0) AS {integer}) AS output_tokens,\n"
+        f"    CAST(COALESCE({c['cache_read']}, 0) AS {integer}) AS cache_read,\n"
+        f"    CAST(COALESCE({c['cache_creation']}, 0) AS {integer}) AS cache_creation,\n"
+        f"    {c['outcome']} AS outcome,\n"
+        f"    {c['error']} AS error,\n"
+        f"    CAST({trace} AS {text}) AS trace_id,\n"
+        f"    {c['ts']} AS ts\n"
+        f"  FROM {table}\n"
+        f"  WHERE {c['prompt_id']} IN ({prompt_list})\n"
+        "),\n"
+        "priced AS (\n"
+        f"  SELECT calls.*, members.workload, members.cap, CAST({epoch} AS {double}) AS seen,\n"
+        "    (calls.input_tokens - calls.cache_read - calls.cache_creation) * prices.input_rate\n"
+        "      + calls.output_tokens * prices.output_rate\n"
+        "      + calls.cache_creation * prices.cache_write_rate\n"
+        "      + calls.cache_read * prices.cache_read_rate AS cost_micro_usd\n"
+        "  FROM calls JOIN members ON members.prompt_id = calls.prompt_id\n"
+        "  LEFT JOIN prices ON prices.model = calls.model\n"
+        "    AND calls.input_tokens > prices.above_input_tokens\n"
+        "    AND calls.input_tokens <= prices.up_to_input_tokens\n"
+        "),\n"
+        "version_traces AS (\n"
+        "  SELECT prompt_id, version, trace_id, COUNT(*) AS steps, MAX(cap) AS cap\n"
+        "  FROM priced WHERE trace_id IS NOT NULL GROUP BY prompt_id, version, trace_id\n"
+        "),\n"
+        "workload_traces AS (\n"
+        "  SELECT workload, trace_id, COUNT(*) AS steps, MAX(cap) AS cap\n"
+        "  FROM priced WHERE trace_id IS NOT NULL GROUP BY workload, trace_id\n"
+        "),\n"
+        "version_rows AS (\n"
+        "SELECT workload, prompt_id, version,\n  "
+        + aggregates("priced")
+        + "\nGROUP BY workload, prompt_id, version\n"
+        "),\n"
+        "workload_rows AS (\n"
+        "SELECT workload,\n  " + aggregates("priced") + "\nGROUP BY workload\n"
+        "),\n"
+        "version_steps AS (\n"
+        + steps("prompt_id, version")
+        + "FROM version_traces GROUP BY prompt_id, version\n"
+        "),\n"
+        "workload_steps AS (\n" + steps("workload") + "FROM workload_traces GROUP BY workload\n"
+        ")\n"
+        "SELECT 'version' AS level, v.*, s.tasks, s.steps_p50, s.steps_p95, s.steps_max,\n"
+        "  s.beyond_cap, s.cap\n"
+        "FROM version_rows v LEFT JOIN version_steps s\n"
+        "  ON s.prompt_id = v.prompt_id AND s.version = v.version\n"
+        "UNION ALL\n"
+        f"SELECT 'workload' AS level, w.workload, CAST(NULL AS {text}) AS prompt_id,\n"
+        f"  CAST(NULL AS {text}) AS version, w.calls, w.successes, w.outcomes, w.errors,\n"
+        "  w.hits, w.cached_calls, w.output_sum, w.input_p50, w.input_p95, w.output_p50,\n"
+        "  w.output_p95, w.cost_micro_usd, w.unpriced, w.first_seen, w.last_seen, w.untimed,\n"
+        "  s.tasks, s.steps_p50, s.steps_p95, s.steps_max, s.beyond_cap, s.cap\n"
+        "FROM workload_rows w LEFT JOIN workload_steps s ON s.workload = w.workload\n"
+        "ORDER BY level, workload, prompt_id, version;\n"
+    )
