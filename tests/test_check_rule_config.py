@@ -246,3 +246,15 @@ def test_po311_on_a_branch_with_no_net_change_obeys_config_and_suppressions(
     repo = _reverted_branch(tmp_path / "suppressed", "# promptops: disable-file=PO311\n")
     code, report = run_json(["check", "--base", "main", "--head", "feature"], repo.root, tmp_path)
     assert code == 0 and _codes(report, "PO311") == [], report["blocking_reasons"]
+
+
+def test_lint_runs_every_rule_but_those_that_need_a_base_ref() -> None:
+    """What each caller can run follows from the rules' declared needs alone."""
+    from promptops.lint import rules
+    from promptops.lint.run import supplied_needs
+
+    need_base = {code for code, module in rules.RULES.items() if "base" in rules.needs(module)}
+    assert need_base == {"PO307", "PO308", "PO311"}
+    assert rules.runnable(supplied_needs(None)) == set(rules.RULES) - need_base
+    tokens = {code for code, module in rules.RULES.items() if "tokens" in rules.needs(module)}
+    assert {"PO103", "PO201", "PO202", "PO308"} <= tokens
