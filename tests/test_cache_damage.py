@@ -121,7 +121,7 @@ def _reading(folder: Path, rel: str) -> Any:
     if name.startswith(("tokens-", "diff-index-")):
         entries = EntryMap(path)
         return {k: v for k in entries if (v := entries.get(k)) is not None}
-    if rel.startswith("diff-figures-"):
+    if rel.startswith("diff-figures/"):
         return FigureCache(folder).get(path.parent.name + path.stem)
     if name.startswith(("documents-", "lint-")):
         return content_store._read(path)
