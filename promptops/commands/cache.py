@@ -45,7 +45,7 @@ def command() -> None:
     an old cache can be restored anywhere and serves only what this promptops would compute;
     every entry carries a checksum, so a damaged one is recomputed, never read. A folder that
     cannot be written costs one warning and no caching, never a failed command.
-    Folder: `cache_dir` in promptops.yaml, else $PROMPTOPS_CACHE_DIR, else
+    Folder: $PROMPTOPS_CACHE_DIR, else `cache_dir` in promptops.yaml, else
     $XDG_CACHE_HOME/promptops (~/.cache/promptops).
     """
 
