@@ -43,6 +43,8 @@ from promptops.lint.rules import (
     po201_oversized_prompt,
     po202_oversized_tool_description,
     po203_duplicated_instructions,
+    po204_unbounded_conversation,
+    po205_dominant_retrieval,
     po301_missing_charter,
     po302_orphaned_workload,
     po303_model_not_allowed,
@@ -54,6 +56,7 @@ from promptops.lint.rules import (
     po309_thinking_budget_rejected,
     po310_release_version_unknown,
     po311_version_reused,
+    po312_silent_downgrade,
 )
 
 _MODULES = (
@@ -73,6 +76,8 @@ _MODULES = (
     po201_oversized_prompt,
     po202_oversized_tool_description,
     po203_duplicated_instructions,
+    po204_unbounded_conversation,
+    po205_dominant_retrieval,
     po301_missing_charter,
     po302_orphaned_workload,
     po303_model_not_allowed,
@@ -84,6 +89,7 @@ _MODULES = (
     po309_thinking_budget_rejected,
     po310_release_version_unknown,
     po311_version_reused,
+    po312_silent_downgrade,
 )
 
 RULES: dict[str, ModuleType] = {module.CODE: module for module in _MODULES}
