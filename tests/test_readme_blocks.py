@@ -250,7 +250,7 @@ def test_the_block_parser_reads_fences_and_exemptions():
     assert [(b.line, b.lang, b.exempt) for b in blocks] == [
         (4, "bash", "needs network access"),
         (8, "console", None),
-        (11, "", None),
+        (12, "", None),
     ]
     assert console_steps(blocks[1].text) == [("promptops lint", ["All clean"])]
     assert shown_in_order(["a", "...", "c"], "a\nb\nc\n") == []
