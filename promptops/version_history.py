@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptops.config import Config
-from promptops.git_refs import FileVersion, GitRepo
+from promptops.git import FileVersion, GitRepo
 
 # Keep in step with `diff.compute.METADATA_FIELDS` (a test holds them equal).
 METADATA_FIELDS = {"prompt": ("version", "description", "labels"), "tool": ("version", "labels")}
@@ -186,9 +186,9 @@ def open_repo(config: Config) -> GitRepo | None:
 
     try:
         repo = GitRepo(config)
-    except UserError:
+        return repo if repo.has_commits() else None
+    except UserError:  # not a repository, or no git to read it with
         return None
-    return repo if repo.has_commits() else None
 
 
 def describe(contents: Mapping[str, list[Sighting]]) -> str:

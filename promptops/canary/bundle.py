@@ -14,21 +14,21 @@ which loads it.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.canary.documents import iter_documents
 from promptops.canary.release import Release, parse_release
 from promptops.errors import EXIT_FINDINGS, PromptopsError, UserError
-from promptops.git_refs import GitRepo
+
+if TYPE_CHECKING:
+    from promptops.git import GitRepo
 
 SCHEMA_VERSION = 1
 BUNDLE_KIND = "promptops.bundle"
-GIT_TIMEOUT_SECONDS = 60
 
 Renderer = Callable[[dict[str, Any], dict[str, dict[str, Any]]], dict[str, Any]]
 
@@ -73,7 +73,7 @@ def build_bundle(
         raise UserError(f"no release with id {', '.join(sorted(missing))} under {repo}")
     if not releases:
         raise UserError(f"no kind: release documents under {repo}")
-    head = _git(repo, "rev-parse", "HEAD").strip()
+    head = _head_commit(repo)
     dirty = False
     prompts: dict[str, Any] = {}
     bundle_releases = []
@@ -125,6 +125,16 @@ def build_bundle(
         "prompts": prompts,
         "releases": bundle_releases,
     }
+
+
+def _head_commit(repo: Path) -> str:
+    """HEAD's sha, the commit the bundle is built from; a clear error when there is none."""
+    from promptops.git import GitDir
+
+    sha = GitDir(repo).commit("HEAD")
+    if sha is None:
+        raise UserError("the repository has no commits yet: commit the releases first", str(repo))
+    return sha
 
 
 def _versions(release: Release) -> list[str]:
@@ -249,22 +259,3 @@ def skeleton_renderer() -> Renderer:
     # Expressions stay as templates and literal braces stay escaped, so the runtime renders
     # exactly what `promptops render` does.
     return skeleton_request
-
-
-def _git(repo: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
-    try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise UserError("git is not installed") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise UserError(f"git {args[0]} timed out", path=str(repo)) from exc
-    if result.returncode not in ok_codes:
-        raise UserError(f"git {args[0]} failed: {result.stderr.strip()}", path=str(repo))
-    return result.stdout

@@ -8,10 +8,9 @@ base ref. Documents come from the same Workspace every other command uses.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptops.errors import UserError
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from promptops.documents.workspace import Workspace
 
 TARGETS = ("assigned", "local")
-GIT_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -200,79 +198,13 @@ def make_renderer(prompt: dict[str, Any], tools: dict[str, dict[str, Any]]) -> R
 
 
 # -- the base ref -----------------------------------------------------------------------
-def _git(args: list[str], cwd: Path | str, ref: str, stdin: bytes | None = None) -> bytes:
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=True,
-        ).stdout
-    except FileNotFoundError as exc:
-        raise UserError("git is not installed; --base needs it") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise UserError(f"git took more than {GIT_TIMEOUT_S}s reading base ref {ref!r}") from exc
-    except subprocess.CalledProcessError as exc:
-        message = (exc.stderr or b"").decode("utf-8", "replace").strip()
-        raise UserError(f"cannot read base ref {ref!r}: {message}") from exc
-
-
-def _safe_relative(name: str) -> PurePosixPath | None:
-    """A tree path that stays inside the destination, or None (absolute, `..`, `.git`)."""
-    path = PurePosixPath(name)
-    if path.is_absolute() or not path.parts:
-        return None
-    if any(part in ("", ".", "..", ".git") for part in path.parts):
-        return None
-    return path
-
-
 def checkout_ref(root: Path, ref: str, destination: Path) -> Path:
     """Write the regular files of `ref`'s tree into `destination`, read from git objects.
 
     Only blobs with a regular-file mode are written: symbolic links (which may point anywhere,
     `/etc/passwd` or `../../..`) and submodules are skipped, so nothing outside `destination`
-    is read or written, whatever the base commit holds. The worktree is untouched."""
-    top = _git(["rev-parse", "--show-toplevel"], root, ref).decode("utf-8", "replace").strip()
-    commit = _git(["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"], top, ref)
-    sha = commit.decode().strip()
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", sha], top, ref)
-    blobs: list[tuple[PurePosixPath, str, bool]] = []
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, raw_name = entry.partition(b"\t")
-        mode, kind, object_id = meta.decode().split()
-        relative = _safe_relative(raw_name.decode("utf-8", "surrogateescape"))
-        if kind != "blob" or mode not in ("100644", "100755") or relative is None:
-            continue  # symlinks (120000), submodules (160000) and unsafe names
-        blobs.append((relative, object_id, mode == "100755"))
-    if blobs:
-        _write_blobs(top, ref, blobs, destination)
-    relative_root = root.resolve().relative_to(Path(top).resolve())
-    return destination / relative_root
+    is read or written, whatever the base commit holds. The worktree is untouched. The one
+    git layer (`promptops.git.export_tree`) does the reading."""
+    from promptops.git import export_tree
 
-
-def _write_blobs(
-    top: str, ref: str, blobs: list[tuple[PurePosixPath, str, bool]], destination: Path
-) -> None:
-    """Every blob's content through one `git cat-file --batch`, written under destination."""
-    request = "".join(f"{object_id}\n" for _, object_id, _ in blobs).encode()
-    output = _git(["cat-file", "--batch"], top, ref, stdin=request)
-    position = 0
-    base = destination.resolve()
-    for relative, object_id, executable in blobs:
-        newline = output.index(b"\n", position)
-        header = output[position:newline].decode().split()
-        if len(header) != 3 or header[0] != object_id or header[1] != "blob":
-            raise UserError(f"cannot read base ref {ref!r}: unexpected object {header}")
-        size = int(header[2])
-        content = output[newline + 1 : newline + 1 + size]
-        position = newline + 1 + size + 1  # the content is followed by a newline
-        target = base.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-        if executable:
-            target.chmod(0o755)
+    return export_tree(root, ref, destination)

@@ -16,7 +16,7 @@ from promptops.documents.model import Document
 from promptops.findings import Finding
 
 if TYPE_CHECKING:  # the git layer is imported only where a base ref is read
-    from promptops.git_refs import GitSide
+    from promptops.git import GitSide
 
 
 @dataclass(frozen=True)

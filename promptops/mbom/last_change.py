@@ -1,45 +1,26 @@
 """When each file last changed in git: one `git log` walk for all paths, "unknown" without git.
 
-Committer dates (ISO 8601) of the newest commit touching each path. Files never committed, a
-directory outside a git repository, or no git executable all give "unknown": the bill of
-materials is still produced.
+Committer dates (ISO 8601) of the newest commit touching each path, from the one git layer
+(`promptops.git.last_commit_dates`). Files never committed, a directory outside a git
+repository, or no git executable all give "unknown": the bill of materials is still produced.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 UNKNOWN = "unknown"
-_MARK = "\x1e"
 
 
 def last_changes(root: Path, paths: Iterable[str], timeout_s: float = 30.0) -> dict[str, str]:
     """{path: ISO commit date or "unknown"} for paths relative to `root`."""
+    from promptops.git import last_commit_dates  # GitPython loads only when an mbom is made
+
     wanted = sorted(set(paths))
     result = dict.fromkeys(wanted, UNKNOWN)
-    if not wanted:
-        return result
-    try:
-        proc = subprocess.run(
-            ["git", "log", "--format=%x1e%cI", "--name-only", "--relative", "--", *wanted],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return result
-    if proc.returncode != 0:
-        return result
-    date = UNKNOWN
-    for line in proc.stdout.split("\n"):  # not splitlines(): it splits on \x1e
-        if line.startswith(_MARK):
-            date = line[len(_MARK) :].strip()
-        elif line and result.get(line) == UNKNOWN:
-            result[line] = date
+    if wanted:
+        result.update(last_commit_dates(root, wanted, timeout_s))
     return result
 
 
