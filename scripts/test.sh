@@ -10,29 +10,66 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+say() { echo "==> $*"; }
+
+# Run a long, quiet step with a line a minute, so a step that takes minutes never looks hung.
+with_progress() {
+  local what="$1"
+  shift
+  local start
+  start="$(date +%s)"
+  "$@" &
+  local pid=$!
+  (
+    while sleep 60; do
+      echo "    ... still $what ($((($(date +%s) - start) / 60)) min so far)"
+    done
+  ) &
+  local beat=$!
+  local status=0
+  wait "$pid" || status=$?
+  kill "$beat" 2>/dev/null || true
+  wait "$beat" 2>/dev/null || true
+  echo "    $what: done in $(($(date +%s) - start)) s"
+  return "$status"
+}
+
 if [ ! -x .venv/bin/python ]; then
+  say "creating the virtualenv .venv"
   python3 -m venv .venv
 fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
-python -m pip install --disable-pip-version-check -q --upgrade pip
-python -m pip install --disable-pip-version-check -q -e ".[test]"
+say "installing promptops and its test extras into .venv (about 1-2 min the first time, seconds after)"
+with_progress "installing Python packages" \
+  python -m pip install --disable-pip-version-check -q --upgrade pip
+with_progress "installing Python packages" \
+  python -m pip install --disable-pip-version-check -q -e ".[test]"
 
 if ! python -c "import llama_cpp.server" >/dev/null 2>&1; then
-  echo "installing llama-cpp-python[server] (first time compiles llama.cpp, ~7 min)..."
-  python -m pip install --disable-pip-version-check -q "llama-cpp-python[server]" gguf numpy
+  say "installing llama-cpp-python[server]: the first time this compiles llama.cpp, about" \
+    "7-12 min on 2 cores with no output from pip (later runs reuse pip's cached wheel)"
+  with_progress "compiling llama.cpp" \
+    python -m pip install --disable-pip-version-check -q "llama-cpp-python[server]" gguf numpy
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    say "installing Debian's chromium for the HTML report test (apt, about 1-3 min)"
+    with_progress "installing chromium" \
+      sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'
   elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+    say "installing Debian's chromium for the HTML report test (sudo apt, about 1-3 min)"
+    with_progress "installing chromium" \
+      sudo sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'
+  else
+    say "chromium is not installed and there is no sudo: the HTML report test will be skipped"
   fi
 fi
 
 # templates/ holds the scaffold under other names (zizmor finds no workflow there), so audit
 # what `promptops init` writes from it: the workflow and the pre-commit config.
+say "auditing action.yml, .github/ and the workflow promptops init writes with zizmor (seconds)"
 scaffold="$(mktemp -d "${TMPDIR:-/tmp}/promptops-init.XXXXXX")"
 trap 'rm -rf "$scaffold"' EXIT
 python -m promptops init "$scaffold" >/dev/null
@@ -47,4 +84,5 @@ fi
 rm -rf "$scaffold"
 trap - EXIT
 
+say "running the test suite (about 15-20 min on 2 cores; scripts/test.sh -k PATTERN runs a subset)"
 exec python -m pytest "$@"
