@@ -30,7 +30,11 @@ with_progress() {
   wait "$pid" || status=$?
   kill "$beat" 2>/dev/null || true
   wait "$beat" 2>/dev/null || true
-  echo "    $what: done in $(($(date +%s) - start)) s"
+  if ((status == 0)); then
+    echo "    $what: done in $(($(date +%s) - start)) s"
+  else
+    echo "    $what: failed (exit $status) after $(($(date +%s) - start)) s"
+  fi
   return "$status"
 }
 

@@ -6,13 +6,16 @@ work tree (`llm/prompts/x.yaml`), where GitHub looks; a repo whose config is at 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from promptops.report.github_paths import github_path
-from tests.support.cli import run_cli
+from tests.support.cli import REPO_ROOT, run_cli
 from tests.support.git_repo import GitRepo
 
 BAD = "kind: prompt\nid: broken\nversion: 1.0.0\nsystem: [unclosed\n"
@@ -99,3 +102,41 @@ def test_paths_outside_the_root_are_left_alone():
     assert github_path("prompts/a.yaml", "") == "prompts/a.yaml"
     assert github_path("/abs/a.yaml", "llm") == "/abs/a.yaml"
     assert github_path("../other/a.yaml", "llm") == "../other/a.yaml"
+
+
+def test_the_action_publishes_paths_from_the_workspace(tmp_path: Path):
+    """The Action runs `check --format json` in its working-directory, then `finish` writes the
+    annotations, the job summary and the Markdown the PR comment posts: all name `llm/...`."""
+    repo = monorepo(tmp_path, "llm")
+    where = repo.root / "llm"
+    report = tmp_path / "report.json"
+    check = run_cli(["check", "--base", "main", "--format", "json", "-o", str(report)], cwd=where)
+    assert check.returncode == 1, check.stderr
+    assert "llm/" not in report.read_text(encoding="utf-8")  # the JSON keeps root-relative paths
+    markdown = tmp_path / "comment.md"
+    summary = tmp_path / "summary.md"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "GITHUB_WORKSPACE": str(repo.root),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    env.pop("GITHUB_OUTPUT", None)
+    finish = subprocess.run(
+        [
+            *(sys.executable, "-m", "promptops.github.action", "finish"),
+            *("--report", str(report), "--exit-status", "1", "--markdown-out", str(markdown)),
+        ],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finish.returncode == 1, finish.stdout + finish.stderr
+    assert set(annotation_files(finish.stdout)) == {"llm/prompts/broken.yaml"}, finish.stdout
+    comment = markdown.read_text(encoding="utf-8")
+    assert "llm/prompts/broken.yaml" in comment
+    # where the comment lists a document by its path (messages are prose, written as found)
+    assert "- llm/prompts/broken.yaml (head):" in comment, comment
+    assert "llm/prompts/broken.yaml" in summary.read_text(encoding="utf-8")

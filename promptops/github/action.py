@@ -22,7 +22,7 @@ from typing import Any
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PromptopsError, UserError
 from promptops.github.event import load_event
 from promptops.github.refs import commit_sha, merge_base
-from promptops.github.report_input import read_report
+from promptops.github.report_input import ReportInput, read_report, render_report_markdown
 from promptops.github.workflow import (
     Annotation,
     annotation_from_finding,
@@ -128,7 +128,7 @@ def finish(
     """Annotations, outputs and summary for one report; the exit status the step ends with."""
     if fail_on not in FAIL_ON:
         raise UserError(f"fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
-    report = read_report(report_path)
+    report = _published(read_report(report_path), Path.cwd(), env.get("GITHUB_WORKSPACE"))
     verdict = verdict_of(report.data, command_exit_status)
     _write_or_warn("the Markdown report", markdown_out, write_output_file, report.markdown)
     annotations = [
@@ -208,6 +208,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PromptopsError as exc:
         print(workflow_command("error", str(exc), title="promptops"))
         return exc.exit_code if exc.exit_code else EXIT_USAGE
+
+
+def _published(report: ReportInput, cwd: Path, workspace: str | None) -> ReportInput:
+    """The report as the Action publishes it: run in a `working-directory` below the
+    workspace, every path names the file from the workspace (`llm/prompts/x.yaml`), so the PR
+    comment, the job summary and the annotations point at real files."""
+    from promptops.report.github_paths import with_github_paths
+
+    if report.data is None or not workspace:
+        return report
+    try:
+        prefix = cwd.resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:
+        return report
+    if prefix in ("", "."):
+        return report
+    data = with_github_paths(report.data, prefix)
+    return ReportInput(render_report_markdown(data), data)
 
 
 def _workspace_relative(finding: dict, cwd: Path, workspace: str | None) -> dict:

@@ -9,7 +9,6 @@ or they land on no file. The prefix is computed once per root; outside git it is
 from __future__ import annotations
 
 import os
-import subprocess
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,19 +16,10 @@ from typing import Any
 
 @cache
 def _prefix(root: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    top = done.stdout.strip()
-    if done.returncode != 0 or not top:
+    from promptops.git import toplevel_of
+
+    top = toplevel_of(root)
+    if top is None:
         return ""
     relative = os.path.relpath(os.path.realpath(root), os.path.realpath(top))
     if relative == "." or relative.startswith(".."):
@@ -73,3 +63,21 @@ def github_report(report: dict[str, Any], root: Path | None) -> dict[str, Any]:
         "findings": moved(report.get("findings")),
         "breaches": moved(report.get("breaches")),
     }
+
+
+def with_github_paths(data: Any, prefix: str) -> Any:
+    """A copy of a JSON report in which every `path` and `old_path` names the file from the git
+    top level: what the Action publishes (PR comment, job summary, annotations) when it runs in
+    a `working-directory`. The report files themselves keep root-relative paths."""
+    if not prefix:
+        return data
+    if isinstance(data, list):
+        return [with_github_paths(item, prefix) for item in data]
+    if isinstance(data, dict):
+        return {
+            key: github_path(value, prefix)
+            if key in ("path", "old_path") and isinstance(value, str)
+            else with_github_paths(value, prefix)
+            for key, value in data.items()
+        }
+    return data
