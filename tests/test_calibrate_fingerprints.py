@@ -149,3 +149,52 @@ def test_orphaned_workload(repo) -> None:
     orphans = found(root, [*tasks(cached, uncached), stray, stray], "orphaned-workload")
     assert [o["prompt"] for o in orphans] == ["ads/blurb"]
     assert found(root, tasks(cached, uncached), "orphaned-workload") == []
+
+
+def _cascade(cached: int, uncached: int, escalated_tenths: int, misroute_every: int) -> list[dict]:
+    """Haiku first; `escalated_tenths` of 10 tasks escalate to Sonnet; every
+    `misroute_every`-th Haiku-only task fails downstream (misrouted)."""
+    records = []
+    for task in range(TASKS):
+        escalated = task % 10 < escalated_tenths
+        failed = not escalated and misroute_every and task % misroute_every == 1
+        stamp = START + task * 400
+        records.append(
+            call_record(
+                cached,
+                uncached,
+                True,
+                300,
+                trace_id=f"t{task}",
+                timestamp=stamp,
+                outcome="failure" if failed else "success",
+            )
+        )
+        if escalated:
+            sonnet = call_record(
+                cached, uncached, True, 300, trace_id=f"t{task}", timestamp=stamp + 1
+            )
+            sonnet["gen_ai.request.model"] = "claude-sonnet-4-6"
+            records.append(sonnet)
+    return records
+
+
+def test_cascade_that_doesnt(repo) -> None:
+    root, cached, uncached = repo
+    # 7 of 10 tasks escalate: Haiku's call is paid on top of Sonnet's most of the time
+    losing = found(
+        root,
+        _cascade(cached, uncached, escalated_tenths=7, misroute_every=0),
+        "cascade-that-doesnt",
+    )
+    assert len(losing) == 1
+    assert "70% of 200 Haiku-first tasks escalate" in losing[0]["evidence"]
+    assert float(losing[0]["monthly_usd"]) > 0
+    assert losing[0]["figures"]["escalation_sonnet"] == 0.7
+    # 1 in 10 escalates: the cascade pays
+    paying = found(
+        root,
+        _cascade(cached, uncached, escalated_tenths=1, misroute_every=0),
+        "cascade-that-doesnt",
+    )
+    assert paying == []

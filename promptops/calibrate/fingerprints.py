@@ -195,6 +195,71 @@ def ungoverned_tool(result: Calibration) -> list[Fingerprint]:
     return found
 
 
+def _mean_cost(part: Measured, tier: str) -> Decimal:
+    micro, calls = part.tier_cost.get(tier, [0.0, 0.0])
+    return Decimal(str(micro / calls / 1e6)) if calls else Decimal(0)
+
+
+def cascade_that_doesnt(result: Calibration) -> list[Fingerprint]:
+    """A Haiku-first cascade whose measured escalation and misroute rates make a task cost more
+    than sending it to Sonnet directly."""
+    from promptops.cascade import CascadeRates, TierCosts, analyze_cascade
+
+    found = []
+    for item in result.workloads:
+        part = item.measured
+        started = {t: bits for t, bits in part.trace_tiers.items() if bits & 1}
+        escalated = [t for t, bits in started.items() if bits & 6]
+        if len(started) < MIN_CALLS or not escalated or "sonnet" not in part.tier_cost:
+            continue
+        to_opus = [t for t in escalated if started[t] & 4]
+        misrouted = [t for t, bits in started.items() if bits == 1 and t in part.trace_failed]
+
+        costs = TierCosts(
+            _mean_cost(part, "haiku"),
+            _mean_cost(part, "sonnet"),
+            _mean_cost(part, "opus"),
+            {},
+            "telemetry",
+        )
+        rates = CascadeRates(
+            Decimal(len(escalated)) / len(started),
+            Decimal(len(to_opus)) / len(escalated),
+            Decimal(len(misrouted)) / len(started),
+            "telemetry",
+            len(started),
+        )
+        analysis = analyze_cascade(costs, rates)
+        if analysis.pays:
+            continue
+        window = part.window_seconds
+        money = None
+        if window is not None:
+            tasks_per_month = Decimal(str(len(started) * SECONDS_PER_MONTH / window))
+            money = (-analysis.saving_usd * tasks_per_month).quantize(Decimal("0.01"))
+        found.append(
+            Fingerprint(
+                "cascade-that-doesnt",
+                item.id,
+                None,
+                f"{rates.escalation_sonnet:.0%} of {len(started):,} Haiku-first tasks escalate "
+                f"and {rates.misroute:.0%} are misrouted: a task costs "
+                f"${analysis.expected_cost_usd:.6f} through the cascade against "
+                f"${analysis.flat_sonnet_usd:.6f} on Sonnet alone",
+                money,
+                {
+                    "escalation_sonnet": float(rates.escalation_sonnet),
+                    "escalation_opus": float(rates.escalation_opus),
+                    "misroute": float(rates.misroute),
+                    "break_even_escalation_sonnet": None
+                    if analysis.break_even_escalation_sonnet is None
+                    else float(analysis.break_even_escalation_sonnet),
+                },
+            )
+        )
+    return found
+
+
 def orphaned(result: Calibration) -> list[Fingerprint]:
     return [
         Fingerprint(
@@ -215,5 +280,6 @@ def fingerprints(workspace: Workspace, result: Calibration) -> list[Fingerprint]
         *recursive_sub_agent(workspace, result),
         *eternal_conversation(result),
         *ungoverned_tool(result),
+        *cascade_that_doesnt(result),
         *orphaned(result),
     ]

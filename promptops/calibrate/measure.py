@@ -49,6 +49,7 @@ ATTR_CONVERSATION = "gen_ai.conversation.id"
 ATTR_OPERATION = "gen_ai.operation.name"
 ATTR_TOOL_NAME = "gen_ai.tool.name"
 ATTR_TOOL_ARGUMENTS = "gen_ai.tool.call.arguments"
+TIER_BITS = {"haiku": 1, "sonnet": 2, "opus": 4}
 MAX_TRACKED = 1_000_000  # conversations or traces kept for fingerprints (memory bound)
 DEFAULT_TRACE_KEYS = ("trace_id", "traceId", "gen_ai.trace_id")
 
@@ -95,6 +96,14 @@ def _seen(record: dict[str, Any]) -> float | None:
         return epoch_seconds(stamp)
     nanos = record.get(FIELD_START_NANOS)
     return None if nanos is None else int(nanos) / 1e9
+
+
+def tier_of(model: str | None) -> str | None:
+    """haiku, sonnet or opus from a Claude model id (None for anything else)."""
+    if not model:
+        return None
+    lowered = model.lower()
+    return next((tier for tier in TIER_BITS if tier in lowered), None)
 
 
 def _text(value: Any) -> str | None:
@@ -214,6 +223,10 @@ class Measured:
     steps: dict[str, int] = field(default_factory=dict)  # trace id -> calls in it
     trace_cost: dict[str, float] = field(default_factory=dict)  # trace id -> micro-dollars
     trace_start: dict[str, float] = field(default_factory=dict)  # trace id -> first call
+    # trace id -> tiers its calls used (1 Haiku, 2 Sonnet, 4 Opus), and traces with a failure
+    trace_tiers: dict[str, int] = field(default_factory=dict)
+    trace_failed: set[str] = field(default_factory=set)
+    tier_cost: dict[str, list[float]] = field(default_factory=dict)  # tier -> [micro, calls]
     # conversation id -> (time, input tokens) of each call, for growth with the turn index
     turns: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     cache_written_tokens: int = 0
@@ -243,6 +256,11 @@ class Measured:
         else:
             cost = cost_micro(call, rates)
             self.cost_micro += cost
+            tier = tier_of(call.model)
+            if tier:
+                sums = self.tier_cost.setdefault(tier, [0.0, 0.0])
+                sums[0] += cost
+                sums[1] += 1
             token_rates = rates.base
             self.input_rate_micro = token_rates.input
             self.cache_write_premium_micro += call.cache_creation * (
@@ -261,6 +279,11 @@ class Measured:
             self.steps[trace] = self.steps.get(trace, 0) + 1
             if cost is not None:
                 self.trace_cost[trace] = self.trace_cost.get(trace, 0.0) + cost
+            tier = tier_of(call.model)
+            if tier:
+                self.trace_tiers[trace] = self.trace_tiers.get(trace, 0) | TIER_BITS[tier]
+            if call.outcome == "failure":
+                self.trace_failed.add(trace)
             if call.seen is not None:
                 start = self.trace_start.get(trace)
                 self.trace_start[trace] = call.seen if start is None else min(start, call.seen)
@@ -298,6 +321,13 @@ class Measured:
         for trace, start in other.trace_start.items():
             mine = self.trace_start.get(trace)
             self.trace_start[trace] = start if mine is None else min(mine, start)
+        for trace, bits in other.trace_tiers.items():
+            self.trace_tiers[trace] = self.trace_tiers.get(trace, 0) | bits
+        self.trace_failed |= other.trace_failed
+        for tier, (micro, calls) in other.tier_cost.items():
+            sums = self.tier_cost.setdefault(tier, [0.0, 0.0])
+            sums[0] += micro
+            sums[1] += calls
         for conversation, turns in other.turns.items():
             self.turns.setdefault(conversation, []).extend(turns)
         self.cache_written_tokens += other.cache_written_tokens

@@ -15,6 +15,7 @@ FINGERPRINT_TITLES = {
     "recursive-sub-agent": "Recursive Sub-Agent",
     "eternal-conversation": "Eternal Conversation",
     "ungoverned-tool": "Ungoverned Tool",
+    "cascade-that-doesnt": "Cascade That Doesn't",
     "orphaned-workload": "Orphaned Workload",
 }
 METRIC_LABELS = {
