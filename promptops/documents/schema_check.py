@@ -126,17 +126,28 @@ def adapt(schema: Any) -> Any:
             raise UnsupportedSchema(f"keyword {keyword!r}")
     if "$ref" in out and len(out.keys() - _ANNOTATIONS) > 1:
         out["allOf"] = [{"$ref": out.pop("$ref")}, *out.get("allOf", [])]
+    if "const" in out:  # the same test; fastjsonschema's slim code cannot word a `const`
+        one = {"enum": [out.pop("const")]}
+        if "enum" in out:
+            out["allOf"] = [*out.get("allOf", []), one]
+        else:
+            out.update(one)
     return out
 
 
 def generate_code(schema: Any) -> str:
     """The Python source of the validator of `schema` (what compiled_schemas/ ships).
 
-    Both compilations never fill defaults into the user's data and assert no `format`
-    (jsonschema's Draft202012Validator asserts none unless given a format checker)."""
+    Both compilations never fill defaults into the user's data, assert no `format`
+    (jsonschema's Draft202012Validator asserts none unless given a format checker), and leave
+    the details out of the exception (only pass or fail is read; it halves the code)."""
     import fastjsonschema
 
-    return str(fastjsonschema.compile_to_code(adapt(schema), use_default=False, use_formats=False))
+    return str(
+        fastjsonschema.compile_to_code(
+            adapt(schema), use_default=False, use_formats=False, detailed_exceptions=False
+        )
+    )
 
 
 def _never(_: Any) -> bool:
@@ -184,7 +195,7 @@ def _compile_now(schema: Any) -> Callable[[Any], Any] | None:
     except UnsupportedSchema:
         return None
     validate: Callable[[Any], Any] = fastjsonschema.compile(
-        adapted, use_default=False, use_formats=False
+        adapted, use_default=False, use_formats=False, detailed_exceptions=False
     )
     return validate
 

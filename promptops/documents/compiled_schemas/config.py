@@ -12,7 +12,7 @@ NoneType = type(None)
 
 def validate_https___promptops_dev_schemas_config_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/config.schema.json', 'title': 'promptops configuration (promptops.yaml or [tool.promptops])', 'type': 'object', 'additionalProperties': False, 'properties': {'paths': {'type': 'array', 'items': {'type': 'string'}}, 'exclude': {'type': 'array', 'items': {'type': 'string'}}, 'tokenizer': {'description': 'auto (default): exact counts from promptops.lock where present, else cl100k_base scaled per Claude tokenizer family; cl100k_base or o200k_base: raw counts; anthropic: exact counts from promptops.lock.', 'enum': ['auto', 'cl100k_base', 'o200k_base', 'anthropic']}, 'cache_dir': {'type': 'string'}, 'lock_file': {'type': 'string'}, 'default_branch': {'type': 'string'}, 'prices': {'type': 'object', 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}, 'min_cacheable_tokens': {'type': 'integer', 'minimum': 0}, 'tool_overhead_tokens': {'type': 'integer', 'minimum': 0}, 'context_window': {'type': 'integer', 'minimum': 1}, 'max_output_tokens': {'type': 'integer', 'minimum': 1}, 'alias_of': {'type': 'string'}, 'display_name': {'type': 'string'}, 'effective': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, 'discount_pct': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'tool_overhead_tokens_any': {'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, 'thinking_budget': {'type': 'boolean', 'description': 'Whether the model accepts thinking.budget_tokens.'}, 'multipliers': {'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, 'tiers': {'type': 'array', 'description': 'Higher prices for calls whose total input tokens exceed a threshold (the whole call pays the tier).', 'items': {'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}}}}}, 'lint': {'type': 'object', 'additionalProperties': False, 'properties': {'select': {'type': 'array', 'items': {'type': 'string'}}, 'ignore': {'type': 'array', 'items': {'type': 'string'}}, 'severity': {'type': 'object', 'additionalProperties': {'enum': ['error', 'warning', 'info']}}, 'limits': {'type': 'object', 'additionalProperties': {'type': 'number'}}}}, 'gate': {'type': 'object'}, 'eval': {'type': 'object', 'properties': {'base_url': {'type': 'string'}, 'model': {'type': 'string'}, 'concurrency': {'type': 'integer', 'minimum': 1}, 'cache_dir': {'type': 'string'}, 'timeout_s': {'type': 'number', 'exclusiveMinimum': 0}}}, 'canary': {'type': 'object'}, 'telemetry': {'type': 'object', 'description': 'How call records are read (canary analyze, calibrate).', 'additionalProperties': False, 'properties': {'input_tokens': {'enum': ['auto', 'inclusive', 'exclusive'], 'description': "Whether gen_ai.usage.input_tokens includes cache read and write tokens (inclusive: the OTel convention) or not (exclusive: Anthropic's field passed through); auto tells it per source."}}}}}, rule='type')
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -20,49 +20,49 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
             data_keys.remove("paths")
             data__paths = data["paths"]
             if not isinstance(data__paths, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".paths must be array", value=data__paths, name="" + (name_prefix or "data") + ".paths", definition={'type': 'array', 'items': {'type': 'string'}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".paths must be array")
             data__paths_is_list = isinstance(data__paths, (list, tuple))
             if data__paths_is_list:
                 data__paths_len = len(data__paths)
                 for data__paths_x, data__paths_item in enumerate(data__paths):
                     if not isinstance(data__paths_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".paths[{data__paths_x}]".format(**locals()) + " must be string", value=data__paths_item, name="" + (name_prefix or "data") + ".paths[{data__paths_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".paths[{data__paths_x}]".format(**locals()) + " must be string")
         if "exclude" in data_keys:
             data_keys.remove("exclude")
             data__exclude = data["exclude"]
             if not isinstance(data__exclude, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude must be array", value=data__exclude, name="" + (name_prefix or "data") + ".exclude", definition={'type': 'array', 'items': {'type': 'string'}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude must be array")
             data__exclude_is_list = isinstance(data__exclude, (list, tuple))
             if data__exclude_is_list:
                 data__exclude_len = len(data__exclude)
                 for data__exclude_x, data__exclude_item in enumerate(data__exclude):
                     if not isinstance(data__exclude_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude[{data__exclude_x}]".format(**locals()) + " must be string", value=data__exclude_item, name="" + (name_prefix or "data") + ".exclude[{data__exclude_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude[{data__exclude_x}]".format(**locals()) + " must be string")
         if "tokenizer" in data_keys:
             data_keys.remove("tokenizer")
             data__tokenizer = data["tokenizer"]
             if not (isinstance(data__tokenizer, str) and data__tokenizer == 'auto' or isinstance(data__tokenizer, str) and data__tokenizer == 'cl100k_base' or isinstance(data__tokenizer, str) and data__tokenizer == 'o200k_base' or isinstance(data__tokenizer, str) and data__tokenizer == 'anthropic'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tokenizer must be one of ['auto', 'cl100k_base', 'o200k_base', 'anthropic']", value=data__tokenizer, name="" + (name_prefix or "data") + ".tokenizer", definition={'description': 'auto (default): exact counts from promptops.lock where present, else cl100k_base scaled per Claude tokenizer family; cl100k_base or o200k_base: raw counts; anthropic: exact counts from promptops.lock.', 'enum': ['auto', 'cl100k_base', 'o200k_base', 'anthropic']}, rule='enum')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tokenizer must be one of ['auto', 'cl100k_base', 'o200k_base', 'anthropic']")
         if "cache_dir" in data_keys:
             data_keys.remove("cache_dir")
             data__cachedir = data["cache_dir"]
             if not isinstance(data__cachedir, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cache_dir must be string", value=data__cachedir, name="" + (name_prefix or "data") + ".cache_dir", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".cache_dir must be string")
         if "lock_file" in data_keys:
             data_keys.remove("lock_file")
             data__lockfile = data["lock_file"]
             if not isinstance(data__lockfile, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lock_file must be string", value=data__lockfile, name="" + (name_prefix or "data") + ".lock_file", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lock_file must be string")
         if "default_branch" in data_keys:
             data_keys.remove("default_branch")
             data__defaultbranch = data["default_branch"]
             if not isinstance(data__defaultbranch, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".default_branch must be string", value=data__defaultbranch, name="" + (name_prefix or "data") + ".default_branch", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".default_branch must be string")
         if "prices" in data_keys:
             data_keys.remove("prices")
             data__prices = data["prices"]
             if not isinstance(data__prices, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices must be object", value=data__prices, name="" + (name_prefix or "data") + ".prices", definition={'type': 'object', 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}, 'min_cacheable_tokens': {'type': 'integer', 'minimum': 0}, 'tool_overhead_tokens': {'type': 'integer', 'minimum': 0}, 'context_window': {'type': 'integer', 'minimum': 1}, 'max_output_tokens': {'type': 'integer', 'minimum': 1}, 'alias_of': {'type': 'string'}, 'display_name': {'type': 'string'}, 'effective': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, 'discount_pct': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'tool_overhead_tokens_any': {'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, 'thinking_budget': {'type': 'boolean', 'description': 'Whether the model accepts thinking.budget_tokens.'}, 'multipliers': {'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, 'tiers': {'type': 'array', 'description': 'Higher prices for calls whose total input tokens exceed a threshold (the whole call pays the tier).', 'items': {'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}}}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices must be object")
             data__prices_is_dict = isinstance(data__prices, dict)
             if data__prices_is_dict:
                 data__prices_keys = set(data__prices.keys())
@@ -70,7 +70,7 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                     if data__prices_key not in []:
                         data__prices_value = data__prices.get(data__prices_key)
                         if not isinstance(data__prices_value, (dict)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}".format(**locals()) + " must be object", value=data__prices_value, name="" + (name_prefix or "data") + ".prices.{data__prices_key}".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}, 'min_cacheable_tokens': {'type': 'integer', 'minimum': 0}, 'tool_overhead_tokens': {'type': 'integer', 'minimum': 0}, 'context_window': {'type': 'integer', 'minimum': 1}, 'max_output_tokens': {'type': 'integer', 'minimum': 1}, 'alias_of': {'type': 'string'}, 'display_name': {'type': 'string'}, 'effective': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, 'discount_pct': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'tool_overhead_tokens_any': {'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, 'thinking_budget': {'type': 'boolean', 'description': 'Whether the model accepts thinking.budget_tokens.'}, 'multipliers': {'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, 'tiers': {'type': 'array', 'description': 'Higher prices for calls whose total input tokens exceed a threshold (the whole call pays the tier).', 'items': {'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}}}}, rule='type')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}".format(**locals()) + " must be object")
                         data__prices_value_is_dict = isinstance(data__prices_value, dict)
                         if data__prices_value_is_dict:
                             data__prices_value_keys = set(data__prices_value.keys())
@@ -78,105 +78,105 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                                 data__prices_value_keys.remove("input")
                                 data__prices_value__input = data__prices_value["input"]
                                 if not isinstance(data__prices_value__input, (int, float, Decimal)) or isinstance(data__prices_value__input, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.input".format(**locals()) + " must be number", value=data__prices_value__input, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.input".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__input, (int, float, Decimal)) and not isinstance(data__prices_value__input, bool):
                                     if data__prices_value__input < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.input".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__input, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.input".format(**locals()) + " must be bigger than or equal to 0")
                             if "output" in data__prices_value_keys:
                                 data__prices_value_keys.remove("output")
                                 data__prices_value__output = data__prices_value["output"]
                                 if not isinstance(data__prices_value__output, (int, float, Decimal)) or isinstance(data__prices_value__output, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.output".format(**locals()) + " must be number", value=data__prices_value__output, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.output".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__output, (int, float, Decimal)) and not isinstance(data__prices_value__output, bool):
                                     if data__prices_value__output < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.output".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__output, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.output".format(**locals()) + " must be bigger than or equal to 0")
                             if "cache_write_5m" in data__prices_value_keys:
                                 data__prices_value_keys.remove("cache_write_5m")
                                 data__prices_value__cachewrite5m = data__prices_value["cache_write_5m"]
                                 if not isinstance(data__prices_value__cachewrite5m, (int, float, Decimal)) or isinstance(data__prices_value__cachewrite5m, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_5m".format(**locals()) + " must be number", value=data__prices_value__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_5m".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__cachewrite5m, (int, float, Decimal)) and not isinstance(data__prices_value__cachewrite5m, bool):
                                     if data__prices_value__cachewrite5m < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_5m".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_5m".format(**locals()) + " must be bigger than or equal to 0")
                             if "cache_write_1h" in data__prices_value_keys:
                                 data__prices_value_keys.remove("cache_write_1h")
                                 data__prices_value__cachewrite1h = data__prices_value["cache_write_1h"]
                                 if not isinstance(data__prices_value__cachewrite1h, (int, float, Decimal)) or isinstance(data__prices_value__cachewrite1h, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_1h".format(**locals()) + " must be number", value=data__prices_value__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_1h".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__cachewrite1h, (int, float, Decimal)) and not isinstance(data__prices_value__cachewrite1h, bool):
                                     if data__prices_value__cachewrite1h < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_1h".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_write_1h".format(**locals()) + " must be bigger than or equal to 0")
                             if "cache_read" in data__prices_value_keys:
                                 data__prices_value_keys.remove("cache_read")
                                 data__prices_value__cacheread = data__prices_value["cache_read"]
                                 if not isinstance(data__prices_value__cacheread, (int, float, Decimal)) or isinstance(data__prices_value__cacheread, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_read".format(**locals()) + " must be number", value=data__prices_value__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_read".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__cacheread, (int, float, Decimal)) and not isinstance(data__prices_value__cacheread, bool):
                                     if data__prices_value__cacheread < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_read".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.cache_read".format(**locals()) + " must be bigger than or equal to 0")
                             if "batch_input" in data__prices_value_keys:
                                 data__prices_value_keys.remove("batch_input")
                                 data__prices_value__batchinput = data__prices_value["batch_input"]
                                 if not isinstance(data__prices_value__batchinput, (int, float, Decimal)) or isinstance(data__prices_value__batchinput, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_input".format(**locals()) + " must be number", value=data__prices_value__batchinput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_input".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__batchinput, (int, float, Decimal)) and not isinstance(data__prices_value__batchinput, bool):
                                     if data__prices_value__batchinput < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_input".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__batchinput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_input".format(**locals()) + " must be bigger than or equal to 0")
                             if "batch_output" in data__prices_value_keys:
                                 data__prices_value_keys.remove("batch_output")
                                 data__prices_value__batchoutput = data__prices_value["batch_output"]
                                 if not isinstance(data__prices_value__batchoutput, (int, float, Decimal)) or isinstance(data__prices_value__batchoutput, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_output".format(**locals()) + " must be number", value=data__prices_value__batchoutput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_output".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__batchoutput, (int, float, Decimal)) and not isinstance(data__prices_value__batchoutput, bool):
                                     if data__prices_value__batchoutput < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_output".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__batchoutput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.batch_output".format(**locals()) + " must be bigger than or equal to 0")
                             if "min_cacheable_tokens" in data__prices_value_keys:
                                 data__prices_value_keys.remove("min_cacheable_tokens")
                                 data__prices_value__mincacheabletokens = data__prices_value["min_cacheable_tokens"]
                                 if not isinstance(data__prices_value__mincacheabletokens, (int)) and not (isinstance(data__prices_value__mincacheabletokens, float) and data__prices_value__mincacheabletokens.is_integer()) or isinstance(data__prices_value__mincacheabletokens, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.min_cacheable_tokens".format(**locals()) + " must be integer", value=data__prices_value__mincacheabletokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.min_cacheable_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.min_cacheable_tokens".format(**locals()) + " must be integer")
                                 if isinstance(data__prices_value__mincacheabletokens, (int, float, Decimal)) and not isinstance(data__prices_value__mincacheabletokens, bool):
                                     if data__prices_value__mincacheabletokens < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.min_cacheable_tokens".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__mincacheabletokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.min_cacheable_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.min_cacheable_tokens".format(**locals()) + " must be bigger than or equal to 0")
                             if "tool_overhead_tokens" in data__prices_value_keys:
                                 data__prices_value_keys.remove("tool_overhead_tokens")
                                 data__prices_value__tooloverheadtokens = data__prices_value["tool_overhead_tokens"]
                                 if not isinstance(data__prices_value__tooloverheadtokens, (int)) and not (isinstance(data__prices_value__tooloverheadtokens, float) and data__prices_value__tooloverheadtokens.is_integer()) or isinstance(data__prices_value__tooloverheadtokens, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens".format(**locals()) + " must be integer", value=data__prices_value__tooloverheadtokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens".format(**locals()) + " must be integer")
                                 if isinstance(data__prices_value__tooloverheadtokens, (int, float, Decimal)) and not isinstance(data__prices_value__tooloverheadtokens, bool):
                                     if data__prices_value__tooloverheadtokens < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tooloverheadtokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens".format(**locals()) + " must be bigger than or equal to 0")
                             if "context_window" in data__prices_value_keys:
                                 data__prices_value_keys.remove("context_window")
                                 data__prices_value__contextwindow = data__prices_value["context_window"]
                                 if not isinstance(data__prices_value__contextwindow, (int)) and not (isinstance(data__prices_value__contextwindow, float) and data__prices_value__contextwindow.is_integer()) or isinstance(data__prices_value__contextwindow, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.context_window".format(**locals()) + " must be integer", value=data__prices_value__contextwindow, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.context_window".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.context_window".format(**locals()) + " must be integer")
                                 if isinstance(data__prices_value__contextwindow, (int, float, Decimal)) and not isinstance(data__prices_value__contextwindow, bool):
                                     if data__prices_value__contextwindow < 1:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.context_window".format(**locals()) + " must be bigger than or equal to 1", value=data__prices_value__contextwindow, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.context_window".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.context_window".format(**locals()) + " must be bigger than or equal to 1")
                             if "max_output_tokens" in data__prices_value_keys:
                                 data__prices_value_keys.remove("max_output_tokens")
                                 data__prices_value__maxoutputtokens = data__prices_value["max_output_tokens"]
                                 if not isinstance(data__prices_value__maxoutputtokens, (int)) and not (isinstance(data__prices_value__maxoutputtokens, float) and data__prices_value__maxoutputtokens.is_integer()) or isinstance(data__prices_value__maxoutputtokens, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.max_output_tokens".format(**locals()) + " must be integer", value=data__prices_value__maxoutputtokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.max_output_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.max_output_tokens".format(**locals()) + " must be integer")
                                 if isinstance(data__prices_value__maxoutputtokens, (int, float, Decimal)) and not isinstance(data__prices_value__maxoutputtokens, bool):
                                     if data__prices_value__maxoutputtokens < 1:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.max_output_tokens".format(**locals()) + " must be bigger than or equal to 1", value=data__prices_value__maxoutputtokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.max_output_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.max_output_tokens".format(**locals()) + " must be bigger than or equal to 1")
                             if "alias_of" in data__prices_value_keys:
                                 data__prices_value_keys.remove("alias_of")
                                 data__prices_value__aliasof = data__prices_value["alias_of"]
                                 if not isinstance(data__prices_value__aliasof, (str)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.alias_of".format(**locals()) + " must be string", value=data__prices_value__aliasof, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.alias_of".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.alias_of".format(**locals()) + " must be string")
                             if "display_name" in data__prices_value_keys:
                                 data__prices_value_keys.remove("display_name")
                                 data__prices_value__displayname = data__prices_value["display_name"]
                                 if not isinstance(data__prices_value__displayname, (str)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.display_name".format(**locals()) + " must be string", value=data__prices_value__displayname, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.display_name".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.display_name".format(**locals()) + " must be string")
                             if "effective" in data__prices_value_keys:
                                 data__prices_value_keys.remove("effective")
                                 data__prices_value__effective = data__prices_value["effective"]
                                 if not isinstance(data__prices_value__effective, (dict)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective".format(**locals()) + " must be object", value=data__prices_value__effective, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective".format(**locals()) + " must be object")
                                 data__prices_value__effective_is_dict = isinstance(data__prices_value__effective, dict)
                                 if data__prices_value__effective_is_dict:
                                     data__prices_value__effective_keys = set(data__prices_value__effective.keys())
@@ -184,88 +184,88 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                                         data__prices_value__effective_keys.remove("input")
                                         data__prices_value__effective__input = data__prices_value__effective["input"]
                                         if not isinstance(data__prices_value__effective__input, (int, float, Decimal)) or isinstance(data__prices_value__effective__input, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.input".format(**locals()) + " must be number", value=data__prices_value__effective__input, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.input".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__input, (int, float, Decimal)) and not isinstance(data__prices_value__effective__input, bool):
                                             if data__prices_value__effective__input < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.input".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__input, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.input".format(**locals()) + " must be bigger than or equal to 0")
                                     if "output" in data__prices_value__effective_keys:
                                         data__prices_value__effective_keys.remove("output")
                                         data__prices_value__effective__output = data__prices_value__effective["output"]
                                         if not isinstance(data__prices_value__effective__output, (int, float, Decimal)) or isinstance(data__prices_value__effective__output, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.output".format(**locals()) + " must be number", value=data__prices_value__effective__output, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.output".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__output, (int, float, Decimal)) and not isinstance(data__prices_value__effective__output, bool):
                                             if data__prices_value__effective__output < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.output".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__output, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.output".format(**locals()) + " must be bigger than or equal to 0")
                                     if "cache_write_5m" in data__prices_value__effective_keys:
                                         data__prices_value__effective_keys.remove("cache_write_5m")
                                         data__prices_value__effective__cachewrite5m = data__prices_value__effective["cache_write_5m"]
                                         if not isinstance(data__prices_value__effective__cachewrite5m, (int, float, Decimal)) or isinstance(data__prices_value__effective__cachewrite5m, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_5m".format(**locals()) + " must be number", value=data__prices_value__effective__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_5m".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__cachewrite5m, (int, float, Decimal)) and not isinstance(data__prices_value__effective__cachewrite5m, bool):
                                             if data__prices_value__effective__cachewrite5m < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_5m".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_5m".format(**locals()) + " must be bigger than or equal to 0")
                                     if "cache_write_1h" in data__prices_value__effective_keys:
                                         data__prices_value__effective_keys.remove("cache_write_1h")
                                         data__prices_value__effective__cachewrite1h = data__prices_value__effective["cache_write_1h"]
                                         if not isinstance(data__prices_value__effective__cachewrite1h, (int, float, Decimal)) or isinstance(data__prices_value__effective__cachewrite1h, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_1h".format(**locals()) + " must be number", value=data__prices_value__effective__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_1h".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__cachewrite1h, (int, float, Decimal)) and not isinstance(data__prices_value__effective__cachewrite1h, bool):
                                             if data__prices_value__effective__cachewrite1h < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_1h".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_write_1h".format(**locals()) + " must be bigger than or equal to 0")
                                     if "cache_read" in data__prices_value__effective_keys:
                                         data__prices_value__effective_keys.remove("cache_read")
                                         data__prices_value__effective__cacheread = data__prices_value__effective["cache_read"]
                                         if not isinstance(data__prices_value__effective__cacheread, (int, float, Decimal)) or isinstance(data__prices_value__effective__cacheread, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_read".format(**locals()) + " must be number", value=data__prices_value__effective__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_read".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__cacheread, (int, float, Decimal)) and not isinstance(data__prices_value__effective__cacheread, bool):
                                             if data__prices_value__effective__cacheread < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_read".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.cache_read".format(**locals()) + " must be bigger than or equal to 0")
                                     if "batch_input" in data__prices_value__effective_keys:
                                         data__prices_value__effective_keys.remove("batch_input")
                                         data__prices_value__effective__batchinput = data__prices_value__effective["batch_input"]
                                         if not isinstance(data__prices_value__effective__batchinput, (int, float, Decimal)) or isinstance(data__prices_value__effective__batchinput, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_input".format(**locals()) + " must be number", value=data__prices_value__effective__batchinput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_input".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__batchinput, (int, float, Decimal)) and not isinstance(data__prices_value__effective__batchinput, bool):
                                             if data__prices_value__effective__batchinput < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_input".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__batchinput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_input".format(**locals()) + " must be bigger than or equal to 0")
                                     if "batch_output" in data__prices_value__effective_keys:
                                         data__prices_value__effective_keys.remove("batch_output")
                                         data__prices_value__effective__batchoutput = data__prices_value__effective["batch_output"]
                                         if not isinstance(data__prices_value__effective__batchoutput, (int, float, Decimal)) or isinstance(data__prices_value__effective__batchoutput, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_output".format(**locals()) + " must be number", value=data__prices_value__effective__batchoutput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_output".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__effective__batchoutput, (int, float, Decimal)) and not isinstance(data__prices_value__effective__batchoutput, bool):
                                             if data__prices_value__effective__batchoutput < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_output".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__effective__batchoutput, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective.batch_output".format(**locals()) + " must be bigger than or equal to 0")
                                     if data__prices_value__effective_keys:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective".format(**locals()) + " must not contain "+str(data__prices_value__effective_keys)+" properties", value=data__prices_value__effective, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.effective".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, rule='additionalProperties')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.effective".format(**locals()) + " must not contain "+str(data__prices_value__effective_keys)+" properties")
                             if "discount_pct" in data__prices_value_keys:
                                 data__prices_value_keys.remove("discount_pct")
                                 data__prices_value__discountpct = data__prices_value["discount_pct"]
                                 if not isinstance(data__prices_value__discountpct, (int, float, Decimal)) or isinstance(data__prices_value__discountpct, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + " must be number", value=data__prices_value__discountpct, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + " must be number")
                                 if isinstance(data__prices_value__discountpct, (int, float, Decimal)) and not isinstance(data__prices_value__discountpct, bool):
                                     if data__prices_value__discountpct < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__discountpct, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + " must be bigger than or equal to 0")
                                     if data__prices_value__discountpct > 100:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + " must be smaller than or equal to 100", value=data__prices_value__discountpct, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100}, rule='maximum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.discount_pct".format(**locals()) + " must be smaller than or equal to 100")
                             if "tool_overhead_tokens_any" in data__prices_value_keys:
                                 data__prices_value_keys.remove("tool_overhead_tokens_any")
                                 data__prices_value__tooloverheadtokensany = data__prices_value["tool_overhead_tokens_any"]
                                 if not isinstance(data__prices_value__tooloverheadtokensany, (int)) and not (isinstance(data__prices_value__tooloverheadtokensany, float) and data__prices_value__tooloverheadtokensany.is_integer()) or isinstance(data__prices_value__tooloverheadtokensany, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens_any".format(**locals()) + " must be integer", value=data__prices_value__tooloverheadtokensany, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens_any".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens_any".format(**locals()) + " must be integer")
                                 if isinstance(data__prices_value__tooloverheadtokensany, (int, float, Decimal)) and not isinstance(data__prices_value__tooloverheadtokensany, bool):
                                     if data__prices_value__tooloverheadtokensany < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens_any".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tooloverheadtokensany, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens_any".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tool_overhead_tokens_any".format(**locals()) + " must be bigger than or equal to 0")
                             if "thinking_budget" in data__prices_value_keys:
                                 data__prices_value_keys.remove("thinking_budget")
                                 data__prices_value__thinkingbudget = data__prices_value["thinking_budget"]
                                 if not isinstance(data__prices_value__thinkingbudget, (bool)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.thinking_budget".format(**locals()) + " must be boolean", value=data__prices_value__thinkingbudget, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.thinking_budget".format(**locals()) + "", definition={'type': 'boolean', 'description': 'Whether the model accepts thinking.budget_tokens.'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.thinking_budget".format(**locals()) + " must be boolean")
                             if "multipliers" in data__prices_value_keys:
                                 data__prices_value_keys.remove("multipliers")
                                 data__prices_value__multipliers = data__prices_value["multipliers"]
                                 if not isinstance(data__prices_value__multipliers, (dict)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers".format(**locals()) + " must be object", value=data__prices_value__multipliers, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers".format(**locals()) + " must be object")
                                 data__prices_value__multipliers_is_dict = isinstance(data__prices_value__multipliers, dict)
                                 if data__prices_value__multipliers_is_dict:
                                     data__prices_value__multipliers_keys = set(data__prices_value__multipliers.keys())
@@ -273,102 +273,102 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                                         data__prices_value__multipliers_keys.remove("cache_read")
                                         data__prices_value__multipliers__cacheread = data__prices_value__multipliers["cache_read"]
                                         if not isinstance(data__prices_value__multipliers__cacheread, (int, float, Decimal)) or isinstance(data__prices_value__multipliers__cacheread, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_read".format(**locals()) + " must be number", value=data__prices_value__multipliers__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_read".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__multipliers__cacheread, (int, float, Decimal)) and not isinstance(data__prices_value__multipliers__cacheread, bool):
                                             if data__prices_value__multipliers__cacheread < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_read".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__multipliers__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_read".format(**locals()) + " must be bigger than or equal to 0")
                                     if "cache_write_5m" in data__prices_value__multipliers_keys:
                                         data__prices_value__multipliers_keys.remove("cache_write_5m")
                                         data__prices_value__multipliers__cachewrite5m = data__prices_value__multipliers["cache_write_5m"]
                                         if not isinstance(data__prices_value__multipliers__cachewrite5m, (int, float, Decimal)) or isinstance(data__prices_value__multipliers__cachewrite5m, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_5m".format(**locals()) + " must be number", value=data__prices_value__multipliers__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_5m".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__multipliers__cachewrite5m, (int, float, Decimal)) and not isinstance(data__prices_value__multipliers__cachewrite5m, bool):
                                             if data__prices_value__multipliers__cachewrite5m < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_5m".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__multipliers__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_5m".format(**locals()) + " must be bigger than or equal to 0")
                                     if "cache_write_1h" in data__prices_value__multipliers_keys:
                                         data__prices_value__multipliers_keys.remove("cache_write_1h")
                                         data__prices_value__multipliers__cachewrite1h = data__prices_value__multipliers["cache_write_1h"]
                                         if not isinstance(data__prices_value__multipliers__cachewrite1h, (int, float, Decimal)) or isinstance(data__prices_value__multipliers__cachewrite1h, bool):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_1h".format(**locals()) + " must be number", value=data__prices_value__multipliers__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_1h".format(**locals()) + " must be number")
                                         if isinstance(data__prices_value__multipliers__cachewrite1h, (int, float, Decimal)) and not isinstance(data__prices_value__multipliers__cachewrite1h, bool):
                                             if data__prices_value__multipliers__cachewrite1h < 0:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_1h".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__multipliers__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers.cache_write_1h".format(**locals()) + " must be bigger than or equal to 0")
                                     if data__prices_value__multipliers_keys:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers".format(**locals()) + " must not contain "+str(data__prices_value__multipliers_keys)+" properties", value=data__prices_value__multipliers, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, rule='additionalProperties')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.multipliers".format(**locals()) + " must not contain "+str(data__prices_value__multipliers_keys)+" properties")
                             if "tiers" in data__prices_value_keys:
                                 data__prices_value_keys.remove("tiers")
                                 data__prices_value__tiers = data__prices_value["tiers"]
                                 if not isinstance(data__prices_value__tiers, (list, tuple)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers".format(**locals()) + " must be array", value=data__prices_value__tiers, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers".format(**locals()) + "", definition={'type': 'array', 'description': 'Higher prices for calls whose total input tokens exceed a threshold (the whole call pays the tier).', 'items': {'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers".format(**locals()) + " must be array")
                                 data__prices_value__tiers_is_list = isinstance(data__prices_value__tiers, (list, tuple))
                                 if data__prices_value__tiers_is_list:
                                     data__prices_value__tiers_len = len(data__prices_value__tiers)
                                     for data__prices_value__tiers_x, data__prices_value__tiers_item in enumerate(data__prices_value__tiers):
                                         if not isinstance(data__prices_value__tiers_item, (dict)):
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + " must be object", value=data__prices_value__tiers_item, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, rule='type')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + " must be object")
                                         data__prices_value__tiers_item_is_dict = isinstance(data__prices_value__tiers_item, dict)
                                         if data__prices_value__tiers_item_is_dict:
                                             data__prices_value__tiers_item__missing_keys = set(['above_input_tokens', 'input', 'output']) - data__prices_value__tiers_item.keys()
                                             if data__prices_value__tiers_item__missing_keys:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + " must contain " + (str(sorted(data__prices_value__tiers_item__missing_keys)) + " properties"), value=data__prices_value__tiers_item, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, rule='required')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + " must contain ")
                                             data__prices_value__tiers_item_keys = set(data__prices_value__tiers_item.keys())
                                             if "above_input_tokens" in data__prices_value__tiers_item_keys:
                                                 data__prices_value__tiers_item_keys.remove("above_input_tokens")
                                                 data__prices_value__tiers_item__aboveinputtokens = data__prices_value__tiers_item["above_input_tokens"]
                                                 if not isinstance(data__prices_value__tiers_item__aboveinputtokens, (int)) and not (isinstance(data__prices_value__tiers_item__aboveinputtokens, float) and data__prices_value__tiers_item__aboveinputtokens.is_integer()) or isinstance(data__prices_value__tiers_item__aboveinputtokens, bool):
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].above_input_tokens".format(**locals()) + " must be integer", value=data__prices_value__tiers_item__aboveinputtokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].above_input_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='type')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].above_input_tokens".format(**locals()) + " must be integer")
                                                 if isinstance(data__prices_value__tiers_item__aboveinputtokens, (int, float, Decimal)) and not isinstance(data__prices_value__tiers_item__aboveinputtokens, bool):
                                                     if data__prices_value__tiers_item__aboveinputtokens < 0:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].above_input_tokens".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tiers_item__aboveinputtokens, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].above_input_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='minimum')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].above_input_tokens".format(**locals()) + " must be bigger than or equal to 0")
                                             if "input" in data__prices_value__tiers_item_keys:
                                                 data__prices_value__tiers_item_keys.remove("input")
                                                 data__prices_value__tiers_item__input = data__prices_value__tiers_item["input"]
                                                 if not isinstance(data__prices_value__tiers_item__input, (int, float, Decimal)) or isinstance(data__prices_value__tiers_item__input, bool):
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].input".format(**locals()) + " must be number", value=data__prices_value__tiers_item__input, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].input".format(**locals()) + " must be number")
                                                 if isinstance(data__prices_value__tiers_item__input, (int, float, Decimal)) and not isinstance(data__prices_value__tiers_item__input, bool):
                                                     if data__prices_value__tiers_item__input < 0:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].input".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tiers_item__input, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].input".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].input".format(**locals()) + " must be bigger than or equal to 0")
                                             if "output" in data__prices_value__tiers_item_keys:
                                                 data__prices_value__tiers_item_keys.remove("output")
                                                 data__prices_value__tiers_item__output = data__prices_value__tiers_item["output"]
                                                 if not isinstance(data__prices_value__tiers_item__output, (int, float, Decimal)) or isinstance(data__prices_value__tiers_item__output, bool):
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].output".format(**locals()) + " must be number", value=data__prices_value__tiers_item__output, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].output".format(**locals()) + " must be number")
                                                 if isinstance(data__prices_value__tiers_item__output, (int, float, Decimal)) and not isinstance(data__prices_value__tiers_item__output, bool):
                                                     if data__prices_value__tiers_item__output < 0:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].output".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tiers_item__output, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].output".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].output".format(**locals()) + " must be bigger than or equal to 0")
                                             if "cache_read" in data__prices_value__tiers_item_keys:
                                                 data__prices_value__tiers_item_keys.remove("cache_read")
                                                 data__prices_value__tiers_item__cacheread = data__prices_value__tiers_item["cache_read"]
                                                 if not isinstance(data__prices_value__tiers_item__cacheread, (int, float, Decimal)) or isinstance(data__prices_value__tiers_item__cacheread, bool):
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_read".format(**locals()) + " must be number", value=data__prices_value__tiers_item__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_read".format(**locals()) + " must be number")
                                                 if isinstance(data__prices_value__tiers_item__cacheread, (int, float, Decimal)) and not isinstance(data__prices_value__tiers_item__cacheread, bool):
                                                     if data__prices_value__tiers_item__cacheread < 0:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_read".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tiers_item__cacheread, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_read".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_read".format(**locals()) + " must be bigger than or equal to 0")
                                             if "cache_write_5m" in data__prices_value__tiers_item_keys:
                                                 data__prices_value__tiers_item_keys.remove("cache_write_5m")
                                                 data__prices_value__tiers_item__cachewrite5m = data__prices_value__tiers_item["cache_write_5m"]
                                                 if not isinstance(data__prices_value__tiers_item__cachewrite5m, (int, float, Decimal)) or isinstance(data__prices_value__tiers_item__cachewrite5m, bool):
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_5m".format(**locals()) + " must be number", value=data__prices_value__tiers_item__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_5m".format(**locals()) + " must be number")
                                                 if isinstance(data__prices_value__tiers_item__cachewrite5m, (int, float, Decimal)) and not isinstance(data__prices_value__tiers_item__cachewrite5m, bool):
                                                     if data__prices_value__tiers_item__cachewrite5m < 0:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_5m".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tiers_item__cachewrite5m, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_5m".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_5m".format(**locals()) + " must be bigger than or equal to 0")
                                             if "cache_write_1h" in data__prices_value__tiers_item_keys:
                                                 data__prices_value__tiers_item_keys.remove("cache_write_1h")
                                                 data__prices_value__tiers_item__cachewrite1h = data__prices_value__tiers_item["cache_write_1h"]
                                                 if not isinstance(data__prices_value__tiers_item__cachewrite1h, (int, float, Decimal)) or isinstance(data__prices_value__tiers_item__cachewrite1h, bool):
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_1h".format(**locals()) + " must be number", value=data__prices_value__tiers_item__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='type')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_1h".format(**locals()) + " must be number")
                                                 if isinstance(data__prices_value__tiers_item__cachewrite1h, (int, float, Decimal)) and not isinstance(data__prices_value__tiers_item__cachewrite1h, bool):
                                                     if data__prices_value__tiers_item__cachewrite1h < 0:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_1h".format(**locals()) + " must be bigger than or equal to 0", value=data__prices_value__tiers_item__cachewrite1h, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_1h".format(**locals()) + "", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}].cache_write_1h".format(**locals()) + " must be bigger than or equal to 0")
                                             if data__prices_value__tiers_item_keys:
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + " must not contain "+str(data__prices_value__tiers_item_keys)+" properties", value=data__prices_value__tiers_item, name="" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, rule='additionalProperties')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}.tiers[{data__prices_value__tiers_x}]".format(**locals()) + " must not contain "+str(data__prices_value__tiers_item_keys)+" properties")
                             if data__prices_value_keys:
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}".format(**locals()) + " must not contain "+str(data__prices_value_keys)+" properties", value=data__prices_value, name="" + (name_prefix or "data") + ".prices.{data__prices_key}".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}, 'min_cacheable_tokens': {'type': 'integer', 'minimum': 0}, 'tool_overhead_tokens': {'type': 'integer', 'minimum': 0}, 'context_window': {'type': 'integer', 'minimum': 1}, 'max_output_tokens': {'type': 'integer', 'minimum': 1}, 'alias_of': {'type': 'string'}, 'display_name': {'type': 'string'}, 'effective': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, 'discount_pct': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'tool_overhead_tokens_any': {'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, 'thinking_budget': {'type': 'boolean', 'description': 'Whether the model accepts thinking.budget_tokens.'}, 'multipliers': {'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, 'tiers': {'type': 'array', 'description': 'Higher prices for calls whose total input tokens exceed a threshold (the whole call pays the tier).', 'items': {'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}}}}, rule='additionalProperties')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prices.{data__prices_key}".format(**locals()) + " must not contain "+str(data__prices_value_keys)+" properties")
         if "lint" in data_keys:
             data_keys.remove("lint")
             data__lint = data["lint"]
             if not isinstance(data__lint, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint must be object", value=data__lint, name="" + (name_prefix or "data") + ".lint", definition={'type': 'object', 'additionalProperties': False, 'properties': {'select': {'type': 'array', 'items': {'type': 'string'}}, 'ignore': {'type': 'array', 'items': {'type': 'string'}}, 'severity': {'type': 'object', 'additionalProperties': {'enum': ['error', 'warning', 'info']}}, 'limits': {'type': 'object', 'additionalProperties': {'type': 'number'}}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint must be object")
             data__lint_is_dict = isinstance(data__lint, dict)
             if data__lint_is_dict:
                 data__lint_keys = set(data__lint.keys())
@@ -376,29 +376,29 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                     data__lint_keys.remove("select")
                     data__lint__select = data__lint["select"]
                     if not isinstance(data__lint__select, (list, tuple)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.select must be array", value=data__lint__select, name="" + (name_prefix or "data") + ".lint.select", definition={'type': 'array', 'items': {'type': 'string'}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.select must be array")
                     data__lint__select_is_list = isinstance(data__lint__select, (list, tuple))
                     if data__lint__select_is_list:
                         data__lint__select_len = len(data__lint__select)
                         for data__lint__select_x, data__lint__select_item in enumerate(data__lint__select):
                             if not isinstance(data__lint__select_item, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.select[{data__lint__select_x}]".format(**locals()) + " must be string", value=data__lint__select_item, name="" + (name_prefix or "data") + ".lint.select[{data__lint__select_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.select[{data__lint__select_x}]".format(**locals()) + " must be string")
                 if "ignore" in data__lint_keys:
                     data__lint_keys.remove("ignore")
                     data__lint__ignore = data__lint["ignore"]
                     if not isinstance(data__lint__ignore, (list, tuple)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.ignore must be array", value=data__lint__ignore, name="" + (name_prefix or "data") + ".lint.ignore", definition={'type': 'array', 'items': {'type': 'string'}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.ignore must be array")
                     data__lint__ignore_is_list = isinstance(data__lint__ignore, (list, tuple))
                     if data__lint__ignore_is_list:
                         data__lint__ignore_len = len(data__lint__ignore)
                         for data__lint__ignore_x, data__lint__ignore_item in enumerate(data__lint__ignore):
                             if not isinstance(data__lint__ignore_item, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.ignore[{data__lint__ignore_x}]".format(**locals()) + " must be string", value=data__lint__ignore_item, name="" + (name_prefix or "data") + ".lint.ignore[{data__lint__ignore_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.ignore[{data__lint__ignore_x}]".format(**locals()) + " must be string")
                 if "severity" in data__lint_keys:
                     data__lint_keys.remove("severity")
                     data__lint__severity = data__lint["severity"]
                     if not isinstance(data__lint__severity, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.severity must be object", value=data__lint__severity, name="" + (name_prefix or "data") + ".lint.severity", definition={'type': 'object', 'additionalProperties': {'enum': ['error', 'warning', 'info']}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.severity must be object")
                     data__lint__severity_is_dict = isinstance(data__lint__severity, dict)
                     if data__lint__severity_is_dict:
                         data__lint__severity_keys = set(data__lint__severity.keys())
@@ -406,12 +406,12 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                             if data__lint__severity_key not in []:
                                 data__lint__severity_value = data__lint__severity.get(data__lint__severity_key)
                                 if not (isinstance(data__lint__severity_value, str) and data__lint__severity_value == 'error' or isinstance(data__lint__severity_value, str) and data__lint__severity_value == 'warning' or isinstance(data__lint__severity_value, str) and data__lint__severity_value == 'info'):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.severity.{data__lint__severity_key}".format(**locals()) + " must be one of ['error', 'warning', 'info']", value=data__lint__severity_value, name="" + (name_prefix or "data") + ".lint.severity.{data__lint__severity_key}".format(**locals()) + "", definition={'enum': ['error', 'warning', 'info']}, rule='enum')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.severity.{data__lint__severity_key}".format(**locals()) + " must be one of ['error', 'warning', 'info']")
                 if "limits" in data__lint_keys:
                     data__lint_keys.remove("limits")
                     data__lint__limits = data__lint["limits"]
                     if not isinstance(data__lint__limits, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.limits must be object", value=data__lint__limits, name="" + (name_prefix or "data") + ".lint.limits", definition={'type': 'object', 'additionalProperties': {'type': 'number'}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.limits must be object")
                     data__lint__limits_is_dict = isinstance(data__lint__limits, dict)
                     if data__lint__limits_is_dict:
                         data__lint__limits_keys = set(data__lint__limits.keys())
@@ -419,19 +419,19 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                             if data__lint__limits_key not in []:
                                 data__lint__limits_value = data__lint__limits.get(data__lint__limits_key)
                                 if not isinstance(data__lint__limits_value, (int, float, Decimal)) or isinstance(data__lint__limits_value, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.limits.{data__lint__limits_key}".format(**locals()) + " must be number", value=data__lint__limits_value, name="" + (name_prefix or "data") + ".lint.limits.{data__lint__limits_key}".format(**locals()) + "", definition={'type': 'number'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint.limits.{data__lint__limits_key}".format(**locals()) + " must be number")
                 if data__lint_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint must not contain "+str(data__lint_keys)+" properties", value=data__lint, name="" + (name_prefix or "data") + ".lint", definition={'type': 'object', 'additionalProperties': False, 'properties': {'select': {'type': 'array', 'items': {'type': 'string'}}, 'ignore': {'type': 'array', 'items': {'type': 'string'}}, 'severity': {'type': 'object', 'additionalProperties': {'enum': ['error', 'warning', 'info']}}, 'limits': {'type': 'object', 'additionalProperties': {'type': 'number'}}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".lint must not contain "+str(data__lint_keys)+" properties")
         if "gate" in data_keys:
             data_keys.remove("gate")
             data__gate = data["gate"]
             if not isinstance(data__gate, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gate must be object", value=data__gate, name="" + (name_prefix or "data") + ".gate", definition={'type': 'object'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".gate must be object")
         if "eval" in data_keys:
             data_keys.remove("eval")
             data__eval = data["eval"]
             if not isinstance(data__eval, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval must be object", value=data__eval, name="" + (name_prefix or "data") + ".eval", definition={'type': 'object', 'properties': {'base_url': {'type': 'string'}, 'model': {'type': 'string'}, 'concurrency': {'type': 'integer', 'minimum': 1}, 'cache_dir': {'type': 'string'}, 'timeout_s': {'type': 'number', 'exclusiveMinimum': 0}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval must be object")
             data__eval_is_dict = isinstance(data__eval, dict)
             if data__eval_is_dict:
                 data__eval_keys = set(data__eval.keys())
@@ -439,43 +439,43 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                     data__eval_keys.remove("base_url")
                     data__eval__baseurl = data__eval["base_url"]
                     if not isinstance(data__eval__baseurl, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.base_url must be string", value=data__eval__baseurl, name="" + (name_prefix or "data") + ".eval.base_url", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.base_url must be string")
                 if "model" in data__eval_keys:
                     data__eval_keys.remove("model")
                     data__eval__model = data__eval["model"]
                     if not isinstance(data__eval__model, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.model must be string", value=data__eval__model, name="" + (name_prefix or "data") + ".eval.model", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.model must be string")
                 if "concurrency" in data__eval_keys:
                     data__eval_keys.remove("concurrency")
                     data__eval__concurrency = data__eval["concurrency"]
                     if not isinstance(data__eval__concurrency, (int)) and not (isinstance(data__eval__concurrency, float) and data__eval__concurrency.is_integer()) or isinstance(data__eval__concurrency, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.concurrency must be integer", value=data__eval__concurrency, name="" + (name_prefix or "data") + ".eval.concurrency", definition={'type': 'integer', 'minimum': 1}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.concurrency must be integer")
                     if isinstance(data__eval__concurrency, (int, float, Decimal)) and not isinstance(data__eval__concurrency, bool):
                         if data__eval__concurrency < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.concurrency must be bigger than or equal to 1", value=data__eval__concurrency, name="" + (name_prefix or "data") + ".eval.concurrency", definition={'type': 'integer', 'minimum': 1}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.concurrency must be bigger than or equal to 1")
                 if "cache_dir" in data__eval_keys:
                     data__eval_keys.remove("cache_dir")
                     data__eval__cachedir = data__eval["cache_dir"]
                     if not isinstance(data__eval__cachedir, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.cache_dir must be string", value=data__eval__cachedir, name="" + (name_prefix or "data") + ".eval.cache_dir", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.cache_dir must be string")
                 if "timeout_s" in data__eval_keys:
                     data__eval_keys.remove("timeout_s")
                     data__eval__timeouts = data__eval["timeout_s"]
                     if not isinstance(data__eval__timeouts, (int, float, Decimal)) or isinstance(data__eval__timeouts, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.timeout_s must be number", value=data__eval__timeouts, name="" + (name_prefix or "data") + ".eval.timeout_s", definition={'type': 'number', 'exclusiveMinimum': 0}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.timeout_s must be number")
                     if isinstance(data__eval__timeouts, (int, float, Decimal)) and not isinstance(data__eval__timeouts, bool):
                         if data__eval__timeouts <= 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.timeout_s must be bigger than 0", value=data__eval__timeouts, name="" + (name_prefix or "data") + ".eval.timeout_s", definition={'type': 'number', 'exclusiveMinimum': 0}, rule='exclusiveMinimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".eval.timeout_s must be bigger than 0")
         if "canary" in data_keys:
             data_keys.remove("canary")
             data__canary = data["canary"]
             if not isinstance(data__canary, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must be object", value=data__canary, name="" + (name_prefix or "data") + ".canary", definition={'type': 'object'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must be object")
         if "telemetry" in data_keys:
             data_keys.remove("telemetry")
             data__telemetry = data["telemetry"]
             if not isinstance(data__telemetry, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".telemetry must be object", value=data__telemetry, name="" + (name_prefix or "data") + ".telemetry", definition={'type': 'object', 'description': 'How call records are read (canary analyze, calibrate).', 'additionalProperties': False, 'properties': {'input_tokens': {'enum': ['auto', 'inclusive', 'exclusive'], 'description': "Whether gen_ai.usage.input_tokens includes cache read and write tokens (inclusive: the OTel convention) or not (exclusive: Anthropic's field passed through); auto tells it per source."}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".telemetry must be object")
             data__telemetry_is_dict = isinstance(data__telemetry, dict)
             if data__telemetry_is_dict:
                 data__telemetry_keys = set(data__telemetry.keys())
@@ -483,11 +483,11 @@ def validate_https___promptops_dev_schemas_config_schema_json(data, custom_forma
                     data__telemetry_keys.remove("input_tokens")
                     data__telemetry__inputtokens = data__telemetry["input_tokens"]
                     if not (isinstance(data__telemetry__inputtokens, str) and data__telemetry__inputtokens == 'auto' or isinstance(data__telemetry__inputtokens, str) and data__telemetry__inputtokens == 'inclusive' or isinstance(data__telemetry__inputtokens, str) and data__telemetry__inputtokens == 'exclusive'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".telemetry.input_tokens must be one of ['auto', 'inclusive', 'exclusive']", value=data__telemetry__inputtokens, name="" + (name_prefix or "data") + ".telemetry.input_tokens", definition={'enum': ['auto', 'inclusive', 'exclusive'], 'description': "Whether gen_ai.usage.input_tokens includes cache read and write tokens (inclusive: the OTel convention) or not (exclusive: Anthropic's field passed through); auto tells it per source."}, rule='enum')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".telemetry.input_tokens must be one of ['auto', 'inclusive', 'exclusive']")
                 if data__telemetry_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".telemetry must not contain "+str(data__telemetry_keys)+" properties", value=data__telemetry, name="" + (name_prefix or "data") + ".telemetry", definition={'type': 'object', 'description': 'How call records are read (canary analyze, calibrate).', 'additionalProperties': False, 'properties': {'input_tokens': {'enum': ['auto', 'inclusive', 'exclusive'], 'description': "Whether gen_ai.usage.input_tokens includes cache read and write tokens (inclusive: the OTel convention) or not (exclusive: Anthropic's field passed through); auto tells it per source."}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".telemetry must not contain "+str(data__telemetry_keys)+" properties")
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/config.schema.json', 'title': 'promptops configuration (promptops.yaml or [tool.promptops])', 'type': 'object', 'additionalProperties': False, 'properties': {'paths': {'type': 'array', 'items': {'type': 'string'}}, 'exclude': {'type': 'array', 'items': {'type': 'string'}}, 'tokenizer': {'description': 'auto (default): exact counts from promptops.lock where present, else cl100k_base scaled per Claude tokenizer family; cl100k_base or o200k_base: raw counts; anthropic: exact counts from promptops.lock.', 'enum': ['auto', 'cl100k_base', 'o200k_base', 'anthropic']}, 'cache_dir': {'type': 'string'}, 'lock_file': {'type': 'string'}, 'default_branch': {'type': 'string'}, 'prices': {'type': 'object', 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}, 'min_cacheable_tokens': {'type': 'integer', 'minimum': 0}, 'tool_overhead_tokens': {'type': 'integer', 'minimum': 0}, 'context_window': {'type': 'integer', 'minimum': 1}, 'max_output_tokens': {'type': 'integer', 'minimum': 1}, 'alias_of': {'type': 'string'}, 'display_name': {'type': 'string'}, 'effective': {'type': 'object', 'additionalProperties': False, 'properties': {'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'batch_input': {'type': 'number', 'minimum': 0}, 'batch_output': {'type': 'number', 'minimum': 0}}, 'description': 'Prices actually paid after discounts or credits.'}, 'discount_pct': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'tool_overhead_tokens_any': {'type': 'integer', 'minimum': 0, 'description': 'Tool-use system prompt tokens with tool_choice any or tool.'}, 'thinking_budget': {'type': 'boolean', 'description': 'Whether the model accepts thinking.budget_tokens.'}, 'multipliers': {'type': 'object', 'additionalProperties': False, 'description': 'Cache prices relative to input, for this model (e.g. cache_read: 0.05).', 'properties': {'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}, 'tiers': {'type': 'array', 'description': 'Higher prices for calls whose total input tokens exceed a threshold (the whole call pays the tier).', 'items': {'type': 'object', 'additionalProperties': False, 'required': ['above_input_tokens', 'input', 'output'], 'properties': {'above_input_tokens': {'type': 'integer', 'minimum': 0}, 'input': {'type': 'number', 'minimum': 0}, 'output': {'type': 'number', 'minimum': 0}, 'cache_read': {'type': 'number', 'minimum': 0}, 'cache_write_5m': {'type': 'number', 'minimum': 0}, 'cache_write_1h': {'type': 'number', 'minimum': 0}}}}}}}, 'lint': {'type': 'object', 'additionalProperties': False, 'properties': {'select': {'type': 'array', 'items': {'type': 'string'}}, 'ignore': {'type': 'array', 'items': {'type': 'string'}}, 'severity': {'type': 'object', 'additionalProperties': {'enum': ['error', 'warning', 'info']}}, 'limits': {'type': 'object', 'additionalProperties': {'type': 'number'}}}}, 'gate': {'type': 'object'}, 'eval': {'type': 'object', 'properties': {'base_url': {'type': 'string'}, 'model': {'type': 'string'}, 'concurrency': {'type': 'integer', 'minimum': 1}, 'cache_dir': {'type': 'string'}, 'timeout_s': {'type': 'number', 'exclusiveMinimum': 0}}}, 'canary': {'type': 'object'}, 'telemetry': {'type': 'object', 'description': 'How call records are read (canary analyze, calibrate).', 'additionalProperties': False, 'properties': {'input_tokens': {'enum': ['auto', 'inclusive', 'exclusive'], 'description': "Whether gen_ai.usage.input_tokens includes cache read and write tokens (inclusive: the OTel convention) or not (exclusive: Anthropic's field passed through); auto tells it per source."}}}}}, rule='additionalProperties')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data
 
 SCHEMA_SHA256 = '4d4bb768b8ed3e1353e5f64cf8a7a338d42155259cdca32a06e4f7492ea0527a'

@@ -19,44 +19,44 @@ NoneType = type(None)
 
 def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/prompt.schema.json', 'title': 'promptops prompt', '$defs': {'finite': {'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}}, 'type': 'object', 'required': ['kind', 'id', 'version', 'model', 'system'], 'additionalProperties': False, 'properties': {'kind': {'const': 'prompt'}, 'id': {'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'model': {'type': 'string', 'minLength': 1, 'description': 'Model id or alias from the price table.'}, 'workload': {'type': 'string', 'description': 'The charter id of the workload.'}, 'max_output_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'temperature': {'type': 'number', 'minimum': 0, 'maximum': 2, 'allOf': [{'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}]}, 'thinking': {'type': 'object', 'additionalProperties': False, 'required': ['budget_tokens'], 'properties': {'budget_tokens': {'type': 'integer', 'minimum': 1024, 'maximum': 10000000}}}, 'tools': {'type': 'array', 'items': {'type': 'string'}, 'uniqueItems': True}, 'tool_cache': {'description': "Put a cache breakpoint after the last tool definition: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'tool_choice': {'description': "Anthropic's tool_choice: auto (default), none, any, or tool (then name the tool). It picks the size of the tool-use system prompt Anthropic adds, so it changes the price.", 'oneOf': [{'enum': ['auto', 'none', 'any']}, {'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}]}, 'system': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}, 'messages': {'type': 'array', 'items': {'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}}, 'conversation': {'type': 'object', 'additionalProperties': False, 'description': 'How the conversation history this prompt carries is bounded (PO204).', 'properties': {'max_turns': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'max_history_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'eviction': {'enum': ['none', 'truncate', 'summarize']}}}, 'variables': {'type': 'object', 'propertyNames': {'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}}, 'agent': {'type': 'object', 'additionalProperties': False, 'properties': {'max_steps': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}, 'max_depth': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}}}}}, rule='type')
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['kind', 'id', 'version', 'model', 'system']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/prompt.schema.json', 'title': 'promptops prompt', '$defs': {'finite': {'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}}, 'type': 'object', 'required': ['kind', 'id', 'version', 'model', 'system'], 'additionalProperties': False, 'properties': {'kind': {'const': 'prompt'}, 'id': {'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'model': {'type': 'string', 'minLength': 1, 'description': 'Model id or alias from the price table.'}, 'workload': {'type': 'string', 'description': 'The charter id of the workload.'}, 'max_output_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'temperature': {'type': 'number', 'minimum': 0, 'maximum': 2, 'allOf': [{'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}]}, 'thinking': {'type': 'object', 'additionalProperties': False, 'required': ['budget_tokens'], 'properties': {'budget_tokens': {'type': 'integer', 'minimum': 1024, 'maximum': 10000000}}}, 'tools': {'type': 'array', 'items': {'type': 'string'}, 'uniqueItems': True}, 'tool_cache': {'description': "Put a cache breakpoint after the last tool definition: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'tool_choice': {'description': "Anthropic's tool_choice: auto (default), none, any, or tool (then name the tool). It picks the size of the tool-use system prompt Anthropic adds, so it changes the price.", 'oneOf': [{'enum': ['auto', 'none', 'any']}, {'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}]}, 'system': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}, 'messages': {'type': 'array', 'items': {'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}}, 'conversation': {'type': 'object', 'additionalProperties': False, 'description': 'How the conversation history this prompt carries is bounded (PO204).', 'properties': {'max_turns': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'max_history_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'eviction': {'enum': ['none', 'truncate', 'summarize']}}}, 'variables': {'type': 'object', 'propertyNames': {'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}}, 'agent': {'type': 'object', 'additionalProperties': False, 'properties': {'max_steps': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}, 'max_depth': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}}}}}, rule='required')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
         data_keys = set(data.keys())
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not (isinstance(data__kind, str) and data__kind == 'prompt'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: prompt", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'prompt'}, rule='const')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be one of ['prompt']")
         if "id" in data_keys:
             data_keys.remove("id")
             data__id = data["id"]
             if not isinstance(data__id, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string")
             if isinstance(data__id, str):
                 if not REGEX_PATTERNS['^[a-z0-9][a-z0-9._/-]*$'].search(data__id):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9][a-z0-9._/-]*$", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9][a-z0-9._/-]*$")
         if "version" in data_keys:
             data_keys.remove("version")
             data__version = data["version"]
             if not isinstance(data__version, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string")
             if isinstance(data__version, str):
                 if not REGEX_PATTERNS['^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'].search(data__version):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$")
         if "description" in data_keys:
             data_keys.remove("description")
             data__description = data["description"]
             if not isinstance(data__description, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string", value=data__description, name="" + (name_prefix or "data") + ".description", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string")
         if "labels" in data_keys:
             data_keys.remove("labels")
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object", value=data__labels, name="" + (name_prefix or "data") + ".labels", definition={'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object")
             data__labels_is_dict = isinstance(data__labels, dict)
             if data__labels_is_dict:
                 data__labels_keys = set(data__labels.keys())
@@ -64,79 +64,79 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, (str, int, float, Decimal, bool)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string or number or boolean", value=data__labels_value, name="" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + "", definition={'type': ['string', 'number', 'boolean']}, rule='type')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string or number or boolean")
         if "model" in data_keys:
             data_keys.remove("model")
             data__model = data["model"]
             if not isinstance(data__model, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".model must be string", value=data__model, name="" + (name_prefix or "data") + ".model", definition={'type': 'string', 'minLength': 1, 'description': 'Model id or alias from the price table.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".model must be string")
             if isinstance(data__model, str):
                 data__model_len = len(data__model)
                 if data__model_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".model must be longer than or equal to 1 characters", value=data__model, name="" + (name_prefix or "data") + ".model", definition={'type': 'string', 'minLength': 1, 'description': 'Model id or alias from the price table.'}, rule='minLength')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".model must be longer than or equal to 1 characters")
         if "workload" in data_keys:
             data_keys.remove("workload")
             data__workload = data["workload"]
             if not isinstance(data__workload, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".workload must be string", value=data__workload, name="" + (name_prefix or "data") + ".workload", definition={'type': 'string', 'description': 'The charter id of the workload.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".workload must be string")
         if "max_output_tokens" in data_keys:
             data_keys.remove("max_output_tokens")
             data__maxoutputtokens = data["max_output_tokens"]
             if not isinstance(data__maxoutputtokens, (int)) and not (isinstance(data__maxoutputtokens, float) and data__maxoutputtokens.is_integer()) or isinstance(data__maxoutputtokens, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_output_tokens must be integer", value=data__maxoutputtokens, name="" + (name_prefix or "data") + ".max_output_tokens", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_output_tokens must be integer")
             if isinstance(data__maxoutputtokens, (int, float, Decimal)) and not isinstance(data__maxoutputtokens, bool):
                 if data__maxoutputtokens < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_output_tokens must be bigger than or equal to 1", value=data__maxoutputtokens, name="" + (name_prefix or "data") + ".max_output_tokens", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='minimum')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_output_tokens must be bigger than or equal to 1")
                 if data__maxoutputtokens > 10000000:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_output_tokens must be smaller than or equal to 10000000", value=data__maxoutputtokens, name="" + (name_prefix or "data") + ".max_output_tokens", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='maximum')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_output_tokens must be smaller than or equal to 10000000")
         if "temperature" in data_keys:
             data_keys.remove("temperature")
             data__temperature = data["temperature"]
             if not isinstance(data__temperature, (int, float, Decimal)) or isinstance(data__temperature, bool):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".temperature must be number", value=data__temperature, name="" + (name_prefix or "data") + ".temperature", definition={'type': 'number', 'minimum': 0, 'maximum': 2, 'allOf': [{'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}]}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".temperature must be number")
             validate_https___promptops_dev_schemas_prompt_schema_json___defs_finite(data__temperature, custom_formats, (name_prefix or "data") + ".temperature")
             if isinstance(data__temperature, (int, float, Decimal)) and not isinstance(data__temperature, bool):
                 if data__temperature < 0:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".temperature must be bigger than or equal to 0", value=data__temperature, name="" + (name_prefix or "data") + ".temperature", definition={'type': 'number', 'minimum': 0, 'maximum': 2, 'allOf': [{'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}]}, rule='minimum')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".temperature must be bigger than or equal to 0")
                 if data__temperature > 2:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".temperature must be smaller than or equal to 2", value=data__temperature, name="" + (name_prefix or "data") + ".temperature", definition={'type': 'number', 'minimum': 0, 'maximum': 2, 'allOf': [{'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}]}, rule='maximum')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".temperature must be smaller than or equal to 2")
         if "thinking" in data_keys:
             data_keys.remove("thinking")
             data__thinking = data["thinking"]
             if not isinstance(data__thinking, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking must be object", value=data__thinking, name="" + (name_prefix or "data") + ".thinking", definition={'type': 'object', 'additionalProperties': False, 'required': ['budget_tokens'], 'properties': {'budget_tokens': {'type': 'integer', 'minimum': 1024, 'maximum': 10000000}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking must be object")
             data__thinking_is_dict = isinstance(data__thinking, dict)
             if data__thinking_is_dict:
                 data__thinking__missing_keys = set(['budget_tokens']) - data__thinking.keys()
                 if data__thinking__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking must contain " + (str(sorted(data__thinking__missing_keys)) + " properties"), value=data__thinking, name="" + (name_prefix or "data") + ".thinking", definition={'type': 'object', 'additionalProperties': False, 'required': ['budget_tokens'], 'properties': {'budget_tokens': {'type': 'integer', 'minimum': 1024, 'maximum': 10000000}}}, rule='required')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking must contain ")
                 data__thinking_keys = set(data__thinking.keys())
                 if "budget_tokens" in data__thinking_keys:
                     data__thinking_keys.remove("budget_tokens")
                     data__thinking__budgettokens = data__thinking["budget_tokens"]
                     if not isinstance(data__thinking__budgettokens, (int)) and not (isinstance(data__thinking__budgettokens, float) and data__thinking__budgettokens.is_integer()) or isinstance(data__thinking__budgettokens, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking.budget_tokens must be integer", value=data__thinking__budgettokens, name="" + (name_prefix or "data") + ".thinking.budget_tokens", definition={'type': 'integer', 'minimum': 1024, 'maximum': 10000000}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking.budget_tokens must be integer")
                     if isinstance(data__thinking__budgettokens, (int, float, Decimal)) and not isinstance(data__thinking__budgettokens, bool):
                         if data__thinking__budgettokens < 1024:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking.budget_tokens must be bigger than or equal to 1024", value=data__thinking__budgettokens, name="" + (name_prefix or "data") + ".thinking.budget_tokens", definition={'type': 'integer', 'minimum': 1024, 'maximum': 10000000}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking.budget_tokens must be bigger than or equal to 1024")
                         if data__thinking__budgettokens > 10000000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking.budget_tokens must be smaller than or equal to 10000000", value=data__thinking__budgettokens, name="" + (name_prefix or "data") + ".thinking.budget_tokens", definition={'type': 'integer', 'minimum': 1024, 'maximum': 10000000}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking.budget_tokens must be smaller than or equal to 10000000")
                 if data__thinking_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking must not contain "+str(data__thinking_keys)+" properties", value=data__thinking, name="" + (name_prefix or "data") + ".thinking", definition={'type': 'object', 'additionalProperties': False, 'required': ['budget_tokens'], 'properties': {'budget_tokens': {'type': 'integer', 'minimum': 1024, 'maximum': 10000000}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".thinking must not contain "+str(data__thinking_keys)+" properties")
         if "tools" in data_keys:
             data_keys.remove("tools")
             data__tools = data["tools"]
             if not isinstance(data__tools, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tools must be array", value=data__tools, name="" + (name_prefix or "data") + ".tools", definition={'type': 'array', 'items': {'type': 'string'}, 'uniqueItems': True}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tools must be array")
             data__tools_is_list = isinstance(data__tools, (list, tuple))
             if data__tools_is_list:
                 def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                 data__tools_len = len(data__tools)
                 if data__tools_len > len(set(fn(data__tools_x) for data__tools_x in data__tools)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".tools must contain unique items", value=data__tools, name="" + (name_prefix or "data") + ".tools", definition={'type': 'array', 'items': {'type': 'string'}, 'uniqueItems': True}, rule='uniqueItems')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".tools must contain unique items")
                 for data__tools_x, data__tools_item in enumerate(data__tools):
                     if not isinstance(data__tools_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tools[{data__tools_x}]".format(**locals()) + " must be string", value=data__tools_item, name="" + (name_prefix or "data") + ".tools[{data__tools_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tools[{data__tools_x}]".format(**locals()) + " must be string")
         if "tool_cache" in data_keys:
             data_keys.remove("tool_cache")
             data__toolcache = data["tool_cache"]
@@ -144,17 +144,17 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
             if data__toolcache_one_of_count1 < 2:
                 try:
                     if not isinstance(data__toolcache, (bool)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_cache must be boolean", value=data__toolcache, name="" + (name_prefix or "data") + ".tool_cache", definition={'type': 'boolean'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_cache must be boolean")
                     data__toolcache_one_of_count1 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__toolcache_one_of_count1 < 2:
                 try:
                     if not (isinstance(data__toolcache, str) and data__toolcache == '5m' or isinstance(data__toolcache, str) and data__toolcache == '1h'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_cache must be one of ['5m', '1h']", value=data__toolcache, name="" + (name_prefix or "data") + ".tool_cache", definition={'enum': ['5m', '1h']}, rule='enum')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_cache must be one of ['5m', '1h']")
                     data__toolcache_one_of_count1 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__toolcache_one_of_count1 != 1:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_cache must be valid exactly by one definition" + (" (" + str(data__toolcache_one_of_count1) + " matches found)"), value=data__toolcache, name="" + (name_prefix or "data") + ".tool_cache", definition={'description': "Put a cache breakpoint after the last tool definition: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, rule='oneOf')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_cache must be valid exactly by one definition")
         if "tool_choice" in data_keys:
             data_keys.remove("tool_choice")
             data__toolchoice = data["tool_choice"]
@@ -162,39 +162,39 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
             if data__toolchoice_one_of_count2 < 2:
                 try:
                     if not (isinstance(data__toolchoice, str) and data__toolchoice == 'auto' or isinstance(data__toolchoice, str) and data__toolchoice == 'none' or isinstance(data__toolchoice, str) and data__toolchoice == 'any'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must be one of ['auto', 'none', 'any']", value=data__toolchoice, name="" + (name_prefix or "data") + ".tool_choice", definition={'enum': ['auto', 'none', 'any']}, rule='enum')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must be one of ['auto', 'none', 'any']")
                     data__toolchoice_one_of_count2 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__toolchoice_one_of_count2 < 2:
                 try:
                     if not isinstance(data__toolchoice, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must be object", value=data__toolchoice, name="" + (name_prefix or "data") + ".tool_choice", definition={'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must be object")
                     data__toolchoice_is_dict = isinstance(data__toolchoice, dict)
                     if data__toolchoice_is_dict:
                         data__toolchoice__missing_keys = set(['type']) - data__toolchoice.keys()
                         if data__toolchoice__missing_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must contain " + (str(sorted(data__toolchoice__missing_keys)) + " properties"), value=data__toolchoice, name="" + (name_prefix or "data") + ".tool_choice", definition={'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}, rule='required')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must contain ")
                         data__toolchoice_keys = set(data__toolchoice.keys())
                         if "type" in data__toolchoice_keys:
                             data__toolchoice_keys.remove("type")
                             data__toolchoice__type = data__toolchoice["type"]
                             if not (isinstance(data__toolchoice__type, str) and data__toolchoice__type == 'auto' or isinstance(data__toolchoice__type, str) and data__toolchoice__type == 'none' or isinstance(data__toolchoice__type, str) and data__toolchoice__type == 'any' or isinstance(data__toolchoice__type, str) and data__toolchoice__type == 'tool'):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice.type must be one of ['auto', 'none', 'any', 'tool']", value=data__toolchoice__type, name="" + (name_prefix or "data") + ".tool_choice.type", definition={'enum': ['auto', 'none', 'any', 'tool']}, rule='enum')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice.type must be one of ['auto', 'none', 'any', 'tool']")
                         if "name" in data__toolchoice_keys:
                             data__toolchoice_keys.remove("name")
                             data__toolchoice__name = data__toolchoice["name"]
                             if not isinstance(data__toolchoice__name, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice.name must be string", value=data__toolchoice__name, name="" + (name_prefix or "data") + ".tool_choice.name", definition={'type': 'string', 'minLength': 1}, rule='type')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice.name must be string")
                             if isinstance(data__toolchoice__name, str):
                                 data__toolchoice__name_len = len(data__toolchoice__name)
                                 if data__toolchoice__name_len < 1:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice.name must be longer than or equal to 1 characters", value=data__toolchoice__name, name="" + (name_prefix or "data") + ".tool_choice.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice.name must be longer than or equal to 1 characters")
                         if data__toolchoice_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must not contain "+str(data__toolchoice_keys)+" properties", value=data__toolchoice, name="" + (name_prefix or "data") + ".tool_choice", definition={'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}, rule='additionalProperties')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must not contain "+str(data__toolchoice_keys)+" properties")
                     data__toolchoice_one_of_count2 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__toolchoice_one_of_count2 != 1:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must be valid exactly by one definition" + (" (" + str(data__toolchoice_one_of_count2) + " matches found)"), value=data__toolchoice, name="" + (name_prefix or "data") + ".tool_choice", definition={'description': "Anthropic's tool_choice: auto (default), none, any, or tool (then name the tool). It picks the size of the tool-use system prompt Anthropic adds, so it changes the price.", 'oneOf': [{'enum': ['auto', 'none', 'any']}, {'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}]}, rule='oneOf')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tool_choice must be valid exactly by one definition")
         if "system" in data_keys:
             data_keys.remove("system")
             data__system = data["system"]
@@ -202,32 +202,32 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
             if data__system_one_of_count3 < 2:
                 try:
                     if not isinstance(data__system, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be string", value=data__system, name="" + (name_prefix or "data") + ".system", definition={'type': 'string'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be string")
                     data__system_one_of_count3 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__system_one_of_count3 < 2:
                 try:
                     if not isinstance(data__system, (list, tuple)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be array", value=data__system, name="" + (name_prefix or "data") + ".system", definition={'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be array")
                     data__system_is_list = isinstance(data__system, (list, tuple))
                     if data__system_is_list:
                         data__system_len = len(data__system)
                         if data__system_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must contain at least 1 items", value=data__system, name="" + (name_prefix or "data") + ".system", definition={'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}, rule='minItems')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must contain at least 1 items")
                         for data__system_x, data__system_item in enumerate(data__system):
                             if not isinstance(data__system_item, (dict)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + " must be object", value=data__system_item, name="" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}, rule='type')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + " must be object")
                             data__system_item_is_dict = isinstance(data__system_item, dict)
                             if data__system_item_is_dict:
                                 data__system_item__missing_keys = set(['text']) - data__system_item.keys()
                                 if data__system_item__missing_keys:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + " must contain " + (str(sorted(data__system_item__missing_keys)) + " properties"), value=data__system_item, name="" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}, rule='required')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + " must contain ")
                                 data__system_item_keys = set(data__system_item.keys())
                                 if "text" in data__system_item_keys:
                                     data__system_item_keys.remove("text")
                                     data__system_item__text = data__system_item["text"]
                                     if not isinstance(data__system_item__text, (str)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].text".format(**locals()) + " must be string", value=data__system_item__text, name="" + (name_prefix or "data") + ".system[{data__system_x}].text".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].text".format(**locals()) + " must be string")
                                 if "cache" in data__system_item_keys:
                                     data__system_item_keys.remove("cache")
                                     data__system_item__cache = data__system_item["cache"]
@@ -235,50 +235,50 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                                     if data__system_item__cache_one_of_count4 < 2:
                                         try:
                                             if not isinstance(data__system_item__cache, (bool)):
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + " must be boolean", value=data__system_item__cache, name="" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + "", definition={'type': 'boolean'}, rule='type')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + " must be boolean")
                                             data__system_item__cache_one_of_count4 += 1
                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
                                     if data__system_item__cache_one_of_count4 < 2:
                                         try:
                                             if not (isinstance(data__system_item__cache, str) and data__system_item__cache == '5m' or isinstance(data__system_item__cache, str) and data__system_item__cache == '1h'):
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + " must be one of ['5m', '1h']", value=data__system_item__cache, name="" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + "", definition={'enum': ['5m', '1h']}, rule='enum')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + " must be one of ['5m', '1h']")
                                             data__system_item__cache_one_of_count4 += 1
                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
                                     if data__system_item__cache_one_of_count4 != 1:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + " must be valid exactly by one definition" + (" (" + str(data__system_item__cache_one_of_count4) + " matches found)"), value=data__system_item__cache, name="" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + "", definition={'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, rule='oneOf')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].cache".format(**locals()) + " must be valid exactly by one definition")
                                 if "template" in data__system_item_keys:
                                     data__system_item_keys.remove("template")
                                     data__system_item__template = data__system_item["template"]
                                     if not isinstance(data__system_item__template, (bool)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].template".format(**locals()) + " must be boolean", value=data__system_item__template, name="" + (name_prefix or "data") + ".system[{data__system_x}].template".format(**locals()) + "", definition={'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}].template".format(**locals()) + " must be boolean")
                                 if data__system_item_keys:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + " must not contain "+str(data__system_item_keys)+" properties", value=data__system_item, name="" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}, rule='additionalProperties')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".system[{data__system_x}]".format(**locals()) + " must not contain "+str(data__system_item_keys)+" properties")
                     data__system_one_of_count3 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if data__system_one_of_count3 != 1:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be valid exactly by one definition" + (" (" + str(data__system_one_of_count3) + " matches found)"), value=data__system, name="" + (name_prefix or "data") + ".system", definition={'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}, rule='oneOf')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".system must be valid exactly by one definition")
         if "messages" in data_keys:
             data_keys.remove("messages")
             data__messages = data["messages"]
             if not isinstance(data__messages, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages must be array", value=data__messages, name="" + (name_prefix or "data") + ".messages", definition={'type': 'array', 'items': {'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages must be array")
             data__messages_is_list = isinstance(data__messages, (list, tuple))
             if data__messages_is_list:
                 data__messages_len = len(data__messages)
                 for data__messages_x, data__messages_item in enumerate(data__messages):
                     if not isinstance(data__messages_item, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + " must be object", value=data__messages_item, name="" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + " must be object")
                     data__messages_item_is_dict = isinstance(data__messages_item, dict)
                     if data__messages_item_is_dict:
                         data__messages_item__missing_keys = set(['role', 'content']) - data__messages_item.keys()
                         if data__messages_item__missing_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + " must contain " + (str(sorted(data__messages_item__missing_keys)) + " properties"), value=data__messages_item, name="" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}, rule='required')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + " must contain ")
                         data__messages_item_keys = set(data__messages_item.keys())
                         if "role" in data__messages_item_keys:
                             data__messages_item_keys.remove("role")
                             data__messages_item__role = data__messages_item["role"]
                             if not (isinstance(data__messages_item__role, str) and data__messages_item__role == 'user' or isinstance(data__messages_item__role, str) and data__messages_item__role == 'assistant'):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].role".format(**locals()) + " must be one of ['user', 'assistant']", value=data__messages_item__role, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].role".format(**locals()) + "", definition={'enum': ['user', 'assistant']}, rule='enum')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].role".format(**locals()) + " must be one of ['user', 'assistant']")
                         if "content" in data__messages_item_keys:
                             data__messages_item_keys.remove("content")
                             data__messages_item__content = data__messages_item["content"]
@@ -286,32 +286,32 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                             if data__messages_item__content_one_of_count5 < 2:
                                 try:
                                     if not isinstance(data__messages_item__content, (str)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must be string", value=data__messages_item__content, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must be string")
                                     data__messages_item__content_one_of_count5 += 1
                                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
                             if data__messages_item__content_one_of_count5 < 2:
                                 try:
                                     if not isinstance(data__messages_item__content, (list, tuple)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must be array", value=data__messages_item__content, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + "", definition={'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must be array")
                                     data__messages_item__content_is_list = isinstance(data__messages_item__content, (list, tuple))
                                     if data__messages_item__content_is_list:
                                         data__messages_item__content_len = len(data__messages_item__content)
                                         if data__messages_item__content_len < 1:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must contain at least 1 items", value=data__messages_item__content, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + "", definition={'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}, rule='minItems')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must contain at least 1 items")
                                         for data__messages_item__content_x, data__messages_item__content_item in enumerate(data__messages_item__content):
                                             if not isinstance(data__messages_item__content_item, (dict)):
-                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + " must be object", value=data__messages_item__content_item, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}, rule='type')
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + " must be object")
                                             data__messages_item__content_item_is_dict = isinstance(data__messages_item__content_item, dict)
                                             if data__messages_item__content_item_is_dict:
                                                 data__messages_item__content_item__missing_keys = set(['text']) - data__messages_item__content_item.keys()
                                                 if data__messages_item__content_item__missing_keys:
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + " must contain " + (str(sorted(data__messages_item__content_item__missing_keys)) + " properties"), value=data__messages_item__content_item, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}, rule='required')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + " must contain ")
                                                 data__messages_item__content_item_keys = set(data__messages_item__content_item.keys())
                                                 if "text" in data__messages_item__content_item_keys:
                                                     data__messages_item__content_item_keys.remove("text")
                                                     data__messages_item__content_item__text = data__messages_item__content_item["text"]
                                                     if not isinstance(data__messages_item__content_item__text, (str)):
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].text".format(**locals()) + " must be string", value=data__messages_item__content_item__text, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].text".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].text".format(**locals()) + " must be string")
                                                 if "cache" in data__messages_item__content_item_keys:
                                                     data__messages_item__content_item_keys.remove("cache")
                                                     data__messages_item__content_item__cache = data__messages_item__content_item["cache"]
@@ -319,35 +319,35 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                                                     if data__messages_item__content_item__cache_one_of_count6 < 2:
                                                         try:
                                                             if not isinstance(data__messages_item__content_item__cache, (bool)):
-                                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + " must be boolean", value=data__messages_item__content_item__cache, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + "", definition={'type': 'boolean'}, rule='type')
+                                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + " must be boolean")
                                                             data__messages_item__content_item__cache_one_of_count6 += 1
                                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
                                                     if data__messages_item__content_item__cache_one_of_count6 < 2:
                                                         try:
                                                             if not (isinstance(data__messages_item__content_item__cache, str) and data__messages_item__content_item__cache == '5m' or isinstance(data__messages_item__content_item__cache, str) and data__messages_item__content_item__cache == '1h'):
-                                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + " must be one of ['5m', '1h']", value=data__messages_item__content_item__cache, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + "", definition={'enum': ['5m', '1h']}, rule='enum')
+                                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + " must be one of ['5m', '1h']")
                                                             data__messages_item__content_item__cache_one_of_count6 += 1
                                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
                                                     if data__messages_item__content_item__cache_one_of_count6 != 1:
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + " must be valid exactly by one definition" + (" (" + str(data__messages_item__content_item__cache_one_of_count6) + " matches found)"), value=data__messages_item__content_item__cache, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + "", definition={'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, rule='oneOf')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].cache".format(**locals()) + " must be valid exactly by one definition")
                                                 if "template" in data__messages_item__content_item_keys:
                                                     data__messages_item__content_item_keys.remove("template")
                                                     data__messages_item__content_item__template = data__messages_item__content_item["template"]
                                                     if not isinstance(data__messages_item__content_item__template, (bool)):
-                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].template".format(**locals()) + " must be boolean", value=data__messages_item__content_item__template, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].template".format(**locals()) + "", definition={'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}, rule='type')
+                                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}].template".format(**locals()) + " must be boolean")
                                                 if data__messages_item__content_item_keys:
-                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + " must not contain "+str(data__messages_item__content_item_keys)+" properties", value=data__messages_item__content_item, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}, rule='additionalProperties')
+                                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content[{data__messages_item__content_x}]".format(**locals()) + " must not contain "+str(data__messages_item__content_item_keys)+" properties")
                                     data__messages_item__content_one_of_count5 += 1
                                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
                             if data__messages_item__content_one_of_count5 != 1:
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must be valid exactly by one definition" + (" (" + str(data__messages_item__content_one_of_count5) + " matches found)"), value=data__messages_item__content, name="" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + "", definition={'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}, rule='oneOf')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}].content".format(**locals()) + " must be valid exactly by one definition")
                         if data__messages_item_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + " must not contain "+str(data__messages_item_keys)+" properties", value=data__messages_item, name="" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}, rule='additionalProperties')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".messages[{data__messages_x}]".format(**locals()) + " must not contain "+str(data__messages_item_keys)+" properties")
         if "conversation" in data_keys:
             data_keys.remove("conversation")
             data__conversation = data["conversation"]
             if not isinstance(data__conversation, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation must be object", value=data__conversation, name="" + (name_prefix or "data") + ".conversation", definition={'type': 'object', 'additionalProperties': False, 'description': 'How the conversation history this prompt carries is bounded (PO204).', 'properties': {'max_turns': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'max_history_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'eviction': {'enum': ['none', 'truncate', 'summarize']}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation must be object")
             data__conversation_is_dict = isinstance(data__conversation, dict)
             if data__conversation_is_dict:
                 data__conversation_keys = set(data__conversation.keys())
@@ -355,34 +355,34 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                     data__conversation_keys.remove("max_turns")
                     data__conversation__maxturns = data__conversation["max_turns"]
                     if not isinstance(data__conversation__maxturns, (int)) and not (isinstance(data__conversation__maxturns, float) and data__conversation__maxturns.is_integer()) or isinstance(data__conversation__maxturns, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_turns must be integer", value=data__conversation__maxturns, name="" + (name_prefix or "data") + ".conversation.max_turns", definition={'type': 'integer', 'minimum': 1, 'maximum': 100000}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_turns must be integer")
                     if isinstance(data__conversation__maxturns, (int, float, Decimal)) and not isinstance(data__conversation__maxturns, bool):
                         if data__conversation__maxturns < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_turns must be bigger than or equal to 1", value=data__conversation__maxturns, name="" + (name_prefix or "data") + ".conversation.max_turns", definition={'type': 'integer', 'minimum': 1, 'maximum': 100000}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_turns must be bigger than or equal to 1")
                         if data__conversation__maxturns > 100000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_turns must be smaller than or equal to 100000", value=data__conversation__maxturns, name="" + (name_prefix or "data") + ".conversation.max_turns", definition={'type': 'integer', 'minimum': 1, 'maximum': 100000}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_turns must be smaller than or equal to 100000")
                 if "max_history_tokens" in data__conversation_keys:
                     data__conversation_keys.remove("max_history_tokens")
                     data__conversation__maxhistorytokens = data__conversation["max_history_tokens"]
                     if not isinstance(data__conversation__maxhistorytokens, (int)) and not (isinstance(data__conversation__maxhistorytokens, float) and data__conversation__maxhistorytokens.is_integer()) or isinstance(data__conversation__maxhistorytokens, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_history_tokens must be integer", value=data__conversation__maxhistorytokens, name="" + (name_prefix or "data") + ".conversation.max_history_tokens", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_history_tokens must be integer")
                     if isinstance(data__conversation__maxhistorytokens, (int, float, Decimal)) and not isinstance(data__conversation__maxhistorytokens, bool):
                         if data__conversation__maxhistorytokens < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_history_tokens must be bigger than or equal to 1", value=data__conversation__maxhistorytokens, name="" + (name_prefix or "data") + ".conversation.max_history_tokens", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_history_tokens must be bigger than or equal to 1")
                         if data__conversation__maxhistorytokens > 10000000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_history_tokens must be smaller than or equal to 10000000", value=data__conversation__maxhistorytokens, name="" + (name_prefix or "data") + ".conversation.max_history_tokens", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.max_history_tokens must be smaller than or equal to 10000000")
                 if "eviction" in data__conversation_keys:
                     data__conversation_keys.remove("eviction")
                     data__conversation__eviction = data__conversation["eviction"]
                     if not (isinstance(data__conversation__eviction, str) and data__conversation__eviction == 'none' or isinstance(data__conversation__eviction, str) and data__conversation__eviction == 'truncate' or isinstance(data__conversation__eviction, str) and data__conversation__eviction == 'summarize'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.eviction must be one of ['none', 'truncate', 'summarize']", value=data__conversation__eviction, name="" + (name_prefix or "data") + ".conversation.eviction", definition={'enum': ['none', 'truncate', 'summarize']}, rule='enum')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation.eviction must be one of ['none', 'truncate', 'summarize']")
                 if data__conversation_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation must not contain "+str(data__conversation_keys)+" properties", value=data__conversation, name="" + (name_prefix or "data") + ".conversation", definition={'type': 'object', 'additionalProperties': False, 'description': 'How the conversation history this prompt carries is bounded (PO204).', 'properties': {'max_turns': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'max_history_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'eviction': {'enum': ['none', 'truncate', 'summarize']}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".conversation must not contain "+str(data__conversation_keys)+" properties")
         if "variables" in data_keys:
             data_keys.remove("variables")
             data__variables = data["variables"]
             if not isinstance(data__variables, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables must be object", value=data__variables, name="" + (name_prefix or "data") + ".variables", definition={'type': 'object', 'propertyNames': {'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables must be object")
             data__variables_is_dict = isinstance(data__variables, dict)
             if data__variables_is_dict:
                 data__variables_keys = set(data__variables.keys())
@@ -390,7 +390,7 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                     if data__variables_key not in []:
                         data__variables_value = data__variables.get(data__variables_key)
                         if not isinstance(data__variables_value, (dict)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()) + " must be object", value=data__variables_value, name="" + (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}, rule='type')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()) + " must be object")
                         data__variables_value_is_dict = isinstance(data__variables_value, dict)
                         if data__variables_value_is_dict:
                             data__variables_value_keys = set(data__variables_value.keys())
@@ -398,49 +398,49 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                                 data__variables_value_keys.remove("description")
                                 data__variables_value__description = data__variables_value["description"]
                                 if not isinstance(data__variables_value__description, (str)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.description".format(**locals()) + " must be string", value=data__variables_value__description, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.description".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.description".format(**locals()) + " must be string")
                             if "max_tokens" in data__variables_value_keys:
                                 data__variables_value_keys.remove("max_tokens")
                                 data__variables_value__maxtokens = data__variables_value["max_tokens"]
                                 if not isinstance(data__variables_value__maxtokens, (int)) and not (isinstance(data__variables_value__maxtokens, float) and data__variables_value__maxtokens.is_integer()) or isinstance(data__variables_value__maxtokens, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + " must be integer", value=data__variables_value__maxtokens, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + " must be integer")
                                 if isinstance(data__variables_value__maxtokens, (int, float, Decimal)) and not isinstance(data__variables_value__maxtokens, bool):
                                     if data__variables_value__maxtokens < 1:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + " must be bigger than or equal to 1", value=data__variables_value__maxtokens, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + " must be bigger than or equal to 1")
                                     if data__variables_value__maxtokens > 10000000:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + " must be smaller than or equal to 10000000", value=data__variables_value__maxtokens, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 10000000}, rule='maximum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.max_tokens".format(**locals()) + " must be smaller than or equal to 10000000")
                             if "expected_tokens" in data__variables_value_keys:
                                 data__variables_value_keys.remove("expected_tokens")
                                 data__variables_value__expectedtokens = data__variables_value["expected_tokens"]
                                 if not isinstance(data__variables_value__expectedtokens, (int)) and not (isinstance(data__variables_value__expectedtokens, float) and data__variables_value__expectedtokens.is_integer()) or isinstance(data__variables_value__expectedtokens, bool):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + " must be integer", value=data__variables_value__expectedtokens, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0, 'maximum': 10000000}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + " must be integer")
                                 if isinstance(data__variables_value__expectedtokens, (int, float, Decimal)) and not isinstance(data__variables_value__expectedtokens, bool):
                                     if data__variables_value__expectedtokens < 0:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + " must be bigger than or equal to 0", value=data__variables_value__expectedtokens, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0, 'maximum': 10000000}, rule='minimum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + " must be bigger than or equal to 0")
                                     if data__variables_value__expectedtokens > 10000000:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + " must be smaller than or equal to 10000000", value=data__variables_value__expectedtokens, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0, 'maximum': 10000000}, rule='maximum')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.expected_tokens".format(**locals()) + " must be smaller than or equal to 10000000")
                             if "volatile" in data__variables_value_keys:
                                 data__variables_value_keys.remove("volatile")
                                 data__variables_value__volatile = data__variables_value["volatile"]
                                 if not isinstance(data__variables_value__volatile, (bool)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.volatile".format(**locals()) + " must be boolean", value=data__variables_value__volatile, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.volatile".format(**locals()) + "", definition={'type': 'boolean'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.volatile".format(**locals()) + " must be boolean")
                             if "example" in data__variables_value_keys:
                                 data__variables_value_keys.remove("example")
                                 data__variables_value__example = data__variables_value["example"]
                                 if not isinstance(data__variables_value__example, (str, int, float, Decimal, bool)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.example".format(**locals()) + " must be string or number or boolean", value=data__variables_value__example, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.example".format(**locals()) + "", definition={'type': ['string', 'number', 'boolean']}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.example".format(**locals()) + " must be string or number or boolean")
                             if "history" in data__variables_value_keys:
                                 data__variables_value_keys.remove("history")
                                 data__variables_value__history = data__variables_value["history"]
                                 if not isinstance(data__variables_value__history, (bool)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.history".format(**locals()) + " must be boolean", value=data__variables_value__history, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.history".format(**locals()) + "", definition={'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.history".format(**locals()) + " must be boolean")
                             if "retrieval" in data__variables_value_keys:
                                 data__variables_value_keys.remove("retrieval")
                                 data__variables_value__retrieval = data__variables_value["retrieval"]
                                 if not isinstance(data__variables_value__retrieval, (bool)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.retrieval".format(**locals()) + " must be boolean", value=data__variables_value__retrieval, name="" + (name_prefix or "data") + ".variables.{data__variables_key}.retrieval".format(**locals()) + "", definition={'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}, rule='type')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}.retrieval".format(**locals()) + " must be boolean")
                             if data__variables_value_keys:
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()) + " must not contain "+str(data__variables_value_keys)+" properties", value=data__variables_value, name="" + (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}, rule='additionalProperties')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()) + " must not contain "+str(data__variables_value_keys)+" properties")
                 data__variables_len = len(data__variables)
                 if data__variables_len != 0:
                     data__variables_property_names = True
@@ -448,16 +448,16 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                         try:
                             if isinstance(data__variables_key, str):
                                 if not REGEX_PATTERNS['^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'].search(data__variables_key):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables must match pattern ^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", value=data__variables_key, name="" + (name_prefix or "data") + ".variables", definition={'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, rule='pattern')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables must match pattern ^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$")
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             data__variables_property_names = False
                     if not data__variables_property_names:
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables must be named by propertyName definition", value=data__variables, name="" + (name_prefix or "data") + ".variables", definition={'type': 'object', 'propertyNames': {'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}}, rule='propertyNames')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".variables must be named by propertyName definition")
         if "agent" in data_keys:
             data_keys.remove("agent")
             data__agent = data["agent"]
             if not isinstance(data__agent, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent must be object", value=data__agent, name="" + (name_prefix or "data") + ".agent", definition={'type': 'object', 'additionalProperties': False, 'properties': {'max_steps': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}, 'max_depth': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent must be object")
             data__agent_is_dict = isinstance(data__agent, dict)
             if data__agent_is_dict:
                 data__agent_keys = set(data__agent.keys())
@@ -465,42 +465,42 @@ def validate_https___promptops_dev_schemas_prompt_schema_json(data, custom_forma
                     data__agent_keys.remove("max_steps")
                     data__agent__maxsteps = data__agent["max_steps"]
                     if not isinstance(data__agent__maxsteps, (int)) and not (isinstance(data__agent__maxsteps, float) and data__agent__maxsteps.is_integer()) or isinstance(data__agent__maxsteps, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_steps must be integer", value=data__agent__maxsteps, name="" + (name_prefix or "data") + ".agent.max_steps", definition={'type': 'integer', 'minimum': 1, 'maximum': 1000000}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_steps must be integer")
                     if isinstance(data__agent__maxsteps, (int, float, Decimal)) and not isinstance(data__agent__maxsteps, bool):
                         if data__agent__maxsteps < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_steps must be bigger than or equal to 1", value=data__agent__maxsteps, name="" + (name_prefix or "data") + ".agent.max_steps", definition={'type': 'integer', 'minimum': 1, 'maximum': 1000000}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_steps must be bigger than or equal to 1")
                         if data__agent__maxsteps > 1000000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_steps must be smaller than or equal to 1000000", value=data__agent__maxsteps, name="" + (name_prefix or "data") + ".agent.max_steps", definition={'type': 'integer', 'minimum': 1, 'maximum': 1000000}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_steps must be smaller than or equal to 1000000")
                 if "max_depth" in data__agent_keys:
                     data__agent_keys.remove("max_depth")
                     data__agent__maxdepth = data__agent["max_depth"]
                     if not isinstance(data__agent__maxdepth, (int)) and not (isinstance(data__agent__maxdepth, float) and data__agent__maxdepth.is_integer()) or isinstance(data__agent__maxdepth, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_depth must be integer", value=data__agent__maxdepth, name="" + (name_prefix or "data") + ".agent.max_depth", definition={'type': 'integer', 'minimum': 1, 'maximum': 1000000}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_depth must be integer")
                     if isinstance(data__agent__maxdepth, (int, float, Decimal)) and not isinstance(data__agent__maxdepth, bool):
                         if data__agent__maxdepth < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_depth must be bigger than or equal to 1", value=data__agent__maxdepth, name="" + (name_prefix or "data") + ".agent.max_depth", definition={'type': 'integer', 'minimum': 1, 'maximum': 1000000}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_depth must be bigger than or equal to 1")
                         if data__agent__maxdepth > 1000000:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_depth must be smaller than or equal to 1000000", value=data__agent__maxdepth, name="" + (name_prefix or "data") + ".agent.max_depth", definition={'type': 'integer', 'minimum': 1, 'maximum': 1000000}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent.max_depth must be smaller than or equal to 1000000")
                 if data__agent_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent must not contain "+str(data__agent_keys)+" properties", value=data__agent, name="" + (name_prefix or "data") + ".agent", definition={'type': 'object', 'additionalProperties': False, 'properties': {'max_steps': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}, 'max_depth': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".agent must not contain "+str(data__agent_keys)+" properties")
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/prompt.schema.json', 'title': 'promptops prompt', '$defs': {'finite': {'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}}, 'type': 'object', 'required': ['kind', 'id', 'version', 'model', 'system'], 'additionalProperties': False, 'properties': {'kind': {'const': 'prompt'}, 'id': {'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'model': {'type': 'string', 'minLength': 1, 'description': 'Model id or alias from the price table.'}, 'workload': {'type': 'string', 'description': 'The charter id of the workload.'}, 'max_output_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'temperature': {'type': 'number', 'minimum': 0, 'maximum': 2, 'allOf': [{'$comment': "Rejects NaN (YAML .nan), the one number every bound lets through: it compares false with everything, so only NaN is valid under minimum 1 and maximum 0 at once. Infinity and absurd magnitudes are stopped by each field's maximum.", 'if': {'type': 'number', 'minimum': 1, 'maximum': 0}, 'then': {'const': 'a finite number'}}]}, 'thinking': {'type': 'object', 'additionalProperties': False, 'required': ['budget_tokens'], 'properties': {'budget_tokens': {'type': 'integer', 'minimum': 1024, 'maximum': 10000000}}}, 'tools': {'type': 'array', 'items': {'type': 'string'}, 'uniqueItems': True}, 'tool_cache': {'description': "Put a cache breakpoint after the last tool definition: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'tool_choice': {'description': "Anthropic's tool_choice: auto (default), none, any, or tool (then name the tool). It picks the size of the tool-use system prompt Anthropic adds, so it changes the price.", 'oneOf': [{'enum': ['auto', 'none', 'any']}, {'type': 'object', 'additionalProperties': False, 'required': ['type'], 'properties': {'type': {'enum': ['auto', 'none', 'any', 'tool']}, 'name': {'type': 'string', 'minLength': 1}}}]}, 'system': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}, 'messages': {'type': 'array', 'items': {'type': 'object', 'required': ['role', 'content'], 'additionalProperties': False, 'properties': {'role': {'enum': ['user', 'assistant']}, 'content': {'oneOf': [{'type': 'string'}, {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['text'], 'additionalProperties': False, 'properties': {'text': {'type': 'string'}, 'cache': {'description': "Put a cache breakpoint after this segment: true (5m), '5m' or '1h'.", 'oneOf': [{'type': 'boolean'}, {'enum': ['5m', '1h']}]}, 'template': {'type': 'boolean', 'description': 'false: the text is not a template; `{{` and `}}` in it are sent as written (default true).'}}}}]}}}}, 'conversation': {'type': 'object', 'additionalProperties': False, 'description': 'How the conversation history this prompt carries is bounded (PO204).', 'properties': {'max_turns': {'type': 'integer', 'minimum': 1, 'maximum': 100000}, 'max_history_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'eviction': {'enum': ['none', 'truncate', 'summarize']}}}, 'variables': {'type': 'object', 'propertyNames': {'pattern': '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$'}, 'additionalProperties': {'type': 'object', 'additionalProperties': False, 'properties': {'description': {'type': 'string'}, 'max_tokens': {'type': 'integer', 'minimum': 1, 'maximum': 10000000}, 'expected_tokens': {'type': 'integer', 'minimum': 0, 'maximum': 10000000}, 'volatile': {'type': 'boolean'}, 'example': {'type': ['string', 'number', 'boolean']}, 'history': {'type': 'boolean', 'description': 'The variable carries the conversation so far (PO204 asks for a cap or an eviction).'}, 'retrieval': {'type': 'boolean', 'description': 'The variable carries retrieved context (PO205 asks for an ablation eval when it dominates the request).'}}}}, 'agent': {'type': 'object', 'additionalProperties': False, 'properties': {'max_steps': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}, 'max_depth': {'type': 'integer', 'minimum': 1, 'maximum': 1000000}}}}}, rule='additionalProperties')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data
 
 def validate_https___promptops_dev_schemas_prompt_schema_json___defs_finite(data, custom_formats={}, name_prefix=None):
     try:
         if not isinstance(data, (int, float, Decimal)) or isinstance(data, bool):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be number", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'number', 'minimum': 1, 'maximum': 0}, rule='type')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be number")
         if isinstance(data, (int, float, Decimal)) and not isinstance(data, bool):
             if data < 1:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + " must be bigger than or equal to 1", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'number', 'minimum': 1, 'maximum': 0}, rule='minimum')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + " must be bigger than or equal to 1")
             if data > 0:
-                raise JsonSchemaValueException("" + (name_prefix or "data") + " must be smaller than or equal to 0", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'number', 'minimum': 1, 'maximum': 0}, rule='maximum')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + " must be smaller than or equal to 0")
     except (JsonSchemaValueException, JsonSchemaValuesException):
         pass
     else:
         if not (isinstance(data, str) and data == 'a finite number'):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be same as const definition: a finite number", value=data, name="" + (name_prefix or "data") + "", definition={'const': 'a finite number'}, rule='const')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be one of ['a finite number']")
     return data
 
 SCHEMA_SHA256 = 'bf2ca7c129a1ddf86b8ecaa618fa31a0800b6da2ebbe2f62c1e9e7fd08966c4e'

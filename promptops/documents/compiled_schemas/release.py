@@ -18,44 +18,44 @@ NoneType = type(None)
 
 def validate_https___promptops_dev_schemas_release_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/release.schema.json', 'title': 'promptops release (canary)', 'type': 'object', 'required': ['kind', 'id', 'prompt', 'stable'], 'additionalProperties': False, 'properties': {'kind': {'const': 'release'}, 'id': {'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'prompt': {'type': 'string', 'description': 'The prompt id this release rolls out.'}, 'stable': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'canary': {'type': 'object', 'required': ['version'], 'additionalProperties': False, 'properties': {'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'step': {'type': 'integer', 'minimum': 0}, 'steps': {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}}}, 'analysis': {'type': 'object', 'additionalProperties': False, 'properties': {'max_cost_per_call_increase_pct': {'type': 'number'}, 'min_success_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_error_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_p95_latency_increase_pct': {'type': 'number'}, 'confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'early_confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'max_success_rate_drop_pts': {'type': 'number', 'minimum': 0}, 'max_error_rate_increase_pts': {'type': 'number', 'minimum': 0}, 'cache_write_ttl': {'enum': ['5m', '1h']}}}, 'salt': {'type': 'string', 'description': 'Bucketing salt (default: the release id).'}}}, rule='type')
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['kind', 'id', 'prompt', 'stable']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/release.schema.json', 'title': 'promptops release (canary)', 'type': 'object', 'required': ['kind', 'id', 'prompt', 'stable'], 'additionalProperties': False, 'properties': {'kind': {'const': 'release'}, 'id': {'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'prompt': {'type': 'string', 'description': 'The prompt id this release rolls out.'}, 'stable': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'canary': {'type': 'object', 'required': ['version'], 'additionalProperties': False, 'properties': {'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'step': {'type': 'integer', 'minimum': 0}, 'steps': {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}}}, 'analysis': {'type': 'object', 'additionalProperties': False, 'properties': {'max_cost_per_call_increase_pct': {'type': 'number'}, 'min_success_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_error_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_p95_latency_increase_pct': {'type': 'number'}, 'confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'early_confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'max_success_rate_drop_pts': {'type': 'number', 'minimum': 0}, 'max_error_rate_increase_pts': {'type': 'number', 'minimum': 0}, 'cache_write_ttl': {'enum': ['5m', '1h']}}}, 'salt': {'type': 'string', 'description': 'Bucketing salt (default: the release id).'}}}, rule='required')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
         data_keys = set(data.keys())
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not (isinstance(data__kind, str) and data__kind == 'release'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: release", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'release'}, rule='const')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be one of ['release']")
         if "id" in data_keys:
             data_keys.remove("id")
             data__id = data["id"]
             if not isinstance(data__id, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string")
             if isinstance(data__id, str):
                 if not REGEX_PATTERNS['^[a-z0-9][a-z0-9._/-]*$'].search(data__id):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9][a-z0-9._/-]*$", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9][a-z0-9._/-]*$")
         if "version" in data_keys:
             data_keys.remove("version")
             data__version = data["version"]
             if not isinstance(data__version, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string")
             if isinstance(data__version, str):
                 if not REGEX_PATTERNS['^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'].search(data__version):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$")
         if "description" in data_keys:
             data_keys.remove("description")
             data__description = data["description"]
             if not isinstance(data__description, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string", value=data__description, name="" + (name_prefix or "data") + ".description", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string")
         if "labels" in data_keys:
             data_keys.remove("labels")
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object", value=data__labels, name="" + (name_prefix or "data") + ".labels", definition={'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object")
             data__labels_is_dict = isinstance(data__labels, dict)
             if data__labels_is_dict:
                 data__labels_keys = set(data__labels.keys())
@@ -63,101 +63,101 @@ def validate_https___promptops_dev_schemas_release_schema_json(data, custom_form
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, (str, int, float, Decimal, bool)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string or number or boolean", value=data__labels_value, name="" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + "", definition={'type': ['string', 'number', 'boolean']}, rule='type')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string or number or boolean")
         if "prompt" in data_keys:
             data_keys.remove("prompt")
             data__prompt = data["prompt"]
             if not isinstance(data__prompt, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prompt must be string", value=data__prompt, name="" + (name_prefix or "data") + ".prompt", definition={'type': 'string', 'description': 'The prompt id this release rolls out.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".prompt must be string")
         if "stable" in data_keys:
             data_keys.remove("stable")
             data__stable = data["stable"]
             if not isinstance(data__stable, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stable must be string", value=data__stable, name="" + (name_prefix or "data") + ".stable", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".stable must be string")
             if isinstance(data__stable, str):
                 if not REGEX_PATTERNS['^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'].search(data__stable):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".stable must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$", value=data__stable, name="" + (name_prefix or "data") + ".stable", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".stable must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$")
         if "canary" in data_keys:
             data_keys.remove("canary")
             data__canary = data["canary"]
             if not isinstance(data__canary, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must be object", value=data__canary, name="" + (name_prefix or "data") + ".canary", definition={'type': 'object', 'required': ['version'], 'additionalProperties': False, 'properties': {'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'step': {'type': 'integer', 'minimum': 0}, 'steps': {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must be object")
             data__canary_is_dict = isinstance(data__canary, dict)
             if data__canary_is_dict:
                 data__canary__missing_keys = set(['version']) - data__canary.keys()
                 if data__canary__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must contain " + (str(sorted(data__canary__missing_keys)) + " properties"), value=data__canary, name="" + (name_prefix or "data") + ".canary", definition={'type': 'object', 'required': ['version'], 'additionalProperties': False, 'properties': {'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'step': {'type': 'integer', 'minimum': 0}, 'steps': {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}}}, rule='required')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must contain ")
                 data__canary_keys = set(data__canary.keys())
                 if "version" in data__canary_keys:
                     data__canary_keys.remove("version")
                     data__canary__version = data__canary["version"]
                     if not isinstance(data__canary__version, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.version must be string", value=data__canary__version, name="" + (name_prefix or "data") + ".canary.version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.version must be string")
                     if isinstance(data__canary__version, str):
                         if not REGEX_PATTERNS['^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'].search(data__canary__version):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$", value=data__canary__version, name="" + (name_prefix or "data") + ".canary.version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='pattern')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$")
                 if "step" in data__canary_keys:
                     data__canary_keys.remove("step")
                     data__canary__step = data__canary["step"]
                     if not isinstance(data__canary__step, (int)) and not (isinstance(data__canary__step, float) and data__canary__step.is_integer()) or isinstance(data__canary__step, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.step must be integer", value=data__canary__step, name="" + (name_prefix or "data") + ".canary.step", definition={'type': 'integer', 'minimum': 0}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.step must be integer")
                     if isinstance(data__canary__step, (int, float, Decimal)) and not isinstance(data__canary__step, bool):
                         if data__canary__step < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.step must be bigger than or equal to 0", value=data__canary__step, name="" + (name_prefix or "data") + ".canary.step", definition={'type': 'integer', 'minimum': 0}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.step must be bigger than or equal to 0")
                 if "steps" in data__canary_keys:
                     data__canary_keys.remove("steps")
                     data__canary__steps = data__canary["steps"]
                     if not isinstance(data__canary__steps, (list, tuple)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps must be array", value=data__canary__steps, name="" + (name_prefix or "data") + ".canary.steps", definition={'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps must be array")
                     data__canary__steps_is_list = isinstance(data__canary__steps, (list, tuple))
                     if data__canary__steps_is_list:
                         data__canary__steps_len = len(data__canary__steps)
                         if data__canary__steps_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps must contain at least 1 items", value=data__canary__steps, name="" + (name_prefix or "data") + ".canary.steps", definition={'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}, rule='minItems')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps must contain at least 1 items")
                         for data__canary__steps_x, data__canary__steps_item in enumerate(data__canary__steps):
                             if not isinstance(data__canary__steps_item, (dict)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + " must be object", value=data__canary__steps_item, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}, rule='type')
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + " must be object")
                             data__canary__steps_item_is_dict = isinstance(data__canary__steps_item, dict)
                             if data__canary__steps_item_is_dict:
                                 data__canary__steps_item__missing_keys = set(['weight']) - data__canary__steps_item.keys()
                                 if data__canary__steps_item__missing_keys:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + " must contain " + (str(sorted(data__canary__steps_item__missing_keys)) + " properties"), value=data__canary__steps_item, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}, rule='required')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + " must contain ")
                                 data__canary__steps_item_keys = set(data__canary__steps_item.keys())
                                 if "weight" in data__canary__steps_item_keys:
                                     data__canary__steps_item_keys.remove("weight")
                                     data__canary__steps_item__weight = data__canary__steps_item["weight"]
                                     if not isinstance(data__canary__steps_item__weight, (int, float, Decimal)) or isinstance(data__canary__steps_item__weight, bool):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + " must be number", value=data__canary__steps_item__weight, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + " must be number")
                                     if isinstance(data__canary__steps_item__weight, (int, float, Decimal)) and not isinstance(data__canary__steps_item__weight, bool):
                                         if data__canary__steps_item__weight < 0:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + " must be bigger than or equal to 0", value=data__canary__steps_item__weight, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100}, rule='minimum')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + " must be bigger than or equal to 0")
                                         if data__canary__steps_item__weight > 100:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + " must be smaller than or equal to 100", value=data__canary__steps_item__weight, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + "", definition={'type': 'number', 'minimum': 0, 'maximum': 100}, rule='maximum')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].weight".format(**locals()) + " must be smaller than or equal to 100")
                                 if "min_calls" in data__canary__steps_item_keys:
                                     data__canary__steps_item_keys.remove("min_calls")
                                     data__canary__steps_item__mincalls = data__canary__steps_item["min_calls"]
                                     if not isinstance(data__canary__steps_item__mincalls, (int)) and not (isinstance(data__canary__steps_item__mincalls, float) and data__canary__steps_item__mincalls.is_integer()) or isinstance(data__canary__steps_item__mincalls, bool):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_calls".format(**locals()) + " must be integer", value=data__canary__steps_item__mincalls, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_calls".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_calls".format(**locals()) + " must be integer")
                                     if isinstance(data__canary__steps_item__mincalls, (int, float, Decimal)) and not isinstance(data__canary__steps_item__mincalls, bool):
                                         if data__canary__steps_item__mincalls < 0:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_calls".format(**locals()) + " must be bigger than or equal to 0", value=data__canary__steps_item__mincalls, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_calls".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='minimum')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_calls".format(**locals()) + " must be bigger than or equal to 0")
                                 if "min_minutes" in data__canary__steps_item_keys:
                                     data__canary__steps_item_keys.remove("min_minutes")
                                     data__canary__steps_item__minminutes = data__canary__steps_item["min_minutes"]
                                     if not isinstance(data__canary__steps_item__minminutes, (int)) and not (isinstance(data__canary__steps_item__minminutes, float) and data__canary__steps_item__minminutes.is_integer()) or isinstance(data__canary__steps_item__minminutes, bool):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_minutes".format(**locals()) + " must be integer", value=data__canary__steps_item__minminutes, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_minutes".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='type')
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_minutes".format(**locals()) + " must be integer")
                                     if isinstance(data__canary__steps_item__minminutes, (int, float, Decimal)) and not isinstance(data__canary__steps_item__minminutes, bool):
                                         if data__canary__steps_item__minminutes < 0:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_minutes".format(**locals()) + " must be bigger than or equal to 0", value=data__canary__steps_item__minminutes, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_minutes".format(**locals()) + "", definition={'type': 'integer', 'minimum': 0}, rule='minimum')
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}].min_minutes".format(**locals()) + " must be bigger than or equal to 0")
                                 if data__canary__steps_item_keys:
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + " must not contain "+str(data__canary__steps_item_keys)+" properties", value=data__canary__steps_item, name="" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + "", definition={'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}, rule='additionalProperties')
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary.steps[{data__canary__steps_x}]".format(**locals()) + " must not contain "+str(data__canary__steps_item_keys)+" properties")
                 if data__canary_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must not contain "+str(data__canary_keys)+" properties", value=data__canary, name="" + (name_prefix or "data") + ".canary", definition={'type': 'object', 'required': ['version'], 'additionalProperties': False, 'properties': {'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'step': {'type': 'integer', 'minimum': 0}, 'steps': {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".canary must not contain "+str(data__canary_keys)+" properties")
         if "analysis" in data_keys:
             data_keys.remove("analysis")
             data__analysis = data["analysis"]
             if not isinstance(data__analysis, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis must be object", value=data__analysis, name="" + (name_prefix or "data") + ".analysis", definition={'type': 'object', 'additionalProperties': False, 'properties': {'max_cost_per_call_increase_pct': {'type': 'number'}, 'min_success_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_error_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_p95_latency_increase_pct': {'type': 'number'}, 'confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'early_confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'max_success_rate_drop_pts': {'type': 'number', 'minimum': 0}, 'max_error_rate_increase_pts': {'type': 'number', 'minimum': 0}, 'cache_write_ttl': {'enum': ['5m', '1h']}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis must be object")
             data__analysis_is_dict = isinstance(data__analysis, dict)
             if data__analysis_is_dict:
                 data__analysis_keys = set(data__analysis.keys())
@@ -165,82 +165,82 @@ def validate_https___promptops_dev_schemas_release_schema_json(data, custom_form
                     data__analysis_keys.remove("max_cost_per_call_increase_pct")
                     data__analysis__maxcostpercallincreasepct = data__analysis["max_cost_per_call_increase_pct"]
                     if not isinstance(data__analysis__maxcostpercallincreasepct, (int, float, Decimal)) or isinstance(data__analysis__maxcostpercallincreasepct, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_cost_per_call_increase_pct must be number", value=data__analysis__maxcostpercallincreasepct, name="" + (name_prefix or "data") + ".analysis.max_cost_per_call_increase_pct", definition={'type': 'number'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_cost_per_call_increase_pct must be number")
                 if "min_success_rate" in data__analysis_keys:
                     data__analysis_keys.remove("min_success_rate")
                     data__analysis__minsuccessrate = data__analysis["min_success_rate"]
                     if not isinstance(data__analysis__minsuccessrate, (int, float, Decimal)) or isinstance(data__analysis__minsuccessrate, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.min_success_rate must be number", value=data__analysis__minsuccessrate, name="" + (name_prefix or "data") + ".analysis.min_success_rate", definition={'type': 'number', 'minimum': 0, 'maximum': 1}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.min_success_rate must be number")
                     if isinstance(data__analysis__minsuccessrate, (int, float, Decimal)) and not isinstance(data__analysis__minsuccessrate, bool):
                         if data__analysis__minsuccessrate < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.min_success_rate must be bigger than or equal to 0", value=data__analysis__minsuccessrate, name="" + (name_prefix or "data") + ".analysis.min_success_rate", definition={'type': 'number', 'minimum': 0, 'maximum': 1}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.min_success_rate must be bigger than or equal to 0")
                         if data__analysis__minsuccessrate > 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.min_success_rate must be smaller than or equal to 1", value=data__analysis__minsuccessrate, name="" + (name_prefix or "data") + ".analysis.min_success_rate", definition={'type': 'number', 'minimum': 0, 'maximum': 1}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.min_success_rate must be smaller than or equal to 1")
                 if "max_error_rate" in data__analysis_keys:
                     data__analysis_keys.remove("max_error_rate")
                     data__analysis__maxerrorrate = data__analysis["max_error_rate"]
                     if not isinstance(data__analysis__maxerrorrate, (int, float, Decimal)) or isinstance(data__analysis__maxerrorrate, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate must be number", value=data__analysis__maxerrorrate, name="" + (name_prefix or "data") + ".analysis.max_error_rate", definition={'type': 'number', 'minimum': 0, 'maximum': 1}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate must be number")
                     if isinstance(data__analysis__maxerrorrate, (int, float, Decimal)) and not isinstance(data__analysis__maxerrorrate, bool):
                         if data__analysis__maxerrorrate < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate must be bigger than or equal to 0", value=data__analysis__maxerrorrate, name="" + (name_prefix or "data") + ".analysis.max_error_rate", definition={'type': 'number', 'minimum': 0, 'maximum': 1}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate must be bigger than or equal to 0")
                         if data__analysis__maxerrorrate > 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate must be smaller than or equal to 1", value=data__analysis__maxerrorrate, name="" + (name_prefix or "data") + ".analysis.max_error_rate", definition={'type': 'number', 'minimum': 0, 'maximum': 1}, rule='maximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate must be smaller than or equal to 1")
                 if "max_p95_latency_increase_pct" in data__analysis_keys:
                     data__analysis_keys.remove("max_p95_latency_increase_pct")
                     data__analysis__maxp95latencyincreasepct = data__analysis["max_p95_latency_increase_pct"]
                     if not isinstance(data__analysis__maxp95latencyincreasepct, (int, float, Decimal)) or isinstance(data__analysis__maxp95latencyincreasepct, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_p95_latency_increase_pct must be number", value=data__analysis__maxp95latencyincreasepct, name="" + (name_prefix or "data") + ".analysis.max_p95_latency_increase_pct", definition={'type': 'number'}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_p95_latency_increase_pct must be number")
                 if "confidence" in data__analysis_keys:
                     data__analysis_keys.remove("confidence")
                     data__analysis__confidence = data__analysis["confidence"]
                     if not isinstance(data__analysis__confidence, (int, float, Decimal)) or isinstance(data__analysis__confidence, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.confidence must be number", value=data__analysis__confidence, name="" + (name_prefix or "data") + ".analysis.confidence", definition={'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.confidence must be number")
                     if isinstance(data__analysis__confidence, (int, float, Decimal)) and not isinstance(data__analysis__confidence, bool):
                         if data__analysis__confidence <= 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.confidence must be bigger than 0", value=data__analysis__confidence, name="" + (name_prefix or "data") + ".analysis.confidence", definition={'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, rule='exclusiveMinimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.confidence must be bigger than 0")
                         if data__analysis__confidence >= 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.confidence must be smaller than 1", value=data__analysis__confidence, name="" + (name_prefix or "data") + ".analysis.confidence", definition={'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, rule='exclusiveMaximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.confidence must be smaller than 1")
                 if "early_confidence" in data__analysis_keys:
                     data__analysis_keys.remove("early_confidence")
                     data__analysis__earlyconfidence = data__analysis["early_confidence"]
                     if not isinstance(data__analysis__earlyconfidence, (int, float, Decimal)) or isinstance(data__analysis__earlyconfidence, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.early_confidence must be number", value=data__analysis__earlyconfidence, name="" + (name_prefix or "data") + ".analysis.early_confidence", definition={'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.early_confidence must be number")
                     if isinstance(data__analysis__earlyconfidence, (int, float, Decimal)) and not isinstance(data__analysis__earlyconfidence, bool):
                         if data__analysis__earlyconfidence <= 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.early_confidence must be bigger than 0", value=data__analysis__earlyconfidence, name="" + (name_prefix or "data") + ".analysis.early_confidence", definition={'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, rule='exclusiveMinimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.early_confidence must be bigger than 0")
                         if data__analysis__earlyconfidence >= 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.early_confidence must be smaller than 1", value=data__analysis__earlyconfidence, name="" + (name_prefix or "data") + ".analysis.early_confidence", definition={'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, rule='exclusiveMaximum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.early_confidence must be smaller than 1")
                 if "max_success_rate_drop_pts" in data__analysis_keys:
                     data__analysis_keys.remove("max_success_rate_drop_pts")
                     data__analysis__maxsuccessratedroppts = data__analysis["max_success_rate_drop_pts"]
                     if not isinstance(data__analysis__maxsuccessratedroppts, (int, float, Decimal)) or isinstance(data__analysis__maxsuccessratedroppts, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_success_rate_drop_pts must be number", value=data__analysis__maxsuccessratedroppts, name="" + (name_prefix or "data") + ".analysis.max_success_rate_drop_pts", definition={'type': 'number', 'minimum': 0}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_success_rate_drop_pts must be number")
                     if isinstance(data__analysis__maxsuccessratedroppts, (int, float, Decimal)) and not isinstance(data__analysis__maxsuccessratedroppts, bool):
                         if data__analysis__maxsuccessratedroppts < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_success_rate_drop_pts must be bigger than or equal to 0", value=data__analysis__maxsuccessratedroppts, name="" + (name_prefix or "data") + ".analysis.max_success_rate_drop_pts", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_success_rate_drop_pts must be bigger than or equal to 0")
                 if "max_error_rate_increase_pts" in data__analysis_keys:
                     data__analysis_keys.remove("max_error_rate_increase_pts")
                     data__analysis__maxerrorrateincreasepts = data__analysis["max_error_rate_increase_pts"]
                     if not isinstance(data__analysis__maxerrorrateincreasepts, (int, float, Decimal)) or isinstance(data__analysis__maxerrorrateincreasepts, bool):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate_increase_pts must be number", value=data__analysis__maxerrorrateincreasepts, name="" + (name_prefix or "data") + ".analysis.max_error_rate_increase_pts", definition={'type': 'number', 'minimum': 0}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate_increase_pts must be number")
                     if isinstance(data__analysis__maxerrorrateincreasepts, (int, float, Decimal)) and not isinstance(data__analysis__maxerrorrateincreasepts, bool):
                         if data__analysis__maxerrorrateincreasepts < 0:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate_increase_pts must be bigger than or equal to 0", value=data__analysis__maxerrorrateincreasepts, name="" + (name_prefix or "data") + ".analysis.max_error_rate_increase_pts", definition={'type': 'number', 'minimum': 0}, rule='minimum')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.max_error_rate_increase_pts must be bigger than or equal to 0")
                 if "cache_write_ttl" in data__analysis_keys:
                     data__analysis_keys.remove("cache_write_ttl")
                     data__analysis__cachewritettl = data__analysis["cache_write_ttl"]
                     if not (isinstance(data__analysis__cachewritettl, str) and data__analysis__cachewritettl == '5m' or isinstance(data__analysis__cachewritettl, str) and data__analysis__cachewritettl == '1h'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.cache_write_ttl must be one of ['5m', '1h']", value=data__analysis__cachewritettl, name="" + (name_prefix or "data") + ".analysis.cache_write_ttl", definition={'enum': ['5m', '1h']}, rule='enum')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis.cache_write_ttl must be one of ['5m', '1h']")
                 if data__analysis_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis must not contain "+str(data__analysis_keys)+" properties", value=data__analysis, name="" + (name_prefix or "data") + ".analysis", definition={'type': 'object', 'additionalProperties': False, 'properties': {'max_cost_per_call_increase_pct': {'type': 'number'}, 'min_success_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_error_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_p95_latency_increase_pct': {'type': 'number'}, 'confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'early_confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'max_success_rate_drop_pts': {'type': 'number', 'minimum': 0}, 'max_error_rate_increase_pts': {'type': 'number', 'minimum': 0}, 'cache_write_ttl': {'enum': ['5m', '1h']}}}, rule='additionalProperties')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".analysis must not contain "+str(data__analysis_keys)+" properties")
         if "salt" in data_keys:
             data_keys.remove("salt")
             data__salt = data["salt"]
             if not isinstance(data__salt, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".salt must be string", value=data__salt, name="" + (name_prefix or "data") + ".salt", definition={'type': 'string', 'description': 'Bucketing salt (default: the release id).'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".salt must be string")
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/release.schema.json', 'title': 'promptops release (canary)', 'type': 'object', 'required': ['kind', 'id', 'prompt', 'stable'], 'additionalProperties': False, 'properties': {'kind': {'const': 'release'}, 'id': {'type': 'string', 'pattern': '^[a-z0-9][a-z0-9._/-]*$', 'description': "Slug; may contain '/'."}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'prompt': {'type': 'string', 'description': 'The prompt id this release rolls out.'}, 'stable': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'canary': {'type': 'object', 'required': ['version'], 'additionalProperties': False, 'properties': {'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'step': {'type': 'integer', 'minimum': 0}, 'steps': {'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'required': ['weight'], 'additionalProperties': False, 'properties': {'weight': {'type': 'number', 'minimum': 0, 'maximum': 100}, 'min_calls': {'type': 'integer', 'minimum': 0}, 'min_minutes': {'type': 'integer', 'minimum': 0}}}}}}, 'analysis': {'type': 'object', 'additionalProperties': False, 'properties': {'max_cost_per_call_increase_pct': {'type': 'number'}, 'min_success_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_error_rate': {'type': 'number', 'minimum': 0, 'maximum': 1}, 'max_p95_latency_increase_pct': {'type': 'number'}, 'confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'early_confidence': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1}, 'max_success_rate_drop_pts': {'type': 'number', 'minimum': 0}, 'max_error_rate_increase_pts': {'type': 'number', 'minimum': 0}, 'cache_write_ttl': {'enum': ['5m', '1h']}}}, 'salt': {'type': 'string', 'description': 'Bucketing salt (default: the release id).'}}}, rule='additionalProperties')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data
 
 SCHEMA_SHA256 = 'a62f28574a8d111b55dff7e39e22217abd157eceead0b58fcb3424838f3226b0'

@@ -18,44 +18,44 @@ NoneType = type(None)
 
 def validate_https___promptops_dev_schemas_tool_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/tool.schema.json', 'title': 'promptops tool', 'type': 'object', 'required': ['kind', 'id', 'version', 'description', 'input_schema'], 'additionalProperties': False, 'properties': {'kind': {'const': 'tool'}, 'id': {'type': 'string', 'pattern': '^[a-zA-Z0-9_-]{1,64}$', 'description': 'The tool name sent to the model.'}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'input_schema': {'type': 'object', 'required': ['type'], 'properties': {'type': {'const': 'object'}}}}}, rule='type')
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['kind', 'id', 'version', 'description', 'input_schema']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/tool.schema.json', 'title': 'promptops tool', 'type': 'object', 'required': ['kind', 'id', 'version', 'description', 'input_schema'], 'additionalProperties': False, 'properties': {'kind': {'const': 'tool'}, 'id': {'type': 'string', 'pattern': '^[a-zA-Z0-9_-]{1,64}$', 'description': 'The tool name sent to the model.'}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'input_schema': {'type': 'object', 'required': ['type'], 'properties': {'type': {'const': 'object'}}}}}, rule='required')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
         data_keys = set(data.keys())
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if not (isinstance(data__kind, str) and data__kind == 'tool'):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: tool", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'tool'}, rule='const')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be one of ['tool']")
         if "id" in data_keys:
             data_keys.remove("id")
             data__id = data["id"]
             if not isinstance(data__id, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string', 'pattern': '^[a-zA-Z0-9_-]{1,64}$', 'description': 'The tool name sent to the model.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string")
             if isinstance(data__id, str):
                 if not REGEX_PATTERNS['^[a-zA-Z0-9_-]{1,64}$'].search(data__id):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-zA-Z0-9_-]{1,64}$", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': 'string', 'pattern': '^[a-zA-Z0-9_-]{1,64}$', 'description': 'The tool name sent to the model.'}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-zA-Z0-9_-]{1,64}$")
         if "version" in data_keys:
             data_keys.remove("version")
             data__version = data["version"]
             if not isinstance(data__version, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string")
             if isinstance(data__version, str):
                 if not REGEX_PATTERNS['^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'].search(data__version):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, rule='pattern')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$")
         if "description" in data_keys:
             data_keys.remove("description")
             data__description = data["description"]
             if not isinstance(data__description, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string", value=data__description, name="" + (name_prefix or "data") + ".description", definition={'type': 'string'}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".description must be string")
         if "labels" in data_keys:
             data_keys.remove("labels")
             data__labels = data["labels"]
             if not isinstance(data__labels, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object", value=data__labels, name="" + (name_prefix or "data") + ".labels", definition={'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels must be object")
             data__labels_is_dict = isinstance(data__labels, dict)
             if data__labels_is_dict:
                 data__labels_keys = set(data__labels.keys())
@@ -63,25 +63,25 @@ def validate_https___promptops_dev_schemas_tool_schema_json(data, custom_formats
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, (str, int, float, Decimal, bool)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string or number or boolean", value=data__labels_value, name="" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + "", definition={'type': ['string', 'number', 'boolean']}, rule='type')
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".labels.{data__labels_key}".format(**locals()) + " must be string or number or boolean")
         if "input_schema" in data_keys:
             data_keys.remove("input_schema")
             data__inputschema = data["input_schema"]
             if not isinstance(data__inputschema, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".input_schema must be object", value=data__inputschema, name="" + (name_prefix or "data") + ".input_schema", definition={'type': 'object', 'required': ['type'], 'properties': {'type': {'const': 'object'}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".input_schema must be object")
             data__inputschema_is_dict = isinstance(data__inputschema, dict)
             if data__inputschema_is_dict:
                 data__inputschema__missing_keys = set(['type']) - data__inputschema.keys()
                 if data__inputschema__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".input_schema must contain " + (str(sorted(data__inputschema__missing_keys)) + " properties"), value=data__inputschema, name="" + (name_prefix or "data") + ".input_schema", definition={'type': 'object', 'required': ['type'], 'properties': {'type': {'const': 'object'}}}, rule='required')
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".input_schema must contain ")
                 data__inputschema_keys = set(data__inputschema.keys())
                 if "type" in data__inputschema_keys:
                     data__inputschema_keys.remove("type")
                     data__inputschema__type = data__inputschema["type"]
                     if not (isinstance(data__inputschema__type, str) and data__inputschema__type == 'object'):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".input_schema.type must be same as const definition: object", value=data__inputschema__type, name="" + (name_prefix or "data") + ".input_schema.type", definition={'const': 'object'}, rule='const')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".input_schema.type must be one of ['object']")
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://promptops.dev/schemas/tool.schema.json', 'title': 'promptops tool', 'type': 'object', 'required': ['kind', 'id', 'version', 'description', 'input_schema'], 'additionalProperties': False, 'properties': {'kind': {'const': 'tool'}, 'id': {'type': 'string', 'pattern': '^[a-zA-Z0-9_-]{1,64}$', 'description': 'The tool name sent to the model.'}, 'version': {'type': 'string', 'pattern': '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$', 'description': 'Semantic version, e.g. 1.4.0.'}, 'description': {'type': 'string'}, 'labels': {'type': 'object', 'additionalProperties': {'type': ['string', 'number', 'boolean']}}, 'input_schema': {'type': 'object', 'required': ['type'], 'properties': {'type': {'const': 'object'}}}}}, rule='additionalProperties')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data
 
 SCHEMA_SHA256 = 'f335208803cad42019e611f210e3fb4892491da6838eae2fc54df04bdb36cb0e'
