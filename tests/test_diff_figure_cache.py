@@ -203,7 +203,7 @@ def test_members_priced_in_a_forked_child_equal_one_process(tmp_path: Path) -> N
             env={"PROMPTOPS_CACHE_DIR": str(cache), **env},
         )
         assert result.returncode == 0, result.stderr
-        files = sorted(p.name for p in (cache / "diff-figures-v1").glob("*/*.json"))
+        files = sorted(p.name for p in (cache / "diff-figures").glob("*/*.json"))
         runs[mode] = (result.stdout, files)
     assert runs["fork"] == runs["one"]
     assert len(runs["one"][1]) == FORK_MIN_MEMBERS + 6

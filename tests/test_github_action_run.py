@@ -504,7 +504,7 @@ def test_warm_on_the_default_branch_fills_the_cache_a_pull_request_restores(tmp_
     assert "warmed" in warm.stdout and "1 prompt in 1 workload (1 priced" in warm.stdout
     assert github.requests == []  # no report, no comment
     cache = runner_temp / "promptops-cache"
-    assert len(list((cache / "diff-figures-v1").glob("*/*.json"))) == 1
+    assert len(list((cache / "diff-figures").glob("*/*.json"))) == 1
     assert (cache / INDEX_FILE).is_file()
 
     git(repo, "checkout", "-q", "feature")
