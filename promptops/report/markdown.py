@@ -245,10 +245,9 @@ def _totals_line(report: dict[str, Any]) -> list[str]:
         s = scenarios.get(name)
         if not isinstance(s, dict):
             continue
-        if s.get("base_usd") is None or s.get("head_usd") is None:
-            parts.append(f"{name} _unpriced_")
-            continue
-        part = f"{name} {_usd(s['base_usd'])} → {_usd(s['head_usd'])}"
+        base = "_unpriced_" if s.get("base_usd") is None else _usd(s["base_usd"])
+        head = "_unpriced_" if s.get("head_usd") is None else _usd(s["head_usd"])
+        part = f"{name} {base} → {head}"
         if s.get("delta_usd") is not None:
             part += f" ({_signed(s['delta_usd'])})"
         parts.append(part)
