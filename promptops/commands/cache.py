@@ -152,13 +152,13 @@ def clear_command(config_file: Path | None) -> int:
                 path.unlink(missing_ok=True)
             except OSError as exc:
                 note(None, str(path), exc)
-        removed += len(failed) == before
+        removed += int(len(failed) == before)
     click.echo(f"removed {removed} cache entr{'y' if removed == 1 else 'ies'} from {folder}")
     if not failed:
         return EXIT_OK
-    for path, reason in failed[:20]:
+    for where, reason in failed[:20]:
         click.echo(
-            f"promptops: error: could not remove {os.path.relpath(path, folder)}: {reason}",
+            f"promptops: error: could not remove {os.path.relpath(where, folder)}: {reason}",
             err=True,
         )
     if len(failed) > 20:
