@@ -32,6 +32,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
@@ -155,20 +156,57 @@ def write_sealed(path: Path | None, payload: bytes, key: str) -> bool:
 
 
 # -- keyed files --------------------------------------------------------------------------------
+KEEP_UNUSED_DAYS = 30  # a keyed file no run has read or written for this long is pruned
+_DAY = 86_400.0
+
+
 class KeyedFiles:
-    """Sealed payloads by content key (hex), one file each: `<folder>/<2 hex>/<rest>.json`."""
+    """Sealed payloads by content key (hex), one file each: `<folder>/<2 hex>/<rest>.json`.
+
+    Pruned by use: a hit refreshes a file's mtime when it is a day old, and the first write of
+    a process removes, in the shard (key prefix) it writes to, the files no run has used for
+    `KEEP_UNUSED_DAYS`: 1/256 of the folder per run, a few dozen stats, so over many runs the
+    folder follows the repo, not its history."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        self._pruned = False
 
     def path(self, key: str) -> Path | None:
         return self.folder / key[:2] / f"{key[2:]}.json" if self.folder is not None else None
 
     def read(self, key: str) -> bytes | None:
-        return read_sealed(self.path(key), key)
+        path = self.path(key)
+        payload = read_sealed(path, key)
+        if payload is not None and path is not None and not _not_writable:
+            try:
+                if time.time() - path.stat().st_mtime > _DAY:
+                    os.utime(path)  # in use: not pruned
+            except OSError:
+                pass
+        return payload
 
     def write(self, key: str, payload: bytes) -> bool:
-        return write_sealed(self.path(key), payload, key)
+        path = self.path(key)
+        if not self._pruned and path is not None:
+            self._pruned = True
+            prune_unused(path.parent, time.time() - KEEP_UNUSED_DAYS * _DAY)
+        return write_sealed(path, payload, key)
+
+
+def prune_unused(shard: Path, oldest: float) -> int:
+    """Remove the files of `shard` last used before `oldest` (a time); how many (never raises)."""
+    removed = 0
+    if _not_writable:
+        return removed
+    try:
+        for file in shard.iterdir():
+            if file.stat().st_mtime < oldest:
+                file.unlink(missing_ok=True)
+                removed += 1
+    except OSError:
+        pass  # a missing shard (nothing to prune) or a folder that is not ours to change
+    return removed
 
 
 # -- entry maps ---------------------------------------------------------------------------------
@@ -209,11 +247,15 @@ class EntryMap:
     stores; `save()` writes the file when something changed. File: `{"format":
     "promptops-entries/<salt>", "entries": {key: digest + JSON text}}`."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, max_unused: int | None = None) -> None:
         self.path = path
         self._stored: dict[str, Any] = _read_map(path)
         self._values: dict[str, Any] = {}  # verified and decoded by `preload`
         self.dirty = False
+        # With `max_unused`, a save drops the entries this run did not use once there are
+        # more than that many of them (the file follows the repo, not its history).
+        self.max_unused = max_unused
+        self._used: set[str] = set()
 
     def preload(self) -> None:
         """Verify every entry now and decode them all in one parse: a run that reads most of
@@ -241,6 +283,7 @@ class EntryMap:
     def get(self, key: str) -> Any | None:
         value = self._values.get(key)
         if value is not None:
+            self._used.add(key)
             return value
         stored = self._stored.get(key)
         if stored is None:
@@ -249,11 +292,14 @@ class EntryMap:
         if value is None:  # damaged: forget it, so the recomputed value replaces it
             del self._stored[key]
             self.dirty = True
+        else:
+            self._used.add(key)
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._stored[key] = seal_entry(key, value)
         self._values.pop(key, None)
+        self._used.add(key)
         self.dirty = True
 
     def retain(self, keys: Container[str]) -> None:
@@ -267,6 +313,8 @@ class EntryMap:
         """Write the file when something changed; never fails the run."""
         if not self.dirty or self.path is None:
             return
+        if self.max_unused is not None and len(self._stored) - len(self._used) > self.max_unused:
+            self.retain(self._used)
         data = {"format": _map_format(), "entries": self._stored}
         write_cache_file(self.path, json.dumps(data, separators=(",", ":")))
         self.dirty = False

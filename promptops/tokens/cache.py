@@ -15,6 +15,10 @@ from promptops.cache.store import EntryMap, atomic_write
 
 __all__ = ["TokenCache", "atomic_write", "cache_dir_of", "default_cache_dir", "text_key"]
 
+# Counts a run did not use that the file keeps: beyond this, a save keeps only the used ones
+# (a big repo's counts stay; the texts of long-gone versions go).
+MAX_UNUSED_COUNTS = 50_000
+
 
 def text_key(namespace: str, text: str) -> str:
     return hashlib.sha256(f"{namespace}\0{text}".encode()).hexdigest()[:40]
@@ -30,7 +34,7 @@ class TokenCache:
 
     def _load(self) -> EntryMap:
         if self._counts is None:
-            self._counts = EntryMap(self.path)
+            self._counts = EntryMap(self.path, max_unused=MAX_UNUSED_COUNTS)
         return self._counts
 
     def get(self, text: str) -> int | None:
