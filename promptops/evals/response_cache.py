@@ -1,7 +1,7 @@
 """Response cache on disk, keyed by a hash of everything that can change the answer.
 
 The key is the SHA-256 of canonical JSON holding the provider's identity (name, base URL,
-local model, request-converter version), the full rendered request (model, system, tools,
+local model), the full rendered request (model, system, tools,
 messages, max_tokens, temperature, …) and the repeat index (each of `--repeat N` samples is
 its own entry). Grading calls are cached the same way on the grader's request, which holds
 the grader model, the rubric and the graded answer. Entries hold the answer and its usage;

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from promptops.pricing.table import ModelPrices
 
 NAME = "openai-compatible"
-CONVERTER_VERSION = 1  # bump when the request conversion changes (part of the cache key)
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 3
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -258,8 +257,7 @@ class OpenAICompatibleProvider:
             "provider": NAME,
             "base_url": self.base_url,
             "model": self.model,
-            "converter": CONVERTER_VERSION,
-        }
+        }  # a change to the request conversion is a new cache salt (`cache.salt`)
 
     def price(self, usage: Usage, batch: bool = False, model: str = "") -> Decimal | None:
         """Cost at the configured prices of the local model; None when it has none."""
