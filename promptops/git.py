@@ -1,4 +1,4 @@
-"""The one git layer, on GitPython: every git command promptops runs goes through here.
+"""The one git layer: every git command promptops runs goes through here.
 
 `GitDir` runs git in one folder of a work tree; `GitRepo` is a repository seen from a promptops
 config root (which may be a subfolder), with the two *sides* a diff compares: a commit (blobs
@@ -6,12 +6,17 @@ read from the object store) or the working tree (files on disk, untracked non-ig
 included, never followed through a symlink out of the repository).
 
 - One git executable: ``GIT_PYTHON_GIT_EXECUTABLE`` (GitPython's own setting) or ``git`` on
-  PATH, read when a `GitDir` opens; promptops has no config key of its own for it.
-- GitPython is imported on first use only: importing it costs more than a warm `lint`, which
-  never touches git.
-- Blob reads go through one persistent ``git cat-file --batch`` per repository (started by
-  GitPython, as its `GitCmdObjectDB` does), requests pipelined in chunks, so reading 10,000
-  blobs is one process and no per-blob round trip.
+  PATH, read when a repository is opened, for both halves below; promptops has no config key
+  of its own for it.
+- Two halves, split by what a command can afford. GitPython's import costs ~0.1 s and runs
+  `git version` twice, more than a whole warm `lint` and a tenth of a warm diff on 10,000
+  prompts, so the hot paths (lint's history rules, diff, check, cache warm: `GitDir`,
+  `GitRepo`) run git processes themselves and never load it. The services that run once per
+  command and are slow anyway (evals' base tree, the Action's merge-base, the bundle's HEAD,
+  the bill of materials' dates) use GitPython's repository and object model, imported lazily.
+- Blob reads go through one persistent ``git cat-file --batch`` per repository (as GitPython's
+  `GitCmdObjectDB` keeps one), requests pipelined in chunks, so reading 10,000 blobs is one
+  process and no per-blob round trip.
 - Every failure is a `UserError` (exit 2) that says what to do: not a repository, a bare
   repository, no commits, an unknown ref, a shallow clone, no git at all.
 
@@ -24,6 +29,7 @@ untracked files too, without touching the user's index. Only what changed is rea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -33,15 +39,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any
 
 from promptops.config import Config
 from promptops.errors import UserError
 from promptops.globs import glob_to_regex
 from promptops.repo_paths import read_inside
-
-if TYPE_CHECKING:
-    from git.cmd import Git
 
 EXECUTABLE_ENV = "GIT_PYTHON_GIT_EXECUTABLE"
 TIMEOUT_S = 300.0
@@ -53,6 +56,7 @@ FETCH_HINT = (
 )
 _STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "T": "modified"}
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_REGULAR = (0o100644, 0o100755)
 _BATCH = 512  # cat-file requests per write: 21 KB, well inside a pipe, so git never blocks us
 _gitpython: ModuleType | None = None
 
@@ -92,6 +96,9 @@ def _load() -> ModuleType:
             else:
                 os.environ["GIT_PYTHON_REFRESH"] = saved
         _gitpython = git
+    # The one setting, read now (it may have changed since the import), and never replaced
+    # by GitPython's fallback to `git` when it names no program: that is reported instead.
+    _gitpython.Git.GIT_PYTHON_GIT_EXECUTABLE = executable()
     return _gitpython
 
 
@@ -106,29 +113,36 @@ class GitError(Exception):
 
 
 class GitDir:
-    """git run in one folder of a work tree (`cwd`: `folder`, or the top with `at_top`),
-    through GitPython.
+    """git run in one folder of a work tree (`cwd`: `folder`, or the top with `at_top`).
 
-    Opening needs no git executable (GitPython finds the repository itself); the first
-    command reports a missing one, or a repository git refuses (unsafe ownership)."""
+    The hot paths (lint's history rules, diff, check, cache warm) run here: each command is
+    one git process, and blob reads go through one persistent `git cat-file --batch`, its
+    requests pipelined in chunks. GitPython is not loaded for these: its import alone costs
+    more than a warm lint (see `gitpython_repo` for where it is used)."""
 
     def __init__(self, folder: Path | str, *, bare_ok: bool = False, at_top: bool = False) -> None:
-        git = _load()
-        try:
-            self.repo = git.Repo(folder, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise UserError(f"{folder} is not inside a git repository") from None
-        except OSError as exc:
-            raise UserError(f"cannot open the git repository at {folder}: {exc}") from None
-        if self.repo.bare and not bare_ok:
-            raise UserError(f"{folder} is a bare git repository; run in a work tree")
-        work_tree = self.repo.working_tree_dir
-        self.toplevel = Path(work_tree or self.repo.git_dir).resolve()
-        self.cwd = self.toplevel if at_top else Path(folder)  # where commands run
         self._exe = executable()
-        self._git: Git = git.Git(self.cwd)
-        self._cat: Any = None  # GitPython's AutoInterrupt around `git cat-file --batch`
+        self.cwd = Path(folder)
+        self._cat: subprocess.Popen[bytes] | None = None
         self._cat_pid = 0
+        if not self.cwd.is_dir():
+            raise UserError(f"{folder} is not inside a git repository")
+        try:
+            out = self.run("rev-parse", "--is-bare-repository", "--show-toplevel", ok=(0, 128))
+        except GitError as exc:
+            raise UserError(f"git cannot read {folder}: {exc.stderr}") from None
+        lines = out.splitlines()
+        if not lines:
+            raise UserError(f"{folder} is not inside a git repository")
+        bare = lines[0].strip() == "true"
+        if bare and not bare_ok:
+            raise UserError(f"{folder} is a bare git repository; run in a work tree")
+        if len(lines) > 1:
+            self.toplevel = Path(lines[1].strip()).resolve()
+        else:  # a bare repository: no work tree, its folder stands for the top
+            self.toplevel = Path(self.run("rev-parse", "--absolute-git-dir").strip()).resolve()
+        if at_top:
+            self.cwd = self.toplevel
 
     # -- commands ----------------------------------------------------------------------------
     def run_bytes(
@@ -140,53 +154,28 @@ class GitDir:
         timeout: float = TIMEOUT_S,
     ) -> bytes:
         """stdout of `git ARGS` run in `cwd`; GitError when the exit code is not in `ok`,
-        UserError when there is no git to run."""
-        if input is None:
-            status, out, err = self._execute(args, env, None, timeout)
-        else:
-            with tempfile.TemporaryFile() as stdin:  # Popen needs a real file for stdin
-                stdin.write(input)
-                stdin.seek(0)
-                status, out, err = self._execute(args, env, stdin, timeout)
-        if status not in ok:
-            raise GitError(args, status, err)
-        return out
-
-    def _execute(
-        self,
-        args: tuple[str, ...],
-        env: dict[str, str] | None,
-        stdin: BinaryIO | None,
-        timeout: float,
-    ) -> tuple[int, bytes, str]:
-        git = _load()
+        UserError when there is no git to run or it does not finish in `timeout` seconds."""
         try:
-            result: Any = self._git.execute(
+            done = subprocess.run(
                 [self._exe, *args],
-                istream=stdin,
-                with_extended_output=True,
-                with_exceptions=False,
-                stdout_as_string=False,
-                strip_newline_in_stdout=False,
-                kill_after_timeout=timeout,
-                env=env,
+                cwd=self.cwd,
+                env={**os.environ, **env} if env else None,
+                input=input,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
             )
-        except (git.GitCommandNotFound, PermissionError):
+        except (FileNotFoundError, PermissionError, NotADirectoryError):
             raise UserError(no_git_message()) from None
-        status, out, err = result
-        return int(status), bytes(out or b""), str(err or "")
+        except subprocess.TimeoutExpired:
+            raise UserError(f"git {args[0]} took more than {timeout:g}s in {self.cwd}") from None
+        if done.returncode not in ok:
+            raise GitError(args, done.returncode, done.stderr.decode("utf-8", "replace"))
+        return done.stdout
 
     def run(self, *args: str, **kwargs: Any) -> str:
         """`run_bytes` decoded (UTF-8, undecodable bytes kept as surrogates)."""
         return self.run_bytes(*args, **kwargs).decode("utf-8", "surrogateescape")
-
-    def succeeds(self, *args: str) -> bool:
-        """Whether `git ARGS` exits 0 (a missing git is still an error)."""
-        try:
-            self.run_bytes(*args)
-        except GitError:
-            return False
-        return True
 
     # -- refs --------------------------------------------------------------------------------
     def commit(self, ref: str) -> str | None:
@@ -239,6 +228,7 @@ class GitDir:
         if not wanted:
             return found
         cat = self._cat_file()
+        assert cat.stdin is not None and cat.stdout is not None
         try:
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
@@ -260,28 +250,41 @@ class GitDir:
             raise UserError(f"git cat-file --batch failed in {self.toplevel}: {exc}") from None
         return found
 
-    def _cat_file(self) -> Any:
+    def _cat_file(self) -> subprocess.Popen[bytes]:
         """The persistent `git cat-file --batch` (one per process: a forked child starts its
-        own rather than interleave with its parent's)."""
+        own rather than interleave with its parent's, and leaves the parent's running)."""
         if self._cat is not None and self._cat_pid != os.getpid():
-            self._cat.proc = None  # the parent's process: neither use nor stop it here
             self._cat = None
         if self._cat is None:
-            git = _load()
             try:
-                self._cat = self._git.execute(
-                    [self._exe, "cat-file", "--batch"], istream=subprocess.PIPE, as_process=True
+                self._cat = subprocess.Popen(
+                    [self._exe, "cat-file", "--batch"],
+                    cwd=self.toplevel,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
                 )
-            except (git.GitCommandNotFound, PermissionError):
+            except (FileNotFoundError, PermissionError):
                 raise UserError(no_git_message()) from None
             self._cat_pid = os.getpid()
-        return self._cat.proc
+        return self._cat
 
     def close(self) -> None:
-        """Stop the persistent `cat-file` (GitPython also stops it when this is collected)."""
+        """Stop the persistent `cat-file`: end of input makes it exit."""
         cat, self._cat = self._cat, None
         if cat is not None and self._cat_pid == os.getpid():
-            cat._terminate()
+            assert cat.stdin is not None and cat.stdout is not None
+            cat.stdin.close()
+            cat.stdout.close()
+            try:
+                cat.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                cat.kill()
+                cat.wait()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at shutdown there is no one to tell
+            self.close()
 
 
 @dataclass(frozen=True)
@@ -771,14 +774,73 @@ def open_sides(
     return repo, base_side, head_side
 
 
-# -- for the other services: the Action, evals' base run, the bill of materials ---------------
+# -- the services that run once per command, on GitPython ------------------------------------
+# Evals' base tree, the Action's merge-base, the bundle's HEAD and the bill of materials' dates
+# use GitPython's repository and object model: a command that does one of these is slow anyway,
+# and pays GitPython's import (~0.1 s and two `git version` runs) once. Its git is `executable()`.
+
+
+def gitpython_repo(folder: Path | str) -> Any:
+    """GitPython's `Repo` for the repository holding `folder`; a UserError outside git."""
+    git = _load()
+    try:
+        return git.Repo(folder, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UserError(f"{folder} is not inside a git repository") from None
+    except OSError as exc:
+        raise UserError(f"cannot open the git repository at {folder}: {exc}") from None
+
+
+def _gitpython_failure(exc: Exception, what: str) -> UserError:
+    """A GitPython exception as our error: no git, or what git said."""
+    git = _load()
+    if isinstance(exc, git.GitCommandNotFound | PermissionError):
+        return UserError(no_git_message())
+    if isinstance(exc, git.GitCommandError):
+        stderr = str(exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+        return UserError(f"{what}: {stderr or exc}")
+    return UserError(f"{what}: {exc}")
+
+
 def commit_sha(folder: Path | str, ref: str = "HEAD") -> str | None:
     """The full sha `ref` names in the repository holding `folder`; None when there is none
-    (no commits yet, not a repository)."""
+    (no commits yet, not a repository, an unknown ref). No git at all is a UserError."""
+    git = _load()
     try:
-        return GitDir(folder, bare_ok=True).commit(ref)
+        repo = gitpython_repo(folder)
+        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     except UserError:
         return None
+    except git.GitCommandError:
+        return None
+    except (git.GitCommandNotFound, PermissionError):
+        raise UserError(no_git_message()) from None
+    return str(out).strip() or None
+
+
+def merge_base_of(folder: Path | str, left: str, right: str) -> str | None:
+    """The first merge-base of two commits (GitPython's `Repo.merge_base`); None on unrelated
+    or shallow history."""
+    git = _load()
+    repo = gitpython_repo(folder)
+    try:
+        bases = repo.merge_base(left, right)
+    except git.GitCommandError:
+        return None
+    except (git.GitCommandNotFound, PermissionError):
+        raise UserError(no_git_message()) from None
+    return str(bases[0].hexsha) if bases else None
+
+
+def toplevel_of(folder: Path | str) -> Path | None:
+    """The top of the work tree holding `folder` (the nearest folder with a `.git` entry, as
+    config discovery finds it), None outside git. No git is run and GitPython is not loaded:
+    report renderers ask this on lint's path."""
+    start = Path(os.path.realpath(folder))
+    for candidate in (start, *start.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
 
 
 def safe_tree_path(name: str) -> PurePosixPath | None:
@@ -792,40 +854,36 @@ def safe_tree_path(name: str) -> PurePosixPath | None:
 
 
 def export_tree(folder: Path, ref: str, destination: Path) -> Path:
-    """Write the regular files of `ref`'s tree into `destination`, read from git objects;
-    return where `folder` is in that copy.
+    """Write the regular files of `ref`'s tree into `destination`, read from git objects
+    (GitPython's tree walk; contents through its persistent `cat-file --batch`); return where
+    `folder` is in that copy.
 
     Only blobs with a regular-file mode are written: symbolic links (which may point anywhere,
     `/etc/passwd` or `../../..`) and submodules are skipped, and so are names that would leave
     `destination`, so nothing outside it is read or written, whatever the commit holds. The
     work tree and the index are untouched."""
-    repo = GitDir(folder)
-    sha = repo.commit(ref)
+    git = _load()
+    sha = commit_sha(folder, ref)
     if sha is None:
         raise UserError(f"cannot read base ref {ref!r}: it names no commit here; {FETCH_HINT}")
-    try:
-        entries = repo.tree_entries(sha)
-    except GitError as exc:
-        raise UserError(f"cannot read base ref {ref!r}: {exc.stderr}") from None
-    files: list[tuple[PurePosixPath, str, bool]] = []
-    for mode, kind, object_id, name in entries:
-        relative = safe_tree_path(name)
-        if kind != "blob" or mode not in ("100644", "100755") or relative is None:
-            continue  # symlinks (120000), submodules (160000) and unsafe names
-        files.append((relative, object_id, mode == "100755"))
-    objects = repo.read_objects(object_id for _, object_id, _ in files)
+    repo = gitpython_repo(folder)
     base = destination.resolve()
-    for relative, object_id, executable_bit in files:
-        found = objects.get(object_id)
-        if found is None or found[0] != "blob":
-            raise UserError(f"cannot read base ref {ref!r}: object {object_id} is missing")
-        target = base.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(found[1])
-        if executable_bit:
-            target.chmod(0o755)
-    repo.close()
-    return destination / Path(folder).resolve().relative_to(repo.toplevel)
+    try:
+        for item in repo.commit(sha).tree.traverse():
+            relative = safe_tree_path(item.path)
+            if item.type != "blob" or item.mode not in _REGULAR or relative is None:
+                continue  # trees, symlinks (0o120000), submodules and unsafe names
+            target = base.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(item.data_stream.read())
+            if item.mode == 0o100755:
+                target.chmod(0o755)
+    except (git.GitError, ValueError) as exc:
+        raise _gitpython_failure(exc, f"cannot read base ref {ref!r}") from None
+    finally:
+        repo.close()
+    top = Path(str(repo.working_tree_dir or repo.git_dir)).resolve()
+    return destination / Path(folder).resolve().relative_to(top)
 
 
 def last_commit_dates(
@@ -837,17 +895,18 @@ def last_commit_dates(
     wanted = sorted(set(paths))
     if not wanted:
         return {}
+    git = _load()
     try:
-        out = GitDir(folder).run(
-            "log", "--format=%x1e%cI", "--name-only", "--relative", "--", *wanted,
-            timeout=timeout_s,
+        out = git.Git(folder).log(
+            "--format=%x1e%cI", "--name-only", "--relative", "--", *wanted,
+            kill_after_timeout=timeout_s,
         )  # fmt: skip
-    except (UserError, GitError):
+    except (git.GitError, OSError):
         return {}
     dates: dict[str, str] = {}
     date = ""
     remaining = set(wanted)
-    for line in out.split("\n"):  # not splitlines(): it splits on \x1e
+    for line in str(out).split("\n"):  # not splitlines(): it splits on \x1e
         if line.startswith("\x1e"):
             date = line[1:].strip()
         elif line in remaining:

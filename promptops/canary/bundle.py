@@ -129,11 +129,11 @@ def build_bundle(
 
 def _head_commit(repo: Path) -> str:
     """HEAD's sha, the commit the bundle is built from; a clear error when there is none."""
-    from promptops.git import GitDir
+    from promptops.git import commit_sha
 
-    sha = GitDir(repo).commit("HEAD")
+    sha = commit_sha(repo, "HEAD")
     if sha is None:
-        raise UserError("the repository has no commits yet: commit the releases first", str(repo))
+        raise UserError("no commit at HEAD (not a git repository, or no commits yet)", str(repo))
     return sha
 
 

@@ -20,19 +20,19 @@ FETCH_DEPTH_HINT = (
 
 def merge_base(repo_dir: Path | str, base: str, head: str = "HEAD") -> str:
     """The full sha of the merge-base of BASE and HEAD, or a UserError that explains why not."""
-    from promptops.git import GitDir
+    from promptops.git import commit_sha, gitpython_repo, merge_base_of
 
     try:
-        repo = GitDir(repo_dir, bare_ok=True)
+        gitpython_repo(repo_dir)
     except UserError:
         raise UserError("not a git repository", path=str(repo_dir)) from None
     shas = []
     for label, ref in (("base", base), ("head", head)):
-        sha = repo.commit(ref)
+        sha = commit_sha(repo_dir, ref)
         if sha is None:
             raise UserError(f"the {label} commit {ref} is not in this clone: {FETCH_DEPTH_HINT}")
         shas.append(sha)
-    found = repo.merge_base(*shas)
+    found = merge_base_of(repo_dir, *shas)
     if not found:
         raise UserError(
             f"no common ancestor of {base} and {head} in this clone "
