@@ -105,11 +105,12 @@ def _load() -> ModuleType:
 class GitError(Exception):
     """A git command failed; `status` is its exit code. Callers turn it into a UserError."""
 
-    def __init__(self, args: Iterable[str], status: int, stderr: str) -> None:
+    def __init__(self, args: Iterable[str], status: int, stderr: str, stdout: bytes = b"") -> None:
         self.command = " ".join(args)
         super().__init__(f"git {self.command} failed ({status}): {stderr.strip()}")
         self.status = status
         self.stderr = stderr.strip()
+        self.stdout = stdout
 
 
 class GitDir:
@@ -128,12 +129,13 @@ class GitDir:
         if not self.cwd.is_dir():
             raise UserError(f"{folder} is not inside a git repository")
         try:
-            out = self.run("rev-parse", "--is-bare-repository", "--show-toplevel", ok=(0, 128))
-        except GitError as exc:
-            raise UserError(f"git cannot read {folder}: {exc.stderr}") from None
-        lines = out.splitlines()
-        if not lines:
-            raise UserError(f"{folder} is not inside a git repository")
+            lines = self.run("rev-parse", "--is-bare-repository", "--show-toplevel").splitlines()
+        except GitError as exc:  # a bare repository prints "true", then fails --show-toplevel
+            lines = exc.stdout.decode("utf-8", "surrogateescape").splitlines()
+            if not lines and "not a git repository" in exc.stderr:
+                raise UserError(f"{folder} is not inside a git repository") from None
+            if not lines:  # e.g. "detected dubious ownership": git says what to do
+                raise UserError(f"git cannot read {folder}: {exc.stderr}") from None
         bare = lines[0].strip() == "true"
         if bare and not bare_ok:
             raise UserError(f"{folder} is a bare git repository; run in a work tree")
@@ -170,7 +172,8 @@ class GitDir:
         except subprocess.TimeoutExpired:
             raise UserError(f"git {args[0]} took more than {timeout:g}s in {self.cwd}") from None
         if done.returncode not in ok:
-            raise GitError(args, done.returncode, done.stderr.decode("utf-8", "replace"))
+            stderr = done.stderr.decode("utf-8", "replace")
+            raise GitError(args, done.returncode, stderr, done.stdout)
         return done.stdout
 
     def run(self, *args: str, **kwargs: Any) -> str:
