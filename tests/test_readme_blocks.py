@@ -35,8 +35,6 @@ RUN = {"console", "bash", "sh", "shell", "python"}
 FENCE = re.compile(r"^```(?P<lang>[\w+-]*)\s*$")
 EXEMPT = re.compile(r"^<!--\s*no-test:\s*(?P<reason>.+?)\s*-->$")
 
-pytestmark = pytest.mark.slow
-
 
 @dataclass(frozen=True)
 class Block:
