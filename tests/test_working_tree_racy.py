@@ -1,7 +1,7 @@
 """Working-tree diffs see a same-size edit made in the same second as a checkout.
 
 Reproduction (issue "Gates that cannot be fooled", item 6): "Working-tree diffs miss same-size
-edits about one run in six right after a checkout (`git_refs` copies `.git/index` without its
+edits about one run in six right after a checkout (`promptops.git` copies `.git/index` without its
 mtime, defeating git's racy-clean check): a charter's traffic change was booked as a prompt
 change and `check` falsely blocked."
 

@@ -39,7 +39,7 @@ from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UnknownModelError, UserError
 from promptops.estimate import provenance_of
-from promptops.git_refs import Change, GitSide
+from promptops.git import Change, GitSide
 from promptops.pricing.cost import PARTS
 from promptops.pricing.table import PriceTable
 from promptops.report.model import PromptEstimate

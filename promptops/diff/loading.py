@@ -35,7 +35,7 @@ from promptops.documents.workspace import (
 )
 from promptops.documents.yaml_source import YamlProblem, decode_text, load_yaml
 from promptops.findings import Finding
-from promptops.git_refs import Change, GitRepo, GitSide
+from promptops.git import Change, GitRepo, GitSide
 from promptops.repo_paths import leaves_root
 
 

@@ -8,7 +8,7 @@ from promptops.config import Config
 from promptops.diff.loading import LoadedSides
 from promptops.diff.model import DiffReport
 from promptops.documents.workspace import Workspace
-from promptops.git_refs import GitRepo, GitSide, open_sides
+from promptops.git import GitRepo, GitSide, open_sides
 from promptops.tokens.counting import TokenCounter
 
 

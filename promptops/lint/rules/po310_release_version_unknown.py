@@ -41,7 +41,7 @@ from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
 
 if TYPE_CHECKING:  # the git layer is imported only when a release is linted
-    from promptops.git_refs import GitRepo
+    from promptops.git import GitRepo
     from promptops.version_history import Ledger
 
 CODE = "PO310"

@@ -43,7 +43,7 @@ from promptops.lint.change import BaseChange
 from promptops.lint.context import LintContext
 
 if TYPE_CHECKING:  # the git layer is imported only when a base ref is read
-    from promptops.git_refs import GitSide
+    from promptops.git import GitSide
     from promptops.version_history import Sighting
 
 CODE = "PO311"
