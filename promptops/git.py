@@ -469,7 +469,11 @@ class GitRepo:
         if sha not in self._trees:
             scope = [self.prefix] if self.prefix else []
             tree = {}
-            for _, kind, object_id, path in self.git.tree_entries(sha, *scope):
+            try:
+                entries = self.git.tree_entries(sha, *scope)
+            except GitError as exc:
+                raise UserError(f"git ls-tree failed for {sha[:12]}: {exc.stderr}") from None
+            for _, kind, object_id, path in entries:
                 rel = self._to_rel(path)
                 if rel is not None and kind == "blob":
                     tree[rel] = object_id
