@@ -250,6 +250,11 @@ def read_telemetry(
     )
 
 
+def sample_records(path: str) -> list[Any]:
+    """The records at the head of a file (what `auto` reads to tell its convention)."""
+    return _sample_records(path, _file_kind(path), b"")
+
+
 def _sample_records(path: str, kind: str, stdin_head: bytes) -> list[Any]:
     """The records in the first `SAMPLE_BYTES` of a source (whole lines only)."""
     if kind == "parquet":

@@ -108,6 +108,7 @@ def command(
     as orphaned spend.
     """
     from promptops.calibrate.compare import calibrate
+    from promptops.calibrate.embedded import charter_members, not_computed_note
     from promptops.calibrate.fingerprints import fingerprints
     from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure, measure_summary
     from promptops.canary.rates import TelemetryPricing
@@ -153,7 +154,10 @@ def command(
             input_tokens=convention,
             since=_since(since),
             trace_keys=trace_keys or DEFAULT_TRACE_KEYS,
+            members=charter_members(workspace),
         )
+        if measurements.engine == "duckdb":
+            click.echo(f"promptops: note: {not_computed_note()}", err=True)
     counter = TokenCounter(config)
     result = calibrate(workspace, measurements, counter, prices, set(workloads) or None)
     result.fingerprints = fingerprints(workspace, result)
