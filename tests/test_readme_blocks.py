@@ -253,3 +253,25 @@ def test_the_block_parser_reads_fences_and_exemptions():
     assert console_steps(blocks[1].text) == [("promptops lint", ["All clean"])]
     assert shown_in_order(["a", "...", "c"], "a\nb\nc\n") == []
     assert shown_in_order(["c", "a"], "a\nb\nc\n") == ["a"]
+
+
+def test_the_set_up_blocks_promptops_commands_run(sandbox: Sandbox):
+    """The first block installs (exempt), but what it then runs on examples/ must work."""
+    (setup,) = [block for block in BLOCKS if "pip install -e ." in block.text]
+    commands = [
+        part.strip()
+        for line in setup.text.splitlines()
+        for part in line.split("&&")
+        if part.strip().startswith("promptops ")
+    ]
+    assert commands == ["promptops lint examples/", "promptops tokens examples/"]
+    for command in commands:
+        result = sandbox.shell(command, sandbox.root)
+        assert result.returncode == 0, f"`{command}`:\n{result.stdout}{result.stderr}"
+
+
+def test_lint_at_the_repository_root_is_clean(sandbox: Sandbox):
+    """templates/ and examples/ are two complete repos with the same ids: the repository's own
+    promptops.yaml lints examples/ only."""
+    result = sandbox.shell("promptops lint && promptops validate", sandbox.root)
+    assert result.returncode == 0, result.stdout + result.stderr
