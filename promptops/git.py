@@ -874,6 +874,8 @@ def export_tree(folder: Path, ref: str, destination: Path) -> Path:
     if sha is None:
         raise UserError(f"cannot read base ref {ref!r}: it names no commit here; {FETCH_HINT}")
     repo = gitpython_repo(folder)
+    if repo.bare:
+        raise UserError(f"{folder} is a bare git repository; run in a work tree")
     base = destination.resolve()
     try:
         for item in repo.commit(sha).tree.traverse():
