@@ -458,3 +458,55 @@ def test_check_markdown_output_of_a_large_real_change_fits(tmp_path):
         env={"PROMPTOPS_CACHE_DIR": str(tmp_path / "cache")},
     ).stdout
     assert unlimited == markdown  # every Markdown output is the same fitted body
+
+
+EVAL_PROMPT = """kind: prompt
+id: greeter
+version: 1.0.0
+model: claude-haiku-4-5
+max_output_tokens: 8
+system: You greet.
+messages:
+  - role: user
+    content: "Say hello to {{ name }}"
+variables:
+  name: {max_tokens: 10}
+"""
+EVAL_SUITE = """kind: eval
+id: greeter-basics
+prompt: greeter
+target: local
+cases:
+  - id: ana
+    vars: {name: Ana}
+    assert:
+      - {type: is-json}
+"""
+
+
+def test_eval_text_shows_a_hostile_shard_and_model_answer_without_control_sequences(tmp_path):
+    """`eval merge` reads shard reports another job wrote; their messages reach the terminal."""
+    from tests.support.fake_openai import FakeOpenAI, completion
+    from tests.support.hostile_http import Scripted
+
+    repo = tmp_path / "repo"
+    (repo / "prompts").mkdir(parents=True)
+    (repo / "evals").mkdir()
+    (repo / "prompts" / "p.yaml").write_text(EVAL_PROMPT, encoding="utf-8")
+    (repo / "evals" / "e.yaml").write_text(EVAL_SUITE, encoding="utf-8")
+    (repo / "promptops.yaml").write_text("tokenizer: cl100k_base\neval: {cache_dir: .c}\n")
+    shard = repo / "shard.json"
+    with FakeOpenAI() as fake:
+        fake.enqueue(Scripted(200, completion(f"{ESC}[31m@org/team{ESC}]0;pwned\x07")))
+        args = ["eval", "--base-url", fake.base_url, "--model", "tiny", "--quiet"]
+        run = run_cli([*args, "--shard", "1/1", "--format", "json", "-o", str(shard)], cwd=repo)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(shard.read_text(encoding="utf-8"))
+    head = data["suites"][0]["head"]
+    head["model"] = f"tiny{ESC}[2J"
+    head["cases"][0]["attempts"][0]["assertions"][0]["message"] = f"bad {ESC}[31mred{ESC}[0m"
+    shard.write_text(json.dumps(data), encoding="utf-8")
+    merged = run_cli(["eval", "merge", str(shard)], cwd=repo)
+    assert merged.returncode in (0, 1), merged.stderr
+    assert ESC not in merged.stdout
+    assert "tiny\\x1b[2J" in merged.stdout and "bad \\x1b[31mred\\x1b[0m" in merged.stdout
