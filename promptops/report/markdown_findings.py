@@ -42,14 +42,14 @@ def render_findings_markdown(
     ordered = sorted(
         findings,
         key=lambda f: (
-            rank.get(f.get("severity"), 3),
+            rank.get(str(f.get("severity")), 3),
             str(f.get("path", "")),
             f.get("line", 0) if isinstance(f.get("line"), int) else 0,
         ),
     )
     icon = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
     rows = [
-        f"| {icon.get(f.get('severity'), '')} | {_rule(f.get('code'))} "
+        f"| {icon.get(str(f.get('severity')), '')} | {_rule(f.get('code'))} "
         f"| {code(str(f.get('path')) + ':' + str(f.get('line')), table=True)} "
         f"| {cell(f.get('message', ''), MAX_MESSAGE_CHARS)} |"
         for f in ordered
