@@ -54,7 +54,8 @@ def _shorten(value: str, max_chars: int | None) -> str:
 
 
 def _one_line(value: object) -> str:
-    return printable(value).replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    folded = str(value).replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    return printable(folded)
 
 
 def text(value: object, max_chars: int | None = None) -> str:
