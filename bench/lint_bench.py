@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -75,14 +76,23 @@ def _promptops() -> list[str]:
     return [script] if script else [sys.executable, "-m", "promptops"]
 
 
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
-    """Seconds the command took, and what it printed."""
+def _cpu() -> float:
+    """CPU seconds (user + system) of the children waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str, float]:
+    """Seconds the command took, what it printed, and the CPU seconds it used (its own and
+    its children's: on a machine other work loads, CPU time varies far less than wall time,
+    though it hides what a second process saves)."""
+    cpu = _cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"lint failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    return elapsed, done.stdout, _cpu() - cpu
 
 
 def baseline(repo: Path) -> float:
@@ -194,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 def run(
                     name: str, argv: list[str], env: dict[str, str] = env, got: dict = got
                 ) -> None:
-                    elapsed, out = timed(argv, repo, env)
+                    elapsed, out, cpu = timed(argv, repo, env)
                     got.setdefault(name, []).append(elapsed)
+                    got.setdefault(f"{name}_cpu", []).append(cpu)
                     outputs.setdefault(name, set()).add(out)
 
                 if "PROMPTOPS_NO_FORK" not in setting and len(variants) == 1:
@@ -251,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         for key, name, note in rows:
             if key not in times[labels[0]]:
                 continue
-            cells = "".join(f"{min(times[label][key]):>26.3f}" for label in labels)
+            cells = "".join(
+                f"{min(times[label][key]):>12.3f} ({min(times[label][key + '_cpu']):>6.3f} cpu)"
+                for label in labels
+            )
             print(f"  {name:26}{cells}   {note}")
         print(f"  YAML parse + tokenize     {base:.3f} s (baseline; cold target <= 2x)")
         differing = [name for name, ok in same.items() if not ok]
