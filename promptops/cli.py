@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "cache": "promptops.commands.cache:command",
     "calibrate": "promptops.commands.calibrate:command",
     "codeowners": "promptops.commands.codeowners:command",
+    "history": "promptops.commands.history:command",
 }
 
 # Short help shown by `promptops --help` without importing any command module.
@@ -57,6 +58,7 @@ SUMMARIES: dict[str, str] = {
     "cache": "Warm, locate or clear the cache that makes repeat runs read only changes.",
     "calibrate": "A charter's assumptions against production telemetry, with each gap's money.",
     "codeowners": "CODEOWNERS lines giving each charter and its prompts to its signers.",
+    "history": "Cost per prompt and workload at every commit that changed them (text, chart).",
 }
 
 

@@ -315,6 +315,16 @@ class FileVersion:
     blob: str
 
 
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit of a history walk: sha, author name, author date (ISO 8601), subject."""
+
+    sha: str
+    author: str
+    date: str
+    subject: str
+
+
 class GitSide:
     """One side of a diff: a commit, or the working tree when `sha` is None."""
 
@@ -574,6 +584,34 @@ class GitRepo:
     def is_shallow(self) -> bool:
         """Whether this clone lacks older history (`fetch-depth: 1`): absent is not "never"."""
         return self.git.is_shallow()
+
+    def commits(self, until: str = "HEAD", since: str | None = None) -> list[CommitInfo]:
+        """The first-parent commits up to `until` that changed a YAML file under the config
+        root, oldest first. `since` is a ref (the commits after it) or a date (YYYY-MM-DD: the
+        commits from that day on). A merge is one step: its change against its first parent."""
+        import datetime as dt
+
+        args = ["log", "--first-parent", "--reverse", "--format=%H%x1f%an%x1f%aI%x1f%s"]
+        until_sha = self.resolve(until)
+        if since is None:
+            args.append(until_sha)
+        elif self.git.commit(since) is not None:
+            args.append(f"{self.resolve(since)}..{until_sha}")
+        else:
+            try:
+                dt.date.fromisoformat(since)
+            except ValueError:
+                raise UserError(
+                    f"--since {since!r} is neither a git ref nor a date (YYYY-MM-DD)"
+                ) from None
+            args += [f"--since={since}T00:00:00", until_sha]
+        out = self._run(*args, "--", *self._pathspecs())
+        found = []
+        for line in out.splitlines():
+            fields = line.split("\x1f")
+            if len(fields) == 4:
+                found.append(CommitInfo(*fields))
+        return found
 
     def history(
         self, revs: list[str], rels: list[str], exclude: list[str] | tuple[str, ...] = ()

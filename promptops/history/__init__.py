@@ -1,0 +1,1 @@
+"""Cost history across git: every commit that changed a prompt or charter, priced."""
