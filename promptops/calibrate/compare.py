@@ -48,7 +48,7 @@ class WorkloadCalibration:
     gaps: list[Gap] = field(default_factory=list)
     assumed_monthly_usd: Decimal | None = None
     measured_monthly_usd: Decimal | None = None
-    writes: dict[tuple[str, ...], Any] = field(default_factory=dict)  # charter path -> value
+    writes: dict[tuple[str | int, ...], Any] = field(default_factory=dict)  # path -> value
     notes: list[str] = field(default_factory=list)
 
 

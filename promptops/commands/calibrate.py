@@ -228,7 +228,7 @@ def _write(root: Path, result: object) -> None:
         if not item.writes:
             continue
         path = root / item.path
-        edited = set_values(read_text_exact(path), item.writes, item.path)
+        edited = set_values(read_text_exact(path), dict(item.writes), item.path)
         write_atomically(path, edited.text)
         for change in edited.changes:
             click.echo(f"{item.path}: {change}", err=True)

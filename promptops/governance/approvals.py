@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from promptops.governance.charter_changes import mapping
+
 if TYPE_CHECKING:
     from promptops.github.api import GitHubApi
 
@@ -22,7 +24,7 @@ def approvers(api: GitHubApi, repository: str, pr_number: int) -> set[str]:
     """Logins (lower-case) whose latest counted review of the pull request approves it."""
     latest: dict[str, str] = {}
     for review in api.paginate(f"/repos/{repository}/pulls/{pr_number}/reviews"):
-        user = review.get("user") if isinstance(review.get("user"), dict) else {}
+        user = mapping(review.get("user"))
         login = str(user.get("login") or "").lower()
         state = str(review.get("state") or "").upper()
         if login and state in COUNTED_STATES:

@@ -61,6 +61,11 @@ class CharterChange:
     what: str  # a short code: raised, lowered, removed, added, model-allowed, ...
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (documents may hold anything)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _at(data: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(data, dict):
@@ -207,8 +212,8 @@ def _review(base: dict[str, Any], head: dict[str, Any]) -> list[CharterChange]:
 
 
 def _signers(base: dict[str, Any], head: dict[str, Any]) -> list[CharterChange]:
-    old = base.get("signers") if isinstance(base.get("signers"), dict) else {}
-    new = head.get("signers") if isinstance(head.get("signers"), dict) else {}
+    old = mapping(base.get("signers"))
+    new = mapping(head.get("signers"))
     changes = []
     for role in sorted(set(old) | set(new)):
         path = ("signers", str(role))

@@ -72,7 +72,7 @@ def _workload(item: WorkloadCalibration) -> dict[str, Any]:
         "gaps": [_gap(g) for g in item.gaps],
         "assumed_monthly_usd": item.assumed_monthly_usd,
         "measured_monthly_usd": item.measured_monthly_usd,
-        "writes": {".".join(k): v for k, v in item.writes.items()},
+        "writes": {".".join(map(str, k)): v for k, v in item.writes.items()},
         "notes": item.notes,
     }
 

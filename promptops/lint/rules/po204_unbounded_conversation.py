@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterator
 
 from promptops.findings import Finding
+from promptops.governance.charter_changes import mapping
 from promptops.lint.context import LintContext, make_finding
 
 CODE = "PO204"
@@ -59,7 +60,7 @@ def history_variables(doc_data: dict, used: set[str]) -> list[str]:
     declared = doc_data.get("variables") or {}
     names = []
     for name in sorted(used):
-        spec = declared.get(name) if isinstance(declared.get(name), dict) else {}
+        spec = mapping(declared.get(name))
         if spec.get("history") is True or (
             spec.get("history") is None and HISTORY_NAME.search(name)
         ):
@@ -80,7 +81,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         used = {r.expression for r in analysis.refs if r.is_variable and r.part == "messages"}
         declared = doc.data.get("variables") or {}
         for name in history_variables(doc.data, used):
-            spec = declared.get(name) if isinstance(declared.get(name), dict) else {}
+            spec = mapping(declared.get(name))
             if spec.get("max_tokens"):
                 continue
             ref = next(r for r in analysis.refs if r.expression == name and r.part == "messages")

@@ -16,6 +16,13 @@ drop it if it does not.
 
 **Example.**
 
+Before (the prompt: up to 12,000 tokens of retrieved documents, no ablation anywhere):
+
+    variables:
+      retrieved_docs: {max_tokens: 12000, expected_tokens: 6000}
+
+After (an eval suite of the prompt runs with and without them):
+
     kind: eval
     id: support-answer-quality
     prompt: support/answer
@@ -28,6 +35,7 @@ import re
 from collections.abc import Iterator
 
 from promptops.findings import Finding
+from promptops.governance.charter_changes import mapping
 from promptops.lint.context import LintContext, make_finding
 
 CODE = "PO205"
@@ -47,7 +55,7 @@ def retrieval_variables(doc_data: dict, used: set[str]) -> list[str]:
     declared = doc_data.get("variables") or {}
     names = []
     for name in sorted(used):
-        spec = declared.get(name) if isinstance(declared.get(name), dict) else {}
+        spec = mapping(declared.get(name))
         flag = spec.get("retrieval")
         if flag is True or (flag is None and RETRIEVAL_NAME.search(name)):
             names.append(name)
@@ -78,7 +86,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         used = {r.expression for r in analysis.refs if r.is_variable}
         ablated = _ablated(ctx, doc.id)
         for name in retrieval_variables(doc.data, used):
-            spec = declared.get(name) if isinstance(declared.get(name), dict) else {}
+            spec = mapping(declared.get(name))
             cap = spec.get("max_tokens")
             if not cap or name in ablated:
                 continue

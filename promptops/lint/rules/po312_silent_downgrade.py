@@ -15,6 +15,18 @@ should decide that, not discover it.
 
 **Fix.** Split the change, or have one of the charter's signers approve it (with the Action on a
 pull request, an approving review from a signer's `@login` or `@org/team` clears it).
+
+**Example.**
+
+Before (the base ref):
+
+    review: {what: every, authority: veto}      # charter
+    model: claude-sonnet-4-6                    # its prompt
+
+After (one pull request, flagged):
+
+    review: {what: sample, authority: veto}
+    model: claude-haiku-4-5
 """
 
 from __future__ import annotations
