@@ -293,7 +293,9 @@ FROM source WHERE {named} AND valid AND {in_window}"""
         return versions, workloads, counters
     if not models:
         raise Unsupported("no call of a priced model")
-    query = calibration_sql("duckdb", "otel_calls", everyone, pricing, models, False, "trace_id")
+    query = calibration_sql(
+        "duckdb", "otel_calls", everyone, pricing, models, False, "trace_id", True
+    )
     cursor = connection.execute(query)
     names = [d[0] for d in cursor.description]
     for row in cursor.fetchall():

@@ -26,7 +26,9 @@ from promptops.errors import UserError
 SUMMARY_KIND = "promptops-calibration-summary"
 
 
-def _percentile(dialect: Dialect, column: str, share: float) -> str:
+def _percentile(dialect: Dialect, column: str, share: float, counted: bool = False) -> str:
+    if counted:
+        return _COUNTED_MARK
     if dialect.name == "duckdb":
         return f"quantile_disc({column}, {share})"
     if dialect.name == "bigquery":
@@ -42,12 +44,95 @@ def calibration_sql(
     models: Sequence[str],
     exclusive: bool = False,
     trace_key: str = "trace_id",
+    counted_percentiles: bool = False,
 ) -> str:
     """One query whose rows are the calibration summary of `workloads` ((prompt id, workload,
-    step cap) triples)."""
+    step cap) triples).
+
+    `counted_percentiles` (DuckDB only: the embedded engine) finds each nearest-rank
+    percentile from the counts of each distinct value and their running sum instead of an
+    ordered-set aggregate, which holds every value of a group in memory at once: the same
+    figures in a few megabytes where 10^7 calls would need gigabytes."""
     dialect = DIALECTS.get(dialect_name)
     if dialect is None:
         raise UserError(f"unknown SQL dialect {dialect_name!r} (known: {', '.join(DIALECTS)})")
+    if counted_percentiles and dialect.name != "duckdb":
+        raise UserError("counted percentiles are written for DuckDB only")
+    query = _calibration_sql(
+        dialect, table, workloads, prices, models, exclusive, trace_key, counted_percentiles
+    )
+    if counted_percentiles:
+        query = _with_counted_percentiles(query)
+    return query
+
+
+def _ranked(name: str, keys: str, value: str, source: str) -> str:
+    """CTEs `name` with columns `keys`, p50, p95: nearest-rank percentiles from value counts
+    (the rank is ceil(share x n) in double precision, as `measure.percentile` computes it)."""
+    picks = ", ".join(
+        f"MIN(CASE WHEN cum >= GREATEST(1, CEIL(CAST({share} AS DOUBLE) * total)) THEN v END)"
+        f" AS {label}"
+        for share, label in ((0.5, "p50"), (0.95, "p95"))
+    )
+    return (
+        f"{name}_counts AS (\n  SELECT {keys}, {value} AS v, COUNT(*) AS n FROM {source}\n"
+        f"  GROUP BY {keys}, {value}\n),\n"
+        f"{name}_cum AS (\n  SELECT {keys}, v,\n"
+        f"    SUM(n) OVER (PARTITION BY {keys} ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum,\n"
+        f"    SUM(n) OVER (PARTITION BY {keys}) AS total\n  FROM {name}_counts\n),\n"
+        f"{name} AS (\n  SELECT {keys}, {picks}\n  FROM {name}_cum GROUP BY {keys}\n)"
+    )
+
+
+_COUNTED_MARK = "CAST(NULL AS BIGINT) /* counted */"
+
+
+def _with_counted_percentiles(query: str) -> str:
+    """The query with its percentile placeholders filled from `_ranked` CTEs (DuckDB)."""
+    version, workload = "prompt_id, version", "workload"
+    ranked = ",\n".join(
+        [
+            _ranked("version_input", version, "input_tokens", "priced"),
+            _ranked("version_output", version, "output_tokens", "priced"),
+            _ranked("workload_input", workload, "input_tokens", "priced"),
+            _ranked("workload_output", workload, "output_tokens", "priced"),
+            _ranked("version_step_ranks", version, "steps", "version_traces"),
+            _ranked("workload_step_ranks", workload, "steps", "workload_traces"),
+        ]
+    )
+    on_version = "ON x.prompt_id = b.prompt_id AND x.version = b.version"
+    joined = (
+        "version_rows AS (\n  SELECT b.* REPLACE (i.p50 AS input_p50, i.p95 AS input_p95,"
+        " o.p50 AS output_p50, o.p95 AS output_p95)\n  FROM version_base b\n"
+        f"  JOIN version_input i {on_version.replace('x.', 'i.')}\n"
+        f"  JOIN version_output o {on_version.replace('x.', 'o.')}\n),\n"
+        "workload_rows AS (\n  SELECT b.* REPLACE (i.p50 AS input_p50, i.p95 AS input_p95,"
+        " o.p50 AS output_p50, o.p95 AS output_p95)\n  FROM workload_base b\n"
+        "  JOIN workload_input i ON i.workload = b.workload\n"
+        "  JOIN workload_output o ON o.workload = b.workload\n),\n"
+        "version_steps AS (\n  SELECT b.* REPLACE (k.p50 AS steps_p50, k.p95 AS steps_p95)\n"
+        f"  FROM version_steps_base b JOIN version_step_ranks k {on_version.replace('x.', 'k.')}\n"
+        "),\n"
+        "workload_steps AS (\n  SELECT b.* REPLACE (k.p50 AS steps_p50, k.p95 AS steps_p95)\n"
+        "  FROM workload_steps_base b JOIN workload_step_ranks k ON k.workload = b.workload\n)\n"
+    )
+    for name in ("version_rows", "workload_rows", "version_steps", "workload_steps"):
+        base = name.replace("_rows", "_base") if name.endswith("_rows") else f"{name}_base"
+        query = query.replace(f"{name} AS (\n", f"{base} AS (\n", 1)
+    head, final = query.rsplit(")\nSELECT 'version' AS level", 1)
+    return f"{head}),\n{ranked},\n{joined}SELECT 'version' AS level{final}"
+
+
+def _calibration_sql(
+    dialect: Dialect,
+    table: str,
+    workloads: Sequence[tuple[str, str, int | None]],
+    prices: TelemetryPricing,
+    models: Sequence[str],
+    exclusive: bool,
+    trace_key: str,
+    counted: bool,
+) -> str:
     if not workloads:
         raise UserError("no prompt belongs to a charter: nothing to calibrate")
     c = {key: dialect.column(attribute) for key, attribute in ATTRIBUTES.items()}
@@ -94,10 +179,10 @@ def calibration_sql(
                     f"SUM(CASE WHEN {cached.replace('calls.', '')} > 0 THEN 1 ELSE 0 END)"
                     " AS cached_calls",
                     "SUM(output_tokens) AS output_sum",
-                    f"{_percentile(dialect, 'input_tokens', 0.5)} AS input_p50",
-                    f"{_percentile(dialect, 'input_tokens', 0.95)} AS input_p95",
-                    f"{_percentile(dialect, 'output_tokens', 0.5)} AS output_p50",
-                    f"{_percentile(dialect, 'output_tokens', 0.95)} AS output_p95",
+                    f"{_percentile(dialect, 'input_tokens', 0.5, counted)} AS input_p50",
+                    f"{_percentile(dialect, 'input_tokens', 0.95, counted)} AS input_p95",
+                    f"{_percentile(dialect, 'output_tokens', 0.5, counted)} AS output_p50",
+                    f"{_percentile(dialect, 'output_tokens', 0.95, counted)} AS output_p95",
                     "SUM(cost_micro_usd) AS cost_micro_usd",
                     "SUM(CASE WHEN cost_micro_usd IS NULL THEN 1 ELSE 0 END) AS unpriced",
                     "MIN(seen) AS first_seen",
@@ -111,8 +196,8 @@ def calibration_sql(
     def steps(group: str) -> str:
         return (
             f"SELECT {group}, COUNT(*) AS tasks,\n"
-            f"  {_percentile(dialect, 'steps', 0.5)} AS steps_p50,\n"
-            f"  {_percentile(dialect, 'steps', 0.95)} AS steps_p95,\n"
+            f"  {_percentile(dialect, 'steps', 0.5, counted)} AS steps_p50,\n"
+            f"  {_percentile(dialect, 'steps', 0.95, counted)} AS steps_p95,\n"
             "  MAX(steps) AS steps_max,\n"
             "  SUM(CASE WHEN steps > cap THEN steps - cap ELSE 0 END) AS beyond_cap,\n"
             "  MAX(cap) AS cap\n"
