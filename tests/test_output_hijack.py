@@ -131,6 +131,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
 # -- 1. escaping ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_action_comment_and_job_summary_leave_nothing_live(hostile, github, tmp_path):
     root, base, head = hostile
     runner = tmp_path / "runner"
