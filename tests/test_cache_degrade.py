@@ -165,7 +165,8 @@ def test_eval_with_an_unwritable_response_cache_asks_and_answers_the_same(
     (root / "promptops.yaml").write_text("tokenizer: cl100k_base\n", encoding="utf-8")
     (root / "prompts" / "echo.yaml").write_text(ECHO_PROMPT, encoding="utf-8")
     (root / "evals" / "echo.yaml").write_text(ECHO_SUITE, encoding="utf-8")
-    with FakeOpenAI() as fake:
+    fake = FakeOpenAI()
+    with fake:
         local = ["eval", "--quiet", "--target", "local", "--base-url", fake.base_url]
         writable = tmp_path / "writable"
         expected = cli([*local, "--cache-dir", str(writable / "responses")], root, writable)
