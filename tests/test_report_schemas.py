@@ -31,6 +31,7 @@ SCHEMAS = {
     "canary-analyze": "report-canary-analyze",
     "eval": "report-eval",
     "bundle": "bundle",
+    "canary-edit": "report-canary-edit",
 }
 
 
@@ -83,6 +84,7 @@ def test_every_report_states_the_same_schema_version_style(
         "canary-analyze": {1},
         "eval": {1},
         "bundle": {1},
+        "canary-edit": {1},
     }
     for name, schema_name in SCHEMAS.items():
         const = _schema(schema_name)["properties"]["schema_version"]["const"]
@@ -105,6 +107,8 @@ def test_the_runs_exercised_what_the_schemas_describe(reports: dict[str, list[Re
     )
     assert reports["canary-analyze"][0].data["checks"]
     assert reports["eval"][0].data["suites"][0]["head"]["cases"]
+    assert [run.data["action"] for run in reports["canary-edit"]] == ["promote", "rollback"]
+    assert all(run.data["changes"] and not run.data["written"] for run in reports["canary-edit"])
 
 
 _MONEY = _schema("report-diff")["$defs"]["decimal"]

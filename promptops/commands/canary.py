@@ -278,6 +278,7 @@ def _edit(release: str, repo: Path, dry_run: bool, fmt: str, action: str) -> int
             ) from None
     if fmt == "json":
         payload = {
+            "schema_version": 1,
             "release": loaded.release.id,
             "path": str(loaded.path),
             "action": action,

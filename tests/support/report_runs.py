@@ -129,6 +129,10 @@ def produce_reports(tmp: Path) -> dict[str, list[ReportRun]]:
             )
         ],
         "bundle": [(["bundle", "-o", str(out / "bundle.json")], out / "bundle.json")],
+        "canary-edit": [
+            (["canary", "promote", RELEASE, "--dry-run", "--format", "json"], None),
+            (["canary", "rollback", RELEASE, "--dry-run", "--format", "json"], None),
+        ],
     }
     reports = {
         name: [_json_of(args, root, env, output) for args, output in runs]
