@@ -46,6 +46,7 @@ from promptops.diff.model import (
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.findings import Finding, sort_findings
+from promptops.governance.gate import Approvals, review_charter_changes
 from promptops.lint.change import BaseChange, ChangedDocument
 from promptops.report.formatting import pct, tokens, usd
 
@@ -405,6 +406,7 @@ def run_check(
     loaded: LoadedSides,
     head_workspace: Workspace | None,
     today: dt.date | None = None,
+    approvals: Approvals | None = None,
 ) -> CheckReport:
     """Apply the gate to a computed diff; `head_workspace` (every head document, targeting
     the touched ones: see `touched_paths`) feeds lint."""
@@ -488,6 +490,26 @@ def run_check(
                 f"{p.id}: {tokens(p.head.volatile_prefix_tokens)} cached-prefix tokens follow a "
                 f"template variable ({pct(share)} of the prefix): priced as written on every call"
             )
+    reviews = review_charter_changes(
+        loaded.base.of_kind("charter"),
+        loaded.head.of_kind("charter"),
+        loaded.changed_charters,
+        approvals,
+    )
+    for review in reviews:
+        where = f"{review.path}:{review.line}"
+        if review.status == "approved":
+            notes.append(f"{where}: {review.describe()} — approved by @{review.approved_by}")
+        elif review.status == "needs-approval":
+            blocking.append(
+                f"{where}: {review.describe()} — needs approval from one of: {review.who()}"
+                + ("" if review.handles else " (write a signer's @login or @org/team in signers)")
+            )
+        else:
+            warnings.append(
+                f"{where}: {review.describe()} — a signer should approve ({review.who()}); "
+                "enforced on pull requests by the Action"
+            )
     subsidy = subsidy_summary(  # repo-wide: every workload, not only the touched ones
         config, replace(head_workspace, targets=None) if head_workspace is not None else None
     )
@@ -501,6 +523,7 @@ def run_check(
         warnings=tuple(warnings),
         notes=tuple(notes),
         subsidy=subsidy,
+        charter_reviews=tuple(reviews),
     )
 
 

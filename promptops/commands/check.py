@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +17,13 @@ from promptops.commands.common import (
     resolve_format,
     sarif_output_option,
 )
-from promptops.errors import EXIT_FINDINGS, EXIT_OK
+from promptops.errors import EXIT_FINDINGS, EXIT_OK, ProviderUnreachable
+
+if TYPE_CHECKING:
+    from promptops.config import Config
+    from promptops.diff.model import CheckReport
+    from promptops.diff.run import DiffRun
+    from promptops.governance.gate import Approvals
 
 
 @click.command()
@@ -35,6 +43,19 @@ from promptops.errors import EXIT_FINDINGS, EXIT_OK
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the markdown PR comment body here.",
 )
+@click.option(
+    "--telemetry",
+    multiple=True,
+    help="Production call records (the files `calibrate` reads): a touched workload whose "
+    "charter assumptions they contradict beyond the margins (gate.drift) gets a drift "
+    "warning, blocking under `calibration: enforce`. Repeatable.",
+)
+@click.option(
+    "--input-tokens",
+    type=click.Choice(["auto", "inclusive", "exclusive"]),
+    default=None,
+    help="The records' input-token convention (default: telemetry.input_tokens, else auto).",
+)
 def command(
     base: str | None,
     head: str | None,
@@ -44,6 +65,8 @@ def command(
     sarif_output: Path | None,
     json_output: Path | None,
     markdown_output: Path | None,
+    telemetry: tuple[str, ...],
+    input_tokens: str | None,
 ) -> int:
     """The merge gate: lint the touched documents, diff against the base, apply the charters'
     budgets. Exits 1 when the change introduces a blocking problem: a lint error, a content
@@ -52,6 +75,12 @@ def command(
     the base ref only warns; a charter waiver (approver, expiry) turns a block into a warning
     until it expires. `lint.ignore`, `lint.severity` and `# promptops: disable=CODE` apply to
     every finding, PO307, PO308 and PO311 included, as in `promptops lint`.
+
+    A change that relaxes a charter (a budget or kill switch raised, a model allowed, a step or
+    thinking cap raised, review relaxed, a signer removed, a waiver added, a kill criterion
+    dropped, an assumption that makes the estimate cheaper) needs a signer: on a pull request
+    with GITHUB_TOKEN (the Action), an approving review from a signer's @login or @org/team;
+    without one it is a warning naming them.
 
     `--format github` prints workflow annotations on the YAML lines followed by the text
     report; `auto` picks it under GitHub Actions; `sarif` writes the findings for code
@@ -66,7 +95,9 @@ def command(
     workspace = None
     if run.report.changed:
         workspace = head_workspace(config, run.head, touched_paths(run.report))
-    result = run_check(config, run.report, run.loaded, workspace)
+    result = run_check(config, run.report, run.loaded, workspace, approvals=_approvals())
+    if telemetry:
+        result = _with_drift(config, run, result, telemetry, input_tokens)
     data = check_report_dict(result)
     if json_output is not None:
         emit(dumps(data), json_output)
@@ -99,3 +130,84 @@ def command(
             text = render_github_annotations(github_report(data, config.root)) + text
         emit(text, output)
     return EXIT_FINDINGS if result.blocking else EXIT_OK
+
+
+def _approvals() -> Approvals | None:
+    """On a pull request with a token: which charter signer approved it (GitHub's reviews);
+    None elsewhere (offline, a push), where relaxations only warn."""
+    import os
+
+    from promptops.github.event import load_event
+
+    token = os.environ.get("GITHUB_TOKEN")
+    event = load_event()
+    if not token or event.pr_number is None or not event.repository:
+        return None
+    from promptops.github.api import GitHubApi, GitHubApiError
+    from promptops.governance.approvals import approvers, approving_signer
+
+    api = GitHubApi.from_env(token)
+    approved: set[str] | None = None
+    repository, number = event.repository, event.pr_number
+
+    def approving(handles: Sequence[str]) -> str | None:
+        nonlocal approved
+        try:
+            if approved is None:
+                approved = approvers(api, repository, number)
+            return approving_signer(api, handles, approved)
+        except GitHubApiError as exc:  # fail closed: an unverifiable approval is no approval
+            raise ProviderUnreachable(f"cannot read the pull request's reviews: {exc}") from None
+
+    return approving
+
+
+def _with_drift(
+    config: Config,
+    run: DiffRun,
+    result: CheckReport,
+    telemetry: tuple[str, ...],
+    convention: str | None,
+) -> CheckReport:
+    """The check report with the drift of the touched workloads against the telemetry."""
+    from dataclasses import replace
+
+    from promptops.calibrate.compare import calibrate
+    from promptops.calibrate.drift import drifts, margins_of
+    from promptops.calibrate.measure import measure
+    from promptops.canary.rates import TelemetryPricing
+    from promptops.commands.canary import _expand
+    from promptops.diff.run import head_workspace
+    from promptops.pricing.table import PriceTable
+    from promptops.report.formatting import signed_usd
+    from promptops.tokens.counting import TokenCounter
+
+    prices = PriceTable.from_config(config)
+    touched = {w.id for w in run.report.workloads}
+    workspace = head_workspace(config, run.head)
+    convention = convention or str(config.telemetry.get("input_tokens", "auto"))
+    measurements = measure(_expand(telemetry), TelemetryPricing(prices), input_tokens=convention)
+    counter = TokenCounter(config)
+    try:
+        calibration = calibrate(workspace, measurements, counter, prices, touched or None)
+    finally:
+        counter.close()
+    charters = {c.id: c.data for c in workspace.of_kind("charter")}
+    found = drifts(calibration, charters, touched, margins_of(config.gate))
+    blocking, warnings = list(result.blocking_reasons), list(result.warnings)
+    for drift in found:
+        money = "" if drift.monthly_usd is None else f", {signed_usd(drift.monthly_usd)}/mo"
+        text = (
+            f"{drift.path}: production drift in {drift.workload}: {drift.metric} assumed "
+            f"{drift.assumed}, measured {drift.measured}{money}"
+        )
+        if drift.blocking:
+            blocking.append(text + " (calibration: enforce)")
+        else:
+            warnings.append(text)
+    return replace(
+        result,
+        blocking_reasons=tuple(blocking),
+        warnings=tuple(warnings),
+        drift=tuple(found),
+    )

@@ -313,6 +313,8 @@ class CheckReport:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
     subsidy: dict | None = None  # exposure at book price, when effective prices are configured
+    charter_reviews: tuple = ()  # governance.gate.CharterReview: relaxed charters, approvals
+    drift: tuple = ()  # calibrate.drift.Drift: assumptions production contradicts
 
     @property
     def blocking(self) -> bool:

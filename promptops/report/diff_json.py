@@ -249,6 +249,19 @@ def check_report_dict(check: CheckReport) -> dict[str, Any]:
     data["findings"] = [f.to_dict() for f in check.findings]
     data["notes"] = [*data["notes"], *check.notes]
     data["subsidy_exposure"] = check.subsidy
+    data["charter_changes"] = [review.to_dict() for review in check.charter_reviews]
+    data["drift"] = [
+        {
+            "workload": d.workload,
+            "path": d.path,
+            "metric": d.metric,
+            "assumed": d.assumed,
+            "measured": d.measured,
+            "monthly_usd": None if d.monthly_usd is None else decimal_str(d.monthly_usd),
+            "blocking": d.blocking,
+        }
+        for d in check.drift
+    ]
     return data
 
 

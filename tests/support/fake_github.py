@@ -57,6 +57,9 @@ class FakeGitHub:
     drip_s: float | None = None  # every answer sent one byte per interval
     echo_status: int | None = None  # every answer an error quoting the Authorization header
     viewer_forbidden: bool = False  # GraphQL `viewer` answers FORBIDDEN (fallback tests)
+    # pull request reviews, oldest first, and team members (active), as the REST API lists them
+    reviews: dict[tuple[str, int], list[dict]] = field(default_factory=dict)
+    team_members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
     _next_id: int = 1000
     _clock: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
@@ -64,6 +67,24 @@ class FakeGitHub:
     server: ThreadingHTTPServer | None = None
 
     # ---- test helpers --------------------------------------------------------------------
+    def add_review(self, repo: str, pull: int, login: str, state: str) -> dict:
+        """A submitted review (APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED) by `login`."""
+        with self._lock:
+            self._next_id += 1
+            self._clock += timedelta(seconds=1)
+            review = {
+                "id": self._next_id,
+                "node_id": f"PRR_{self._next_id}",
+                "user": {"login": login, "id": abs(hash(login)) % 10**8, "type": "User"},
+                "body": "",
+                "state": state,
+                "submitted_at": self._clock.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "commit_id": "0" * 40,
+                "author_association": "MEMBER",
+            }
+            self.reviews.setdefault((repo, pull), []).append(review)
+            return review
+
     @property
     def url(self) -> str:
         assert self.server is not None
@@ -286,7 +307,35 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "GET":
                 self._send(200, fake._public(comment))
                 return
+        reviews_match = re.fullmatch(r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", path)
+        if reviews_match and method == "GET":
+            key = (reviews_match.group(1), int(reviews_match.group(2)))
+            self._paged(fake.reviews.get(key, []), query, path)
+            return
+        member_match = re.fullmatch(r"/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)", path)
+        if member_match and method == "GET":
+            org, team, login = member_match.groups()
+            if login.lower() in {m.lower() for m in fake.team_members.get((org, team), set())}:
+                self._send(200, {"url": f"{fake.url}{path}", "role": "member", "state": "active"})
+            else:
+                self._send(404, {"message": "Not Found", "documentation_url": DOCS})
+            return
         self._send(404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _paged(self, items: list[dict], query: dict, path: str) -> None:
+        """A list endpoint's page, with the `Link` header GitHub sends (next and last)."""
+        per_page = min(int(query.get("per_page", ["30"])[-1]), 100)
+        page = max(int(query.get("page", ["1"])[-1]), 1)
+        last = max(1, -(-len(items) // per_page))
+        links = []
+        if page < last:
+            base = f"{self.fake.url}{path}"
+            links.append(
+                f'<{base}?{urlencode({"per_page": per_page, "page": page + 1})}>; rel="next"'
+            )
+            links.append(f'<{base}?{urlencode({"per_page": per_page, "page": last})}>; rel="last"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        self._send(200, items[(page - 1) * per_page : page * per_page], headers)
 
     def _list(self, repo: str, issue: int, query: dict, path: str) -> None:
         per_page = min(int(query.get("per_page", ["30"])[-1]), 100)
