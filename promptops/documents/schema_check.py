@@ -8,11 +8,10 @@ hint: fastjsonschema stops at the first error and words it its own way, so the c
 `jsonschema` for every error (and trusts it if it finds none); messages and paths always come
 from the reference validator.
 
-Generating the code costs 6-65 ms a schema (about 180 ms for the six shipped ones) and
-compiling the source as much again, which would eat the pre-commit budget. So the code of the
-shipped schemas is generated ahead of time (`scripts/generate_schema_checks.py`) into
-`promptops/documents/compiled_schemas/`, where Python's own bytecode cache makes loading one
-about a millisecond. Each generated module records the SHA-256 of the schema it came from; a
+Generating and compiling the code of the six shipped schemas costs 80-130 ms at every start,
+which would eat the pre-commit budget. So their code is generated ahead of time
+(`scripts/generate_schema_checks.py`) into `promptops/documents/compiled_schemas/`, where
+Python's own bytecode cache makes loading all six a few milliseconds (bench/README.md). Each generated module records the SHA-256 of the schema it came from; a
 schema that does not match (edited since, or not shipped) is compiled at run time instead, so
 a stale module is never used. tests/test_schema_check.py keeps the shipped modules current.
 
@@ -24,7 +23,7 @@ fastjsonschema implements draft 2019-09 with two gaps that would turn a "no" int
 - `==` treats `True` as `1`, so a numeric or boolean `enum`/`const` could accept a boolean;
   such a schema, or any keyword it does not know (`prefixItems`, `unevaluated*`, ...), gets a
   check that always answers "no", which is always safe.
-tests/test_documents_parse_cache.py and tests/test_schema_bounds.py check the answers against
+tests/test_schema_check.py and tests/test_schema_bounds.py check the answers against
 `jsonschema` on thousands of mutated documents and on every bound.
 """
 
