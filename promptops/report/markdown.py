@@ -254,6 +254,16 @@ def _totals_line(report: dict[str, Any]) -> list[str]:
     return [f"**Totals per month:** {' · '.join(parts)}", ""] if parts else []
 
 
+def _drift_row(drift: dict[str, Any]) -> str:
+    mark = " ❌" if drift.get("blocking") else ""
+    worth = "—" if drift.get("monthly_usd") is None else _signed(drift["monthly_usd"])
+    return (
+        f"| {text(drift.get('workload'), 80)}{mark} | "
+        f"{text(str(drift.get('metric')).replace('_', ' '), 40)} | "
+        f"{text(drift.get('assumed'), 30)} | {text(drift.get('measured'), 30)} | {worth} |"
+    )
+
+
 def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED) -> str:
     """The PR comment body for a report dict as the JSON views write it: diff or check, a
     lint findings report, or eval results; at most LIMIT characters."""
@@ -306,6 +316,21 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
         ),
         lead=["", *PROMPT_HEADER],
     )
+    drift_rows = [_drift_row(d) for d in report.get("drift") or []]
+    drift = Section(
+        drift_rows,
+        _more("drifted assumptions"),
+        lead=[
+            "",
+            "📉 **Production drift** — the telemetry contradicts these charter assumptions:",
+            "",
+            "| workload | assumption | charter | measured | worth per month |",
+            "|---|---|---|---|---|",
+        ]
+        if drift_rows
+        else [],
+        trail=[""],
+    )
     warnings = Section(
         [f"- {text(w, MAX_ITEM_CHARS)}" for w in report.get("warnings") or []],
         _more("warnings"),
@@ -340,6 +365,6 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
     if head_ref.get("sha"):
         refs += f" {code(head_ref['sha'][:12])}"
     footer = ["", f"<sub>{text(provenance, MAX_ITEM_CHARS)} Compared {refs}.</sub>"]
-    sections = [reasons, unpriced, workloads, prompt_rows, warnings, details, notes]
-    # Details go first, then notes, prompt rows, warnings, workload rows; reasons last.
-    return fit(head, sections, footer, limit, drop_order=(5, 6, 3, 4, 2, 1, 0))
+    sections = [reasons, unpriced, drift, workloads, prompt_rows, warnings, details, notes]
+    # Details go first, then notes, prompt rows, warnings, drift, workload rows; reasons last.
+    return fit(head, sections, footer, limit, drop_order=(6, 7, 4, 5, 2, 3, 1, 0))

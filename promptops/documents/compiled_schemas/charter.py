@@ -651,6 +651,11 @@ def validate_https___promptops_dev_schemas_charter_schema_json(data, custom_form
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".transparency.report_to must be string")
                 if data__transparency_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".transparency must not contain "+str(data__transparency_keys)+" properties")
+        if "calibration" in data_keys:
+            data_keys.remove("calibration")
+            data__calibration = data["calibration"]
+            if not (isinstance(data__calibration, str) and data__calibration == 'warn' or isinstance(data__calibration, str) and data__calibration == 'enforce'):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".calibration must be one of ['warn', 'enforce']")
         if "waivers" in data_keys:
             data_keys.remove("waivers")
             data__waivers = data["waivers"]
@@ -739,5 +744,5 @@ def validate_https___promptops_dev_schemas_charter_schema_json___defs_finite(dat
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must be one of ['a finite number']")
     return data
 
-SCHEMA_SHA256 = '50039d46167f51d4060cf0477a631428f79083f1c3b5e4f89ea4cd371cb82a25'
+SCHEMA_SHA256 = '30a83cf3cebe065998cc14d279d5128f038eb72003693451fafaa733a7a70e7e'
 validate = validate_https___promptops_dev_schemas_charter_schema_json
