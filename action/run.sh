@@ -48,6 +48,10 @@ out_dir="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/promptops.XXXXXX")"
 cd "$workdir" 2>/dev/null || fail "working-directory '$workdir' does not exist"
 
 extra_args=()
+if [[ -n "${INPUT_TELEMETRY:-}" ]]; then
+  [[ "$command" == check ]] || fail "input telemetry is for command check, not $command"
+  extra_args+=(--telemetry "$INPUT_TELEMETRY")
+fi
 if [[ -n "${INPUT_ARGS:-}" ]]; then
   "$py" -c 'import os, shlex, sys; sys.stdout.write("".join(a + "\0" for a in shlex.split(os.environ["INPUT_ARGS"])))' \
     >"$out_dir/args" 2>/dev/null || fail "input args has unbalanced quotes"

@@ -73,10 +73,7 @@ def test_drift_is_a_section_and_a_warning(tmp_path: Path) -> None:
     assert (drift["workload"], drift["metric"]) == ("support", "cache_hit_rate")
     assert (drift["assumed"], drift["measured"], drift["blocking"]) == (0.9, 0.4, False)
     assert float(drift["monthly_usd"]) > 0
-    assert (
-        "Production drift" in markdown
-        and "| support | cache hit rate | 0.9 | 0.4 |" in markdown
-    )
+    assert "Production drift" in markdown and "| support | cache hit rate | 0.9 | 0.4 |" in markdown
     assert any("production drift in support: cache_hit_rate" in w for w in report["warnings"])
 
 
@@ -99,5 +96,48 @@ def test_no_drift_within_the_margins(tmp_path: Path) -> None:
         ),
     )
     code, report, markdown = _check(repo, _telemetry(repo, tmp_path), tmp_path)
+    assert code == 0, report["blocking_reasons"]
     assert report["drift"] == [], report["drift"]
     assert "Production drift" not in markdown
+
+
+def test_the_actions_telemetry_input_puts_drift_in_the_comment(tmp_path: Path) -> None:
+    import sys
+
+    from tests.support.action_runner import run_step
+    from tests.support.fake_github import start_fake_github, stop_fake_github
+    from tests.test_github_action_run import PR, REPO, write_event
+
+    repo = _repo(tmp_path, CHARTER)
+    telemetry = _telemetry(repo, tmp_path)
+    (repo.root / "telemetry").mkdir()
+    telemetry.rename(repo.root / "telemetry" / "calls.jsonl")
+    event = write_event(
+        tmp_path / "event.json", repo.git("rev-parse", "main"), repo.git("rev-parse", "HEAD")
+    )
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    github = start_fake_github()
+    try:
+        env = {
+            "GITHUB_API_URL": github.url,
+            "GITHUB_GRAPHQL_URL": github.graphql_url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_RUN_ID": "1",
+        }
+        result = run_step(
+            "run",
+            workspace=repo.root,
+            runner_temp=runner,
+            with_={"telemetry": "telemetry/*.jsonl"},
+            step_outputs={"install": {"python": sys.executable}, "cache-plan": {"dir": ""}},
+            env=env,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        (comment,) = github.issue_comments(REPO, PR)
+        assert "Production drift" in comment["body"]
+        assert "| support | cache hit rate | 0.9 | 0.4 |" in comment["body"]
+    finally:
+        stop_fake_github(fake=github)
