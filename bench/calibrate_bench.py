@@ -10,8 +10,9 @@ now and then (no prompt id: `gen_ai.tool.name`). It then runs the real CLI
 (`promptops calibrate --telemetry FILE --format json`) in a child process on a small
 workspace it writes next to the data, and reports the wall time, the peak resident memory of
 the whole process tree (sampled from /proc every 20 ms, worker processes and DuckDB threads
-included), the largest single process's peak (getrusage of the child) and the load average
-when the run started. The data file is kept and reused when it exists for the same size and
+included), the largest single process's peak and its CPU seconds (getrusage of the child) and the load
+average when the run started and ended (on a busy machine, CPU seconds / cores is the wall time
+a quiet one would show). The data file is kept and reused when it exists for the same size and
 seed.
 
 Target: under 60 s and under 500 MB on a 2-core machine.
@@ -252,7 +253,8 @@ def run(workdir: Path, records: int, seed: int, extra: list[str]) -> dict:
     if child.returncode != 0:
         raise SystemExit(f"calibrate failed ({child.returncode}): {stderr.decode()[-2000:]}")
     report = json.loads(stdout)
-    single_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    single_peak = usage.ru_maxrss * 1024
     return {
         "records": records,
         "file_bytes": data.stat().st_size,
@@ -260,6 +262,8 @@ def run(workdir: Path, records: int, seed: int, extra: list[str]) -> dict:
         "load_average_at_start": [round(x, 2) for x in load],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "wall_seconds": round(wall, 2),
+        # CPU time of the child and its threads/workers: what a loaded machine cannot inflate
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "records_per_second": round(records / wall),
         "peak_rss_tree_mb": round(peak / 2**20, 1),
         "peak_rss_single_process_mb": round(single_peak / 2**20, 1),
