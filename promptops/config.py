@@ -39,6 +39,8 @@ DEFAULT_LIMITS: dict[str, float] = {
     "duplicate_similarity": 0.8,  # PO203 (Jaccard on word shingles)
     "duplicate_min_words": 25,  # PO203: paragraphs shorter than this are ignored
     "growth_pct": 10,  # PO308
+    "creep_pct": 30,  # check: growth over `creep_days` of history, however small each step
+    "creep_days": 90,
 }
 
 

@@ -157,6 +157,7 @@ FULL: dict[str, dict] = {
         "thinking": {"budget_tokens": 2048},
         "variables": {"k": {"max_tokens": 1, "expected_tokens": 1}},
         "agent": {"max_steps": 1, "max_depth": 1},
+        "conversation": {"max_turns": 1, "max_history_tokens": 1},
     },
     "eval": {
         "kind": "eval",
