@@ -265,7 +265,7 @@ def run_command(
     """
     from promptops.config import check_eval_section
     from promptops.evals.assertions.rubric import ModelGrader
-    from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache
+    from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache, committed_files
     from promptops.evals.results import EvalReport, GateSpec, SuiteEval
     from promptops.evals.runner import DEFAULT_CONCURRENCY, RunOptions, Shard, run_suite
     from promptops.evals.suite_loader import (
@@ -298,7 +298,16 @@ def run_command(
     cache = None
     if not no_cache:
         folder = cache_dir or settings.eval.get("cache_dir") or DEFAULT_CACHE_DIR
-        cache = ResponseCache(root / folder)
+        planted = committed_files(root / folder)
+        if planted:
+            click.echo(
+                f"promptops: warning: the eval response cache {root / folder} holds {planted} "
+                "file(s) committed to the repository: not read (answers from a pull request "
+                "would pass the gate without a model call); running without the cache",
+                err=True,
+            )
+        else:
+            cache = ResponseCache(root / folder)
 
     providers: dict[str, Any] = {}
     model_id = local_model or settings.eval.get("model") or DEFAULT_LOCAL_MODEL
