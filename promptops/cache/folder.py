@@ -25,7 +25,45 @@ def cache_dir_of(config: Config) -> Path:
     pull request may edit: a PR must not move the cache the gate reads."""
     if os.environ.get("PROMPTOPS_CACHE_DIR"):
         return Path(os.environ["PROMPTOPS_CACHE_DIR"])
-    return config.cache_dir or default_cache_dir()
+    if config.cache_dir is None:
+        return default_cache_dir()
+    if _holds_committed_files(config.cache_dir, config.root):
+        return default_cache_dir()
+    return config.cache_dir
+
+
+_COMMITTED: dict[Path, bool] = {}
+
+
+def _holds_committed_files(folder: Path, root: Path) -> bool:
+    """Whether a configured cache folder inside the repository holds files git tracks: then
+    they may come from the pull request under test (a seal is no secret), so the folder is
+    not used (one warning per process)."""
+    if folder in _COMMITTED:
+        return _COMMITTED[folder]
+    found = False
+    try:
+        inside = folder.resolve().is_relative_to(root.resolve()) and folder.is_dir()
+    except OSError:
+        inside = False
+    if inside:
+        from promptops.errors import UserError
+        from promptops.git import GitDir, GitError
+
+        try:
+            found = bool(GitDir(folder).run("ls-files", "-z", "--", str(folder.resolve())))
+        except (UserError, GitError, OSError):
+            found = False
+    if found:
+        import sys
+
+        print(
+            f"promptops: warning: cache_dir {folder} holds files committed to the repository: "
+            f"not used (a pull request could plant cached figures); using {default_cache_dir()}",
+            file=sys.stderr,
+        )
+    _COMMITTED[folder] = found
+    return found
 
 
 def cache_folder(config: Config) -> Path | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.cli import run_cli
@@ -41,3 +42,34 @@ def test_committed_responses_are_never_read(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "committed to the repository: not read" in result.stderr
     shutil.rmtree(planted)
+
+
+def test_a_configured_cache_folder_with_committed_files_is_not_used(tmp_path: Path) -> None:
+    import os
+
+    root = _repo(tmp_path / "repo")
+    (root / "promptops.yaml").write_text("tokenizer: cl100k_base\ncache_dir: .pcache\n")
+    env = {k: v for k, v in os.environ.items() if k != "PROMPTOPS_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    done = subprocess.run(
+        [sys.executable, "-m", "promptops", "cache", "dir"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == str((root / ".pcache").resolve())
+    (root / ".pcache").mkdir(exist_ok=True)
+    (root / ".pcache" / "planted.json").write_text("{}")
+    subprocess.run(["git", "add", "-f", ".pcache"], cwd=root, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "promptops", "cache", "dir"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == str(tmp_path / "xdg" / "promptops")
+    assert "holds files committed to the repository" in done.stderr
