@@ -16,6 +16,7 @@ import json
 import tempfile
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -183,9 +184,7 @@ def _anthropic_provider(
 @click.option(
     "--repeat",
     type=click.IntRange(1, 1000),
-    default=1,
-    show_default=True,
-    help="Samples per case (see --min-passes).",
+    help="Samples per case (see --min-passes) [default: the suite's `repeat:`, else 1].",
 )
 @click.option(
     "--min-passes",
@@ -233,6 +232,25 @@ def _anthropic_provider(
     type=click.Path(dir_okay=False),
     help="Configuration file (default: discover promptops.yaml or [tool.promptops]).",
 )
+@click.option(
+    "--ablate",
+    "ablate",
+    metavar="VAR",
+    multiple=True,
+    help="Also run each suite with VAR emptied in every case and report the difference "
+    "(repeatable).",
+)
+@click.option(
+    "--ablate-declared",
+    is_flag=True,
+    help="Ablate the variables each suite declares under `ablate:`.",
+)
+@click.option(
+    "--compare-model",
+    metavar="MODEL",
+    help="Also run each suite on MODEL (same requests) and report whether it is "
+    "distinguishable, and the monthly saving.",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def run_command(
     suites: tuple[str, ...],
@@ -242,7 +260,7 @@ def run_command(
     anthropic_base_url: str | None,
     local_model: str | None,
     concurrency: int | None,
-    repeat: int,
+    repeat: int | None,
     min_passes: int | None,
     shard: str | None,
     batch: bool,
@@ -256,6 +274,9 @@ def run_command(
     output: str | None,
     config_file: str | None,
     quiet: bool,
+    ablate: tuple[str, ...] = (),
+    ablate_declared: bool = False,
+    compare_model: str | None = None,
 ) -> int:
     """Run eval suites (default: every `kind: eval` document in the repo) on the head and,
     with --base, on the base ref, and apply their gates.
@@ -286,15 +307,21 @@ def run_command(
     if not loaded:
         raise UserError("no eval suites found (kind: eval)")
     parsed_shard = Shard.parse(shard) if shard else None
+    contrasting = bool(ablate or ablate_declared or compare_model)
+    if contrasting and (base_ref or parsed_shard):
+        raise UserError("--ablate/--compare-model do not combine with --base or --shard")
     options = RunOptions(
         concurrency=concurrency or int(settings.eval.get("concurrency", DEFAULT_CONCURRENCY)),
-        repeat=repeat,
+        repeat=repeat or 1,
         min_passes=min_passes,
         shard=parsed_shard,
         batch=batch,
         show_progress=not quiet,
     )
-    options.required_passes()  # validate k of n before any call
+    # The flag wins over the suite's `repeat:`; k of n is checked before any call.
+    suite_options = {id(item): _suite_options(options, repeat, item.suite) for item in loaded}
+    for suite_option, _source in suite_options.values():
+        suite_option.required_passes()
     cache = None
     if not no_cache:
         folder = cache_dir or settings.eval.get("cache_dir") or DEFAULT_CACHE_DIR
@@ -331,6 +358,27 @@ def run_command(
         grader_kind = grader_target or grader_config.get("target") or "assigned"
         grader = ModelGrader(provider_for(grader_kind), grader_name, cache)
 
+    if contrasting:
+        return _run_contrasts(
+            loaded,
+            suite_options,
+            provider_for,
+            tables,
+            settings,
+            ablate,
+            ablate_declared,
+            compare_model,
+            target,
+            model_id,
+            base_url,
+            timeout_s,
+            max_retries,
+            cache,
+            grader,
+            fmt,
+            output,
+        )
+
     default_gate = GateSpec.from_dict(settings.gate)
     results: list[SuiteEval] = []
     with tempfile.TemporaryDirectory(prefix="promptops-base-") as scratch:
@@ -339,6 +387,7 @@ def run_command(
             suite = item.suite
             kind = target or suite.target
             provider = provider_for(kind)
+            options, repeat_source = suite_options[id(item)]
             head = run_suite(
                 suite,
                 item.renderer(),
@@ -348,6 +397,7 @@ def run_command(
                 grader=grader,
                 ref="HEAD",
                 label="head",
+                repeat_source=repeat_source,
             )
             base = None
             base_prompt = load_base_prompt(base_root, suite) if base_root else None
@@ -361,6 +411,7 @@ def run_command(
                     grader=grader,
                     ref=base_ref,
                     label=f"base {base_ref}",
+                    repeat_source=repeat_source,
                 )
             gate = suite.gate if suite.gate != GateSpec() else default_gate
             results.append(
@@ -368,6 +419,125 @@ def run_command(
             )
     report = EvalReport(suites=tuple(results), shard=str(parsed_shard) if parsed_shard else None)
     return _write_report_and_gate(report, fmt, output, gated=parsed_shard is None)
+
+
+def _suite_options(options: Any, flag: int | None, suite: Any) -> tuple[Any, str]:
+    """The run options of one suite and where its repeat came from: `--repeat` wins over
+    the suite's own `repeat:`, which wins over 1."""
+    if flag is not None:
+        return replace(options, repeat=flag), "flag"
+    if suite.repeat is not None:
+        return replace(options, repeat=suite.repeat), "suite"
+    return replace(options, repeat=1), "default"
+
+
+def _ablated_renderer(render: Any, variable: str) -> Any:
+    """The suite's renderer with `variable` set to "" in every case, the rest unchanged."""
+
+    def rendered(case: Any) -> dict[str, Any]:
+        return render(replace(case, vars={**case.vars, variable: ""}))
+
+    return rendered
+
+
+def _model_renderer(render: Any, model: str) -> Any:
+    """The same rendered request with only the model swapped."""
+
+    def rendered(case: Any) -> dict[str, Any]:
+        return {**render(case), "model": model}
+
+    return rendered
+
+
+def _ablated_variables(item: Any, ablate: tuple[str, ...], declared: bool) -> list[str]:
+    """The variables to empty for one suite: `--ablate`'s, plus the suite's `ablate:` with
+    `--ablate-declared`; each must be one of the prompt's variables."""
+    names = list(dict.fromkeys([*ablate, *(item.suite.ablate if declared else ())]))
+    known = item.prompt.get("variables") or {}
+    for name in names:
+        if isinstance(known, dict) and name not in known:
+            listed = ", ".join(sorted(map(str, known))) or "none"
+            raise UserError(
+                f"--ablate {name}: prompt {item.suite.prompt_id!r} has no variable {name!r} "
+                f"(its variables: {listed})",
+                path=item.suite.path,
+            )
+    return names
+
+
+def _expected_calls(item: Any) -> Decimal | None:
+    """The prompt's expected calls per month from its charter (the estimate's scenario), or
+    None when no charter gives it traffic."""
+    from promptops.pricing.cost import scenarios_for
+
+    if item.charter is None:
+        return None
+    return scenarios_for(item.charter, item.suite.prompt_id, item.prompt)[0].calls_per_month
+
+
+def _run_one(suite: Any, render: Any, provider: Any, label: str, **kwargs: Any) -> Any:
+    from promptops.evals.runner import run_suite
+
+    return run_suite(suite, render, provider, ref="HEAD", label=label, **kwargs)
+
+
+def _run_contrasts(
+    loaded: list[Any],
+    suite_options: dict[int, tuple[Any, str]],
+    provider_for: Any,
+    tables: list[PriceTable],
+    settings: EvalSettings,
+    ablate: tuple[str, ...],
+    ablate_declared: bool,
+    compare_model: str | None,
+    target: str | None,
+    model_id: str,
+    base_url: str | None,
+    timeout_s: float,
+    max_retries: int,
+    cache: Any,
+    grader: Any,
+    fmt: str,
+    output: str | None,
+) -> int:
+    """Run each suite as is and once per contrast (an emptied variable, another model), and
+    report the differences; a report, not a gate (exit 0 unless a provider fails)."""
+    from promptops.evals.contrast import Contrast, ContrastReport, render_contrasts
+
+    plans = [(item, _ablated_variables(item, ablate, ablate_declared)) for item in loaded]
+    if not compare_model and not any(names for _item, names in plans):
+        raise UserError("--ablate-declared: no selected suite declares `ablate:` variables")
+    contrasts: list[Contrast] = []
+    for item, names in plans:
+        suite = item.suite
+        kind = target or suite.target
+        provider = provider_for(kind)
+        options, source = suite_options[id(item)]
+        calls = _expected_calls(item)
+
+        run = partial(
+            _run_one, suite, options=options, cache=cache, grader=grader, repeat_source=source
+        )
+        baseline = run(item.renderer(), provider, "as is")
+        for name in names:
+            variant = run(_ablated_renderer(item.renderer(), name), provider, f"{name} emptied")
+            contrasts.append(Contrast("ablate", name, baseline, variant, calls))
+        if compare_model:
+            if kind == "local":
+                other = _local_provider(
+                    settings, tables[0], base_url, compare_model, timeout_s, max_retries
+                )
+                variant = run(item.renderer(), other, compare_model)
+            else:
+                render = _model_renderer(item.renderer(), compare_model)
+                variant = run(render, provider, compare_model, model=compare_model)
+            contrasts.append(Contrast("compare-model", compare_model, baseline, variant, calls))
+    report = ContrastReport(tuple(contrasts))
+    if fmt == "json":
+        emit(redact(json.dumps(report.to_dict(), indent=2)) + "\n", output)
+    else:
+        emit(redact(render_contrasts(report)), output)
+    return EXIT_OK
 
 
 @command.command("merge")

@@ -198,6 +198,7 @@ class SuiteResult:
     model: str
     cases: tuple[CaseResult, ...]
     repeat: int = 1
+    repeat_source: str = "default"  # "flag" (--repeat), "suite" (its `repeat:`) or "default"
     ref: str | None = None
     shards: tuple[int, ...] = ()  # which shards (1-based) these cases come from
     shard_count: int = 1
@@ -290,6 +291,7 @@ class SuiteResult:
             "model": self.model,
             "ref": self.ref,
             "repeat": self.repeat,
+            "repeat_source": self.repeat_source,
             "batch": self.batch,
             "shards": list(self.shards),
             "shard_count": self.shard_count,
@@ -307,6 +309,7 @@ class SuiteResult:
             model=data.get("model", ""),
             cases=tuple(CaseResult.from_dict(c) for c in data["cases"]),
             repeat=int(data.get("repeat", 1)),
+            repeat_source=str(data.get("repeat_source", "default")),
             ref=data.get("ref"),
             shards=tuple(data.get("shards", ())),
             shard_count=int(data.get("shard_count", 1)),

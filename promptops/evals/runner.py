@@ -41,6 +41,8 @@ class Suite:
     target: str = "assigned"
     gate: GateSpec = field(default_factory=GateSpec)
     path: str | None = None
+    repeat: int | None = None  # the suite's own `repeat:`; `--repeat` wins over it
+    ablate: tuple[str, ...] = ()  # variables the suite declares for `eval --ablate-declared`
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ def run_suite(
     ref: str | None = None,
     label: str = "head",
     model: str = "",
+    repeat_source: str = "default",
 ) -> SuiteResult:
     """Run every (selected) case `repeat` times and gather the results in case order."""
     options = options or RunOptions()
@@ -217,6 +220,7 @@ def run_suite(
             for case in cases
         ),
         repeat=options.repeat,
+        repeat_source=repeat_source,
         ref=ref,
         shards=(options.shard.index,) if options.shard else (1,),
         shard_count=options.shard.count if options.shard else 1,

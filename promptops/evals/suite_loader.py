@@ -32,6 +32,7 @@ class LoadedSuite:
     suite: Suite
     prompt: dict[str, Any]
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charter: dict[str, Any] | None = None  # the prompt's workload charter (its traffic)
 
     def renderer(self) -> Render:
         return make_renderer(self.prompt, self.tools)
@@ -121,6 +122,14 @@ def parse_suite(document: Any, path: Path, root: Path) -> Suite:
         gate_spec = GateSpec.from_dict(gate)
     except (ValueError, ArithmeticError) as exc:
         raise UserError(f"bad gate value: {exc}", path=where_doc) from exc
+    repeat = document.get("repeat")
+    if repeat is not None and (
+        isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 1000
+    ):
+        raise UserError(f"`repeat` must be an integer from 1 to 1000, got {repeat!r}", where_doc)
+    ablate = document.get("ablate") or []
+    if not isinstance(ablate, list) or not all(isinstance(v, str) for v in ablate):
+        raise UserError("`ablate` must be a list of variable names", path=where_doc)
     return Suite(
         id=str(document["id"]),
         prompt_id=str(document["prompt"]),
@@ -128,6 +137,8 @@ def parse_suite(document: Any, path: Path, root: Path) -> Suite:
         target=target,
         gate=gate_spec,
         path=where_doc,
+        repeat=repeat,
+        ablate=tuple(dict.fromkeys(ablate)),
     )
 
 
@@ -168,7 +179,13 @@ def _with_prompt(suite: Suite, workspace: Workspace) -> LoadedSuite:
     missing = [t for t in prompt.data.get("tools") or [] if workspace.get("tool", str(t)) is None]
     if missing:
         raise UserError(f"tool {missing[0]!r} not found", path=prompt.path)
-    return LoadedSuite(suite=suite, prompt=prompt.data, tools=workspace.tools_for(prompt))
+    charter = workspace.charter_for(prompt)
+    return LoadedSuite(
+        suite=suite,
+        prompt=prompt.data,
+        tools=workspace.tools_for(prompt),
+        charter=charter.data if charter is not None else None,
+    )
 
 
 def load_base_prompt(
