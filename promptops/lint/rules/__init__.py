@@ -7,8 +7,7 @@ supplies all of it):
 
 * `workspace`: every document of the repo, not only the targeted files (references, charters,
   duplicates across prompts); `lint` and `check` both supply it;
-* `tokens`: token counts (a tokenizer, or the lock file); run last, while the counts that
-  `LintContext.prefetch_tokens` started are computed;
+* `tokens`: token counts (a tokenizer, or the lock file); run last;
 * `base`: a base ref and the change against it (`lint.change.BaseChange`); only `check`
   supplies it.
 
