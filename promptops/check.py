@@ -503,12 +503,16 @@ def run_check(
         elif review.status == "needs-approval":
             blocking.append(
                 f"{where}: {review.describe()} — needs approval from one of: {review.who()}"
-                + ("" if review.handles else " (write a signer's @login or @org/team in signers)")
+            )
+        elif review.handles:
+            warnings.append(
+                f"{where}: {review.describe()} — a signer should approve ({review.who()}); "
+                "enforced on pull requests by the Action"
             )
         else:
             warnings.append(
                 f"{where}: {review.describe()} — a signer should approve ({review.who()}); "
-                "enforced on pull requests by the Action"
+                "write a signer's @login or @org/team in signers: to enforce it"
             )
     subsidy = subsidy_summary(  # repo-wide: every workload, not only the touched ones
         config, replace(head_workspace, targets=None) if head_workspace is not None else None

@@ -169,3 +169,20 @@ def test_an_unreadable_review_list_fails_closed(tmp_path: Path, github) -> None:
     assert result.returncode == 3, result.stderr  # never a pass on an unverifiable approval
     assert "cannot read the pull request's reviews" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_signers_without_handles_warn_and_do_not_block(tmp_path: Path, github) -> None:
+    named = CHARTER.replace(" @tberg", "").replace(" @acme/finance", "")
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("promptops.yaml", "tokenizer: cl100k_base\n")
+    repo.write("charters/support.yaml", named)
+    repo.write("prompts/answer.yaml", PROMPT)
+    repo.commit("base")
+    repo.branch("feature")
+    repo.write("charters/support.yaml", named.replace("expected: 100,", "expected: 250,"))
+    repo.commit("budget")
+    code, report, _ = check(repo, github, tmp_path)
+    assert code == 0, report["blocking_reasons"]
+    (warning,) = [w for w in report["warnings"] if "relaxed" in w]
+    assert "write a signer's @login or @org/team in signers: to enforce it" in warning
+    assert "Tomas Berg" in warning

@@ -33,7 +33,9 @@ class CharterReview:
     tightened: tuple[CharterChange, ...]
     signers: tuple[str, ...]  # as written, "role: value"
     handles: tuple[str, ...]  # GitHub logins and teams among them
-    status: str  # approved | needs-approval | unverified (no pull request and token)
+    # approved | needs-approval | unverified (no pull request and token, or no signer with a
+    # GitHub handle: enforcement needs a @login or @org/team among the signers)
+    status: str
     approved_by: str | None = None
 
     @property
@@ -98,10 +100,10 @@ def review_charter_changes(
         # The base's signers decide: a change cannot approve itself by editing them.
         handles = tuple(sorted({h for hs in signer_handles(base.data).values() for h in hs}))
         names = tuple(signer_names(base.data))
-        if approvals is None:
+        if approvals is None or not handles:  # offline, or no signer GitHub can name
             status, approved_by = "unverified", None
         else:
-            approved_by = approvals(handles) if handles else None
+            approved_by = approvals(handles)
             status = "approved" if approved_by else "needs-approval"
         first = relaxed[0].path
         try:
