@@ -27,6 +27,7 @@ from promptops.pricing.table import PriceTable
 from promptops.report.calibration import render_json
 from promptops.tokens.counting import TokenCounter
 from tests.support.calibrate_repo import call_record, make_repo, tokens_report, write_records
+from tests.support.cli import run_cli
 
 pytest.importorskip("duckdb")
 
@@ -174,3 +175,38 @@ def test_small_files_stay_with_the_stream(repo) -> None:
     assert not embedded.suitable(["-"], min_bytes=0)
     measurements, _ = _report(root, paths, "auto")
     assert measurements.engine == "stream"
+
+
+@pytest.mark.slow
+def test_calibrate_on_large_telemetry_uses_duckdb_and_says_what_it_skips(tmp_path: Path) -> None:
+    """Through the CLI: 64 MB of records pick the embedded engine, which names the
+    fingerprints it does not compute; the figures are those of the planted traffic."""
+    root = make_repo(tmp_path)
+    tokens = tokens_report(root)["prompts"][0]["tokens"]
+    path = tmp_path / "large.jsonl"
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        while path.stat().st_size < embedded.EMBEDDED_MIN_BYTES:
+            lines = []
+            for _ in range(10_000):
+                record = call_record(
+                    tokens["cached"],
+                    tokens["uncached"],
+                    count % 5 != 0,  # a hit rate of 0.8
+                    300 + count % 7,
+                    trace_id=f"task-{count // 4}",  # four steps a task
+                    timestamp=START + count,
+                    padding="x" * 200,
+                )
+                lines.append(json.dumps(record))
+                count += 1
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+    result = run_cli(["calibrate", "--telemetry", str(path), "--format", "json"], cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "aggregated by DuckDB" in result.stderr and "recursive-sub-agent" in result.stderr
+    measured = json.loads(result.stdout)["workloads"][0]["measured"]
+    assert measured["calls"] == count
+    assert measured["cache_hit_rate"] == 0.8
+    assert measured["steps_per_task"] == {"p50": 4, "p95": 4, "max": 4}
+    assert measured["output_tokens"]["p50"] == 303
