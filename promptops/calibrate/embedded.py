@@ -39,7 +39,7 @@ from promptops.calibrate.measure import (
     Measured,
     measured_of_row,
 )
-from promptops.calibrate.sql import calibration_sql
+from promptops.calibrate.sql import calibration_sql, recursion_sql
 from promptops.canary.rates import TelemetryPricing
 from promptops.canary.telemetry import (
     ATTR_CACHE_CREATION,
@@ -70,7 +70,6 @@ EMBEDDED_MIN_BYTES = 64 * 1024 * 1024  # below this the stream is as fast and co
 MEMORY_LIMIT = "320MB"  # DuckDB's buffer pool; it spills to the temporary database beyond
 ORPHAN_WORKLOAD = "\x00orphaned"  # the literal workload of prompt ids no charter covers
 NOT_COMPUTED = (
-    "recursive-sub-agent",
     "eternal-conversation",
     "ungoverned-tool",
     "cascade-that-doesnt",
@@ -307,6 +306,17 @@ FROM source WHERE {named} AND valid AND {in_window}"""
         else:
             versions[(str(record["prompt_id"]), str(record["version"]))] = measured
     _version_extras(connection, pricing, versions)
+    recursion = recursion_sql("otel_calls", everyone, pricing, models, "trace_id")
+    for workload, over, longest, timed, first, second in connection.execute(recursion).fetchall():
+        part = workloads.get(str(workload))
+        if part is not None and part.fixed is not None:
+            part.fixed["recursion"] = {
+                "tasks_over_cap": int(over or 0),
+                "longest": None if longest is None else int(longest),
+                "timed_tasks": int(timed or 0),
+                "first_half_micro": None if first is None else float(first),
+                "second_half_micro": None if second is None else float(second),
+            }
     for prompt_id, workload, _cap in members:
         rollup = workloads.get(workload)
         for (version_prompt, _), part in versions.items():

@@ -88,23 +88,22 @@ def recursive_sub_agent(workspace: Workspace, result: Calibration) -> list[Finge
     charters = {c.id: c for c in workspace.of_kind("charter")}
     for item in result.workloads:
         part = item.measured
-        if len(part.steps) < MIN_CALLS:
-            continue
         members = [d for d in prompts if d.id in item.prompts]
         cap = max_steps_of(charters[item.id].data, members) if item.id in charters else None
-        over = {t: s for t, s in part.steps.items() if cap is not None and s > cap}
-        growth = _cost_growth(part)
+        figures = _task_figures(part, cap)
+        if figures is None:
+            continue
+        tasks, over, longest, beyond, growth = figures
         if not over and (growth is None or growth < GROWTH_RATIO):
             continue
         parts = []
         if over:
             parts.append(
-                f"{len(over):,} of {len(part.steps):,} tasks ran more than agent.max_steps "
-                f"{cap} (up to {max(over.values())} steps)"
+                f"{over:,} of {tasks:,} tasks ran more than agent.max_steps "
+                f"{cap} (up to {longest} steps)"
             )
         if growth is not None and growth >= GROWTH_RATIO:
             parts.append(f"cost per task grew {growth:.1f}x from the first half of the window")
-        beyond = sum(s - cap for s in over.values()) if cap is not None else 0
         cost = part.cost_per_call_usd
         money = None if cost is None else _per_month(beyond * cost * 1e6, part)
         found.append(
@@ -114,10 +113,35 @@ def recursive_sub_agent(workspace: Workspace, result: Calibration) -> list[Finge
                 None,
                 "; ".join(parts),
                 money,
-                {"tasks": len(part.steps), "tasks_over_cap": len(over), "cap": cap},
+                {"tasks": tasks, "tasks_over_cap": over, "cap": cap},
             )
         )
     return found
+
+
+def _task_figures(
+    part: Measured, cap: int | None
+) -> tuple[int, int, int | None, int, float | None] | None:
+    """Tasks, tasks over `cap`, the longest of those, their steps beyond it and the cost
+    growth per task; from every task's steps, or from the figures DuckDB computed for them
+    (`calibrate.embedded`). None below `MIN_CALLS` tasks."""
+    recursion = (part.fixed or {}).get("recursion")
+    if recursion is not None:
+        if part.tasks < MIN_CALLS:
+            return None
+        over_count = recursion["tasks_over_cap"] if cap is not None else 0
+        beyond = (part.steps_beyond(cap) or 0) if cap is not None and over_count else 0
+        first, second = recursion["first_half_micro"], recursion["second_half_micro"]
+        growth = None
+        if recursion["timed_tasks"] >= 2 * MIN_CALLS and first is not None and first > 0:
+            growth = (second or 0.0) / first
+        return part.tasks, over_count, recursion["longest"], beyond, growth
+    if len(part.steps) < MIN_CALLS:
+        return None
+    over = {t: s for t, s in part.steps.items() if cap is not None and s > cap}
+    beyond = sum(s - cap for s in over.values()) if cap is not None else 0
+    longest = max(over.values()) if over else None
+    return len(part.steps), len(over), longest, beyond, _cost_growth(part)
 
 
 def _cost_growth(part: Measured) -> float | None:

@@ -66,6 +66,49 @@ def calibration_sql(
     return query
 
 
+def recursion_sql(
+    table: str,
+    workloads: Sequence[tuple[str, str, int | None]],
+    prices: TelemetryPricing,
+    models: Sequence[str],
+    trace_key: str = "trace_id",
+) -> str:
+    """DuckDB: per workload, tasks over their step cap (how many, the longest) and the mean
+    cost of a task in the first and second half of the window (tasks ordered by their first
+    call, as `fingerprints.recursive_sub_agent` orders them): the Recursive Sub-Agent
+    fingerprint's figures without every task's state in memory."""
+    query = _calibration_sql(
+        DIALECTS["duckdb"], table, workloads, prices, models, False, trace_key, True
+    )
+    prefix = query.split("),\nversion_traces AS (", 1)[0]
+    return (
+        prefix + "),\n"
+        "traces AS (\n"
+        "  SELECT workload, trace_id, COUNT(*) AS steps, MAX(cap) AS cap, MIN(seen) AS start,\n"
+        "    SUM(cost_micro_usd) AS cost\n"
+        "  FROM priced WHERE trace_id IS NOT NULL GROUP BY workload, trace_id\n"
+        "),\n"
+        "timed AS (\n"
+        "  SELECT workload, cost,\n"
+        "    ROW_NUMBER() OVER (PARTITION BY workload ORDER BY start, trace_id) AS rank,\n"
+        "    COUNT(*) OVER (PARTITION BY workload) AS timed\n"
+        "  FROM traces WHERE start IS NOT NULL AND cost IS NOT NULL\n"
+        "),\n"
+        "halves AS (\n"
+        "  SELECT workload, MAX(timed) AS timed,\n"
+        "    AVG(cost) FILTER (WHERE rank <= timed // 2) AS first_half,\n"
+        "    AVG(cost) FILTER (WHERE rank > timed // 2) AS second_half\n"
+        "  FROM timed GROUP BY workload\n"
+        ")\n"
+        "SELECT t.workload, COUNT(*) FILTER (WHERE t.steps > t.cap) AS over_cap,\n"
+        "  MAX(t.steps) FILTER (WHERE t.steps > t.cap) AS longest,\n"
+        "  MAX(h.timed) AS timed, MAX(h.first_half) AS first_half,\n"
+        "  MAX(h.second_half) AS second_half\n"
+        "FROM traces t LEFT JOIN halves h ON h.workload = t.workload\n"
+        "GROUP BY t.workload\n"
+    )
+
+
 def _ranked(name: str, keys: str, value: str, source: str) -> str:
     """CTEs `name` with columns `keys`, p50, p95: nearest-rank percentiles from value counts
     (the rank is ceil(share x n) in double precision, as `measure.percentile` computes it)."""
