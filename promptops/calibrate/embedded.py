@@ -35,6 +35,7 @@ from typing import Any
 
 from promptops.calibrate.measure import (
     ATTR_OPERATION,
+    ATTR_TOOL_ARGUMENTS,
     ATTR_TOOL_NAME,
     Measured,
     measured_of_row,
@@ -71,7 +72,6 @@ MEMORY_LIMIT = "320MB"  # DuckDB's buffer pool; it spills to the temporary datab
 ORPHAN_WORKLOAD = "\x00orphaned"  # the literal workload of prompt ids no charter covers
 NOT_COMPUTED = (
     "eternal-conversation",
-    "ungoverned-tool",
     "cascade-that-doesnt",
 )
 
@@ -130,6 +130,7 @@ def _columns(trace_keys: Sequence[str]) -> dict[str, str]:
         FIELD_START_NANOS: "VARCHAR",
         ATTR_TOOL_NAME: "VARCHAR",
         ATTR_OPERATION: "VARCHAR",
+        ATTR_TOOL_ARGUMENTS: "VARCHAR",
         "attributes": "VARCHAR",
     }
     for key in trace_keys:
@@ -175,7 +176,7 @@ def _load_sql(plan: SourcePlan, trace_keys: Sequence[str]) -> str:
     return f"""
 CREATE TABLE source AS
 SELECT prompt_id, version, model, {total_input} AS input_tokens, output_tokens, r, c, w5, w1,
-  outcome, error, trace_id, seen, nested, tool,
+  outcome, error, trace_id, seen, nested, tool, tool_name, tool_arguments,
   (LEAST(raw_input, output_tokens, r, c, w5, w1) >= 0 AND w5 + w1 <= c
     AND {total_input} >= r + c) AS valid
 FROM (
@@ -196,6 +197,8 @@ FROM (
     {seen} AS seen,
     {col["attributes"]} IS NOT NULL AS nested,
     {tool} AS tool,
+    CASE WHEN {tool} THEN CAST({col[ATTR_TOOL_NAME]} AS VARCHAR) END AS tool_name,
+    CASE WHEN {tool} THEN CAST({col[ATTR_TOOL_ARGUMENTS]} AS VARCHAR) END AS tool_arguments,
     filename
   FROM read_json([{files}], format = 'newline_delimited', columns = {{{struct}}},
     filename = true, compression = 'auto')
@@ -325,7 +328,41 @@ FROM source WHERE {named} AND valid AND {in_window}"""
                 rollup.input_rate_micro = rollup.input_rate_micro or part.input_rate_micro
                 rollup.cache_write_premium_micro += part.cache_write_premium_micro
                 rollup.cache_written_tokens += part.cache_written_tokens
+    _tool_repeats(connection, everyone, workloads)
     return versions, workloads, counters
+
+
+def _tool_repeats(
+    connection: Any, members: Sequence[Member], workloads: dict[str, Measured]
+) -> None:
+    """Ungoverned Tool's figures per workload: its tasks that ran a tool again with the same
+    arguments, the repeats, and the worst (count, tool, task) -- as the fingerprint counts."""
+    mapping = ", ".join(f"({_sql_string(p)}, {_sql_string(w)})" for p, w, _ in members)
+    rows = connection.execute(
+        f"""WITH members (prompt_id, workload) AS (VALUES {mapping}),
+tasks AS (
+  SELECT DISTINCT m.workload, c.trace_id FROM otel_calls c
+  JOIN members m ON m.prompt_id = c."promptops.prompt.id" WHERE c.trace_id IS NOT NULL
+),
+repeated AS (
+  SELECT trace_id, tool_name, COUNT(*) AS runs FROM source WHERE tool
+  GROUP BY trace_id, tool_name, tool_arguments HAVING COUNT(*) > 1
+)
+SELECT t.workload, COUNT(DISTINCT r.trace_id), SUM(r.runs - 1),
+  MAX(struct_pack(runs := r.runs, name := r.tool_name, task := r.trace_id))
+FROM tasks t JOIN repeated r ON r.trace_id = t.trace_id GROUP BY t.workload"""
+    ).fetchall()
+    for workload, tasks, repeats, worst in rows:
+        part = workloads.get(str(workload))
+        if part is not None and part.fixed is not None:
+            part.fixed["tools"] = {
+                "tasks": int(tasks),
+                "repeats": int(repeats),
+                "worst": [int(worst["runs"]), str(worst["name"]), str(worst["task"])],
+            }
+    for part in workloads.values():
+        if part.fixed is not None:
+            part.fixed.setdefault("tools", {"tasks": 0, "repeats": 0, "worst": None})
 
 
 def _version_extras(

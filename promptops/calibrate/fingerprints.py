@@ -194,26 +194,31 @@ def ungoverned_tool(result: Calibration) -> list[Fingerprint]:
     tools = result.measurements.tool_calls
     for item in result.workloads:
         part = item.measured
-        repeats: dict[str, int] = {}
-        worst: tuple[int, str, str] = (0, "", "")
-        for trace in part.steps:
-            for (name, _arguments), count in (tools.get(trace) or {}).items():
-                if count > 1:
-                    repeats[trace] = repeats.get(trace, 0) + count - 1
-                    worst = max(worst, (count, name, trace))
-        if not repeats:
+        computed = (part.fixed or {}).get("tools")  # by DuckDB (`calibrate.embedded`)
+        if computed is not None:
+            tasks, duplicates = computed["tasks"], computed["repeats"]
+            worst = tuple(computed["worst"]) if computed["worst"] else (0, "", "")
+        else:
+            repeats: dict[str, int] = {}
+            worst = (0, "", "")
+            for trace in part.steps:
+                for (name, _arguments), count in (tools.get(trace) or {}).items():
+                    if count > 1:
+                        repeats[trace] = repeats.get(trace, 0) + count - 1
+                        worst = max(worst, (count, name, trace))
+            tasks, duplicates = len(repeats), sum(repeats.values())
+        if not tasks:
             continue
-        duplicates = sum(repeats.values())
         cost = part.cost_per_call_usd
         found.append(
             Fingerprint(
                 "ungoverned-tool",
                 item.id,
                 None,
-                f"{len(repeats):,} tasks called a tool again with the same arguments "
+                f"{tasks:,} tasks called a tool again with the same arguments "
                 f"({duplicates:,} repeats; worst: {worst[1]} {worst[0]} times in {worst[2]})",
                 None if cost is None else _per_month(duplicates * cost * 1e6, part),
-                {"tasks": len(repeats), "repeats": duplicates},
+                {"tasks": tasks, "repeats": duplicates},
             )
         )
     return found
