@@ -180,7 +180,10 @@ def render_contrasts(report: ContrastReport) -> str:
         variant_label = f"{c.subject} emptied" if c.kind == "ablate" else c.variant.model
         lines.append(f"eval {c.baseline.suite_id}  (prompt {c.baseline.prompt_id}): {title}")
         lines.append(f"  as is ({c.baseline.model}): {_rate(c.baseline)}")
-        lines.append(f"  {variant_label} ({c.variant.model}): {_rate(c.variant)}")
+        shown_variant = (
+            f"{variant_label} ({c.variant.model})" if c.kind == "ablate" else variant_label
+        )
+        lines.append(f"  {shown_variant}: {_rate(c.variant)}")
         d = c.difference
         verdict = "distinguishable" if d.distinguishable else "not distinguishable"
         lines.append(
@@ -203,20 +206,22 @@ def render_contrasts(report: ContrastReport) -> str:
             lines.append("  monthly: no charter traffic for this prompt (no monthly figure)")
         else:
             calls = Decimal(m["calls_per_month"])
+            saving = m["monthly_saving_usd"]
             lines.append(
                 f"  monthly at {calls:,.0f} calls (charter expected): as is "
-                f"{shown_money(_opt(m['baseline_monthly_usd']))}, variant "
-                f"{shown_money(_opt(m['variant_monthly_usd']))}, difference "
-                f"{_signed(m['monthly_delta_usd'])}"
-                + (
-                    ""
-                    if m["monthly_saving_usd"] is None
-                    else f" (saving {_signed(m['monthly_saving_usd'])}/month)"
-                )
+                f"{_month(m['baseline_monthly_usd'])}, {variant_label} "
+                f"{_month(m['variant_monthly_usd'])}, difference "
+                f"{_month(m['monthly_delta_usd'], signed=True)}"
+                + ("" if saving is None else f" (saving {_month(saving, signed=True)}/month)")
             )
         lines.append("")
     return printable("\n".join(lines))
 
 
-def _opt(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+def _month(value: str | None, signed: bool = False) -> str:
+    """Money per month for people: to the cent (the JSON keeps it exact), or not priced."""
+    if value is None:
+        return "not priced"
+    amount = Decimal(value)
+    sign = ("+" if amount >= 0 else "-") if signed else ("-" if amount < 0 else "")
+    return f"{sign}${abs(amount):,.2f}"

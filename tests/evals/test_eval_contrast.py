@@ -206,7 +206,7 @@ def test_compare_model_says_not_distinguishable_and_prices_the_downgrade(tmp_pat
     assert "not distinguishable" in text.stdout
     assert "disagreements: 2: c0 (as is passes), c1 (as is passes)" in text.stdout
     saving = (opus - haiku) * 120000
-    assert f"saving +${saving}/month" in text.stdout
+    assert f"saving +${saving:,.2f}/month" in text.stdout  # to the cent in text
 
 
 def test_ablate_declared_uses_the_suites_ablate_list(tmp_path):
