@@ -145,6 +145,7 @@ def _validate(data: Any, path: Path, lines: Any | None, text: str | None = None)
 
 def load_config(start: Path | str | None = None, config_file: Path | str | None = None) -> Config:
     """Discover (or read the given) configuration and return it resolved."""
+    kind: str | None  # "toml" or "yaml"
     if config_file is not None:
         file = Path(config_file)
         if not file.is_file():

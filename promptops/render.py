@@ -109,7 +109,7 @@ def _segment_sources(
     block = len(prompt.get("tools") or [])
     system = prompt.get("system")
     for i, seg in enumerate(segments(system)):
-        path = ("system",) if isinstance(system, str) else ("system", i, "text")
+        path: tuple[Any, ...] = ("system",) if isinstance(system, str) else ("system", i, "text")
         yield "system", path, seg, block, -1
         block += 1
     for m, message in enumerate(prompt.get("messages") or []):
@@ -331,7 +331,7 @@ def layout(
         else:
             rendered = raw
         ttl = cache_ttl(seg.get("cache"))
-        block = {"type": "text", "text": rendered}
+        block: dict[str, Any] = {"type": "text", "text": rendered}
         if ttl:
             block["cache_control"] = cache_control(ttl)
         (system_blocks if m < 0 else messages[m]["content"]).append(block)

@@ -301,10 +301,10 @@ def _comparison_checks(
 
     latency = thresholds["max_p95_latency_increase_pct"]
     if latency.value is not None:
-        ratio = stats.quantile_ratio(
+        p95_ratio = stats.quantile_ratio(
             canary.latency_histogram, stable.latency_histogram, 0.95, confidence
         )
-        if not enough or ratio is None:
+        if not enough or p95_ratio is None:
             checks.append(
                 Check("p95_latency", INCONCLUSIVE, f"p95 latency: {too_few}", latency.action)
             )
@@ -315,11 +315,11 @@ def _comparison_checks(
             checks.append(
                 _non_inferiority(
                     "p95_latency",
-                    ratio,
+                    p95_ratio,
                     latency,
-                    f"p95 latency {_ratio_text(ratio, level)}",
+                    f"p95 latency {_ratio_text(p95_ratio, level)}",
                     "%",
-                    {"ratio": ratio, "mann_whitney": shift},
+                    {"ratio": p95_ratio, "mann_whitney": shift},
                 )
             )
 

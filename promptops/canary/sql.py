@@ -239,7 +239,8 @@ def price_rows(prices: TelemetryPricing, models: Sequence[str]) -> list[PriceRow
         if model_prices is None:
             raise UserError(prices.why_unpriced(model))
         tiers = prices.tier_rates(model_prices)
-        bounds = [above for above, _ in tiers[1:]] + [NO_UPPER_BOUND]
+        # Only the base tier (first) has no threshold: every later tier starts above one.
+        bounds = [above for above, _ in tiers[1:] if above is not None] + [NO_UPPER_BOUND]
         for (above, rates), up_to in zip(tiers, bounds, strict=True):
             rows.append((model, -1 if above is None else above, up_to, *_rates(rates)))
     return rows

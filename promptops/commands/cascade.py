@@ -118,9 +118,9 @@ def command(
     flags = {"--escalation-sonnet": escalation_sonnet, "--escalation-opus": escalation_opus}
     flags["--misroute"] = misroute
     if measured is None:
-        missing = [name for name, value in flags.items() if value is None]
-        if missing:
-            raise UserError(f"missing {', '.join(missing)} (or measure them with --rates FILE)")
+        unset = [name for name, value in flags.items() if value is None]
+        if unset:
+            raise UserError(f"missing {', '.join(unset)} (or measure them with --rates FILE)")
     base = measured or CascadeRates(Decimal(0), Decimal(0), Decimal(0), "")
     overridden = [name for name, value in flags.items() if value is not None]
     rates = CascadeRates(
@@ -149,6 +149,7 @@ def command(
             "given on the command line",
         )
     else:
+        assert prompt is not None  # a missing cost without a PROMPT was refused above
         models = {"haiku": haiku_model, "sonnet": sonnet_model, "opus": opus_model}
         priced, calls_per_month = _tier_costs_from_prompt(prompt, config_file, models, rates)
         overrides = {t: parse_usd(v, f"--cost-{t}") for t, v in given.items() if v is not None}

@@ -345,8 +345,8 @@ def load_sides(
         )
         side.tree.need_tools()  # tools a loaded prompt or a member names
         charter_paths = [side.tree.first("charter", w) for w in sorted(workloads)]
-        uses = sorted({str(t) for p in side.prompts() for t in p.data.get("tools") or []})
-        tool_paths = [side.tree.first("tool", t) for t in uses]
+        tool_ids = sorted({str(t) for p in side.prompts() for t in p.data.get("tools") or []})
+        tool_paths = [side.tree.first("tool", t) for t in tool_ids]
         parser.load(side, [p for p in (*charter_paths, *tool_paths) if p])
     return LoadedSides(base_docs, head_docs, changes, workloads, tools, charters, parser)
 

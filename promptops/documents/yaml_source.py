@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import yaml
 
@@ -42,7 +42,8 @@ class Span(NamedTuple):
     column: int
     end_line: int
     end_column: int
-    index: int = 0
+    # Shadows tuple.index(), which no caller uses: `span.index` is read across the rules.
+    index: int = 0  # type: ignore[assignment]
     end_index: int = 0
 
 
@@ -188,7 +189,8 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        self.source.styles[path] = node.style
+        # Neither a mapping nor a sequence: a scalar, the only other kind of node.
+        self.source.styles[path] = cast(yaml.ScalarNode, node).style
         if node.tag == _STR_TAG:
             return node.value  # what SafeConstructor.construct_yaml_str returns, without the calls
         if node.tag == _TIMESTAMP_TAG:
@@ -290,9 +292,9 @@ def undecodable(text: str) -> YamlProblem | None:
 
 def load_yaml(text: str) -> LoadedYaml | YamlProblem:
     """Parse one YAML document; return its values and source map, or the problem found."""
-    problem = undecodable(text)
-    if problem is not None:
-        return problem
+    undecoded = undecodable(text)
+    if undecoded is not None:
+        return undecoded
     if len(text) > MAX_CHARS:
         return YamlProblem(
             f"the file has {len(text):,} characters; promptops reads files of up to "
@@ -314,12 +316,12 @@ def load_yaml(text: str) -> LoadedYaml | YamlProblem:
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         if exc.context == _SEVERAL_DOCUMENTS and exc.problem_mark is not None:
-            mark = exc.problem_mark
+            next_document = exc.problem_mark
             return YamlProblem(
                 "several YAML documents in one file (the next one starts here): "
                 "promptops reads one document per file",
-                mark.line + 1,
-                mark.column + 1,
+                next_document.line + 1,
+                next_document.column + 1,
                 "several-documents",
             )
         mark = exc.problem_mark or exc.context_mark

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from promptops.errors import UserError
 
@@ -42,8 +43,8 @@ def load_event(env: Mapping[str, str] | None = None) -> GitHubEvent:
         # issue_comment on a pull request: the issue carries a `pull_request` link.
         if isinstance(issue, dict) and issue.get("pull_request"):
             number = issue.get("number")
-    base = pull.get("base") if isinstance(pull.get("base"), dict) else {}
-    head = pull.get("head") if isinstance(pull.get("head"), dict) else {}
+    base = _object(pull.get("base"))
+    head = _object(pull.get("head"))
     repository = env.get("GITHUB_REPOSITORY") or _full_name(payload.get("repository"))
     return GitHubEvent(
         name=name,
@@ -70,6 +71,11 @@ def _read_payload(path: str) -> dict:
 
 def _full_name(repo: object) -> str | None:
     return repo.get("full_name") if isinstance(repo, dict) else None
+
+
+def _object(value: Any) -> dict:
+    """A JSON object from the payload, or an empty one when GitHub sent something else."""
+    return value if isinstance(value, dict) else {}
 
 
 def _is_fork(base: dict, head: dict) -> bool:

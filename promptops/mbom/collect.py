@@ -25,7 +25,7 @@ from promptops.mbom.model import (
     WorkloadEntry,
 )
 from promptops.pricing.table import PriceTable
-from promptops.report.model import PromptEstimate, WorkloadEstimate
+from promptops.report.model import PromptEstimate, ScenarioCost, WorkloadEstimate
 from promptops.subsidy import subsidy_exposure
 from promptops.tokens.counting import TokenCounter
 
@@ -124,7 +124,7 @@ def _workload_entry(
     data = doc.data
     members = [p for p in prompts if p.workload == doc.id]
     models = _mapping(data.get("models"))
-    scenarios = ()
+    scenarios: tuple[ScenarioCost, ...] = ()
     if estimate is not None:
         scenarios = estimate.scenarios
     over = tuple(

@@ -253,9 +253,9 @@ def _workload(mbom: Mbom, w: WorkloadEntry) -> list[str]:
         headers = ["scenario", "calls/mo", "cache hits", "$/call", "monthly (book)"]
         headers += ["monthly (effective)"] if effective else []
         headers += ["budget", "headroom"]
-        rows = []
+        rows: list[list[str | None]] = []
         for s in w.scenarios:
-            row = [
+            row: list[str | None] = [
                 s.name,
                 calls(s.calls_per_month),
                 pct(s.cache_hit_rate),

@@ -165,10 +165,10 @@ def input_tokens(
                 )
             )
 
-    effective = [bp for bp in breakpoints if bp.effective]
-    last = effective[-1].block if effective else -1  # C
-    readable = max((bp.block for bp in effective if bp.readable), default=-1)  # A
-    one_hour = max((bp.block for bp in effective if bp.ttl == "1h"), default=-1)  # B
+    in_effect = [bp for bp in breakpoints if bp.effective]
+    last = in_effect[-1].block if in_effect else -1  # C
+    readable = max((bp.block for bp in in_effect if bp.readable), default=-1)  # A
+    one_hour = max((bp.block for bp in in_effect if bp.ttl == "1h"), default=-1)  # B
     parts = {part: [0, 0, 0, 0, 0] for part in PARTS}
     for i, (block, size) in enumerate(zip(blocks, sizes, strict=True)):
         if i > last:

@@ -59,9 +59,9 @@ def _title(report: dict[str, Any]) -> str:
 
 def _scenario_cell(s: dict[str, Any], kill_switch: Any = None) -> str:
     if s["base_usd"] is None or s["head_usd"] is None:  # a side with an unpriced document
-        base = "_unpriced_" if s["base_usd"] is None else _usd(s["base_usd"])
-        head = "**_unpriced_**" if s["head_usd"] is None else f"**{_usd(s['head_usd'])}**"
-        text = f"{base} → {head}"
+        base_cell = "_unpriced_" if s["base_usd"] is None else _usd(s["base_usd"])
+        head_cell = "**_unpriced_**" if s["head_usd"] is None else f"**{_usd(s['head_usd'])}**"
+        text = f"{base_cell} → {head_cell}"
         if s.get("budget_usd") is not None:
             text += f"<br>budget {_usd(s['budget_usd'])} ⚠️ not checked"
         return text
@@ -155,8 +155,8 @@ def _prompt_row(p: dict[str, Any]) -> str:
         call = "_unpriced_"
     elif base and head:
         call = f"{_usd(base['cost_per_call_usd'], True)} → {_usd(head['cost_per_call_usd'], True)}"
-    elif head or base:
-        call = _usd((head or base)["cost_per_call_usd"], True)
+    elif side := head or base:
+        call = _usd(side["cost_per_call_usd"], True)
     else:
         call = "—"
     monthly = p["delta"]["monthly_usd"]
