@@ -5,7 +5,8 @@
 #     compiles llama.cpp once, about 7 minutes on 2 cores, then pip's cache has the wheel)
 #   - Debian's chromium (headless rendering test of `mbom --format html`)
 # Then zizmor (offline, medium severity and up) audits the Action, this repo's workflows and the
-# workflow `promptops init` writes; a finding fails the run before the tests start.
+# workflow `promptops init` writes, and ruff (lint and format) and mypy check the code; a finding
+# fails the run before the tests start.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -k lint -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,6 +88,23 @@ if ! zizmor --config zizmor.yml --offline --no-progress --color never --min-seve
 fi
 rm -rf "$scaffold"
 trap - EXIT
+
+# Lint, formatting and types: a finding fails the run before the tests start. mypy checks the
+# `files` set in pyproject.toml's [tool.mypy] (the promptops package).
+say "checking lint, formatting and types with ruff and mypy (seconds)"
+if ! python -m ruff check .; then
+  echo "ruff check failed: fix what it found above (\`ruff check --fix .\` fixes the ones" \
+    "marked [*])" >&2
+  exit 1
+fi
+if ! python -m ruff format --check .; then
+  echo "ruff format --check failed: run \`ruff format .\` to format the files listed above" >&2
+  exit 1
+fi
+if ! python -m mypy; then
+  echo "mypy failed: fix the type errors above (settings in pyproject.toml [tool.mypy])" >&2
+  exit 1
+fi
 
 say "running the test suite (about 15-20 min on 2 cores; scripts/test.sh -k PATTERN runs a subset)"
 exec python -m pytest "$@"
