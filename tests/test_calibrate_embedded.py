@@ -75,6 +75,19 @@ def _records(root: Path) -> list[dict[str, Any]]:
                     "timestamp": seconds,
                 }
                 records.extend([tool] * (2 if task % 3 == 0 else 1))
+    for conversation in range(5):  # each turn resends the history: input grows with turns
+        for turn in range(12):
+            records.append(
+                call_record(
+                    cached,
+                    uncached + 2000 * turn,
+                    turn > 0,
+                    200,
+                    trace_id=f"conversation-{conversation}-{turn}",
+                    timestamp=START + 100_000 + conversation * 5_000 + turn * 60,
+                    **{"gen_ai.conversation.id": f"c{conversation}"},
+                )
+            )
     for index in range(60):  # spend no charter covers
         records.append(
             {
@@ -148,7 +161,12 @@ def test_duckdb_calibrates_like_the_stream(repo, since: float | None) -> None:
         assert expected["workloads"][0]["measured"]["steps_per_task"]["p95"] == 9
     assert _without_task_fingerprints(got) == _without_task_fingerprints(expected)
     names = {f["name"] for f in got["fingerprints"]}
-    assert {"recursive-sub-agent", "ungoverned-tool", "orphaned-workload"} <= names
+    assert {
+        "recursive-sub-agent",
+        "ungoverned-tool",
+        "orphaned-workload",
+        "eternal-conversation",
+    } <= names
 
 
 def test_records_nested_under_attributes_are_streamed(tmp_path: Path) -> None:
@@ -204,7 +222,7 @@ def test_calibrate_on_large_telemetry_uses_duckdb_and_says_what_it_skips(tmp_pat
             out.flush()
     result = run_cli(["calibrate", "--telemetry", str(path), "--format", "json"], cwd=root)
     assert result.returncode == 0, result.stderr
-    assert "aggregated by DuckDB" in result.stderr and "eternal-conversation" in result.stderr
+    assert "aggregated by DuckDB" in result.stderr and "cascade-that-doesnt" in result.stderr
     measured = json.loads(result.stdout)["workloads"][0]["measured"]
     assert measured["calls"] == count
     assert measured["cache_hit_rate"] == 0.8

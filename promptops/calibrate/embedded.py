@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from promptops.calibrate.measure import (
+    ATTR_CONVERSATION,
     ATTR_OPERATION,
     ATTR_TOOL_ARGUMENTS,
     ATTR_TOOL_NAME,
@@ -70,10 +71,7 @@ from promptops.documents.workspace import Workspace
 EMBEDDED_MIN_BYTES = 64 * 1024 * 1024  # below this the stream is as fast and computes more
 MEMORY_LIMIT = "320MB"  # DuckDB's buffer pool; it spills to the temporary database beyond
 ORPHAN_WORKLOAD = "\x00orphaned"  # the literal workload of prompt ids no charter covers
-NOT_COMPUTED = (
-    "eternal-conversation",
-    "cascade-that-doesnt",
-)
+NOT_COMPUTED = ("cascade-that-doesnt",)
 
 Member = tuple[str, str, int | None]  # prompt id, workload, step cap
 
@@ -130,6 +128,7 @@ def _columns(trace_keys: Sequence[str]) -> dict[str, str]:
         FIELD_START_NANOS: "VARCHAR",
         ATTR_TOOL_NAME: "VARCHAR",
         ATTR_OPERATION: "VARCHAR",
+        ATTR_CONVERSATION: "VARCHAR",
         ATTR_TOOL_ARGUMENTS: "VARCHAR",
         "attributes": "VARCHAR",
     }
@@ -176,7 +175,7 @@ def _load_sql(plan: SourcePlan, trace_keys: Sequence[str]) -> str:
     return f"""
 CREATE TABLE source AS
 SELECT prompt_id, version, model, {total_input} AS input_tokens, output_tokens, r, c, w5, w1,
-  outcome, error, trace_id, seen, nested, tool, tool_name, tool_arguments,
+  outcome, error, trace_id, conversation, seen, nested, tool, tool_name, tool_arguments,
   (LEAST(raw_input, output_tokens, r, c, w5, w1) >= 0 AND w5 + w1 <= c
     AND {total_input} >= r + c) AS valid
 FROM (
@@ -194,6 +193,7 @@ FROM (
     CASE WHEN {_truthy(col[FIELD_ERROR])} OR {_truthy(col[ATTR_ERROR_TYPE])}
       THEN 'error' ELSE NULL END AS error,
     CAST({trace} AS VARCHAR) AS trace_id,
+    CAST({col[ATTR_CONVERSATION]} AS VARCHAR) AS conversation,
     {seen} AS seen,
     {col["attributes"]} IS NOT NULL AS nested,
     {tool} AS tool,
@@ -277,7 +277,7 @@ def _measure_loaded(
   error AS {_ident(FIELD_ERROR)},
   trace_id,
   make_timestamp(CAST(round(seen * 1e6) AS BIGINT)) AS {_ident(FIELD_TIMESTAMP)},
-  seen, c AS written
+  seen, c AS written, conversation
 FROM source WHERE {named} AND valid AND {in_window}"""
     )
     present = connection.execute(
@@ -329,7 +329,43 @@ FROM source WHERE {named} AND valid AND {in_window}"""
                 rollup.cache_write_premium_micro += part.cache_write_premium_micro
                 rollup.cache_written_tokens += part.cache_written_tokens
     _tool_repeats(connection, everyone, workloads)
+    _conversations(connection, everyone, workloads)
     return versions, workloads, counters
+
+
+def _conversations(
+    connection: Any, members: Sequence[Member], workloads: dict[str, Measured]
+) -> None:
+    """Eternal Conversation's figures per workload: conversations of 10+ turns with their
+    first and tenth calls' input tokens (turns ordered by time, then tokens), and the input
+    tokens every call carries beyond its conversation's first -- as the fingerprint reads them."""
+    mapping = ", ".join(f"({_sql_string(p)}, {_sql_string(w)})" for p, w, _ in members)
+    rows = connection.execute(
+        f"""WITH members (prompt_id, workload) AS (VALUES {mapping}),
+turns AS (
+  SELECT m.workload, c.conversation, c."gen_ai.usage.input_tokens" AS tokens,
+    ROW_NUMBER() OVER w AS turn, FIRST_VALUE(c."gen_ai.usage.input_tokens") OVER w AS first
+  FROM otel_calls c JOIN members m ON m.prompt_id = c."promptops.prompt.id"
+  WHERE c.conversation IS NOT NULL AND c.seen IS NOT NULL
+  WINDOW w AS (PARTITION BY m.workload, c.conversation ORDER BY c.seen, c."gen_ai.usage.input_tokens"
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT workload, COUNT(*) FILTER (WHERE turn = 10), SUM(first) FILTER (WHERE turn = 10),
+  SUM(tokens) FILTER (WHERE turn = 10), SUM(GREATEST(0, tokens - first))
+FROM turns GROUP BY workload"""
+    ).fetchall()
+    for rollup in workloads.values():
+        if rollup.fixed is not None:
+            rollup.fixed["conversations"] = {"long": 0, "turn_1": 0, "turn_10": 0, "extra": 0}
+    for workload, long, turn_1, turn_10, extra in rows:
+        part = workloads.get(str(workload))
+        if part is not None and part.fixed is not None:
+            part.fixed["conversations"] = {
+                "long": int(long or 0),
+                "turn_1": int(turn_1 or 0),
+                "turn_10": int(turn_10 or 0),
+                "extra": int(extra or 0),
+            }
 
 
 def _tool_repeats(

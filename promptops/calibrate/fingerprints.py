@@ -160,16 +160,22 @@ def eternal_conversation(result: Calibration) -> list[Fingerprint]:
     found = []
     for item in result.workloads:
         part = item.measured
-        first, tenth, extra = [], [], 0
-        for turns in part.turns.values():
-            ordered = [tokens for _, tokens in sorted(turns)]
-            if len(ordered) >= CONVERSATION_TURN:
-                first.append(ordered[0])
-                tenth.append(ordered[CONVERSATION_TURN - 1])
-            extra += sum(max(0, t - ordered[0]) for t in ordered)
-        if len(first) < 3 or not sum(first):
+        computed = (part.fixed or {}).get("conversations")  # by DuckDB (`calibrate.embedded`)
+        if computed is not None:
+            long, first_sum, tenth_sum = computed["long"], computed["turn_1"], computed["turn_10"]
+            extra = computed["extra"]
+        else:
+            first, tenth, extra = [], [], 0
+            for turns in part.turns.values():
+                ordered = [tokens for _, tokens in sorted(turns)]
+                if len(ordered) >= CONVERSATION_TURN:
+                    first.append(ordered[0])
+                    tenth.append(ordered[CONVERSATION_TURN - 1])
+                extra += sum(max(0, t - ordered[0]) for t in ordered)
+            long, first_sum, tenth_sum = len(first), sum(first), sum(tenth)
+        if long < 3 or not first_sum:
             continue
-        turn1, turn10 = sum(first) / len(first), sum(tenth) / len(tenth)
+        turn1, turn10 = first_sum / long, tenth_sum / long
         if turn10 < CONVERSATION_GROWTH * turn1:
             continue
         rate = part.input_rate_micro
@@ -180,7 +186,7 @@ def eternal_conversation(result: Calibration) -> list[Fingerprint]:
                 None,
                 f"input tokens per call grow with the conversation: turn {CONVERSATION_TURN} "
                 f"averages {turn10:,.0f}, turn 1 {turn1:,.0f} ({turn10 / turn1:.1f}x, "
-                f"{len(first):,} conversations of {CONVERSATION_TURN}+ turns)",
+                f"{long:,} conversations of {CONVERSATION_TURN}+ turns)",
                 None if rate is None else _per_month(extra * rate, part),
                 {"turn_1_input_tokens": round(turn1), "turn_10_input_tokens": round(turn10)},
             )
