@@ -502,7 +502,15 @@ def _run_contrasts(
 ) -> int:
     """Run each suite as is and once per contrast (an emptied variable, another model), and
     report the differences; a report, not a gate (exit 0 unless a provider fails)."""
-    from promptops.evals.contrast import Contrast, ContrastReport, render_contrasts
+    from promptops.config import Config
+    from promptops.evals.contrast import (
+        Contrast,
+        ContrastReport,
+        expected_call_cost,
+        render_contrasts,
+    )
+
+    config = settings.config or Config(root=settings.root)
 
     plans = [(item, _ablated_variables(item, ablate, ablate_declared)) for item in loaded]
     if not compare_model and not any(names for _item, names in plans):
@@ -518,10 +526,30 @@ def _run_contrasts(
         run = partial(
             _run_one, suite, options=options, cache=cache, grader=grader, repeat_source=source
         )
+        own_model = model_id if kind == "local" else str(item.prompt.get("model", ""))
+        expected = partial(
+            expected_call_cost,
+            config,
+            tables[0],
+            item.prompt,
+            item.tools,
+            item.charter,
+            suite.prompt_id,
+        )
         baseline = run(item.renderer(), provider, "as is")
         for name in names:
             variant = run(_ablated_renderer(item.renderer(), name), provider, f"{name} emptied")
-            contrasts.append(Contrast("ablate", name, baseline, variant, calls))
+            contrasts.append(
+                Contrast(
+                    "ablate",
+                    name,
+                    baseline,
+                    variant,
+                    calls,
+                    expected(own_model),
+                    expected(own_model, {name: ""}),
+                )
+            )
         if compare_model:
             if kind == "local":
                 other = _local_provider(
@@ -531,7 +559,17 @@ def _run_contrasts(
             else:
                 render = _model_renderer(item.renderer(), compare_model)
                 variant = run(render, provider, compare_model, model=compare_model)
-            contrasts.append(Contrast("compare-model", compare_model, baseline, variant, calls))
+            contrasts.append(
+                Contrast(
+                    "compare-model",
+                    compare_model,
+                    baseline,
+                    variant,
+                    calls,
+                    expected(own_model),
+                    expected(compare_model),
+                )
+            )
     report = ContrastReport(tuple(contrasts))
     if fmt == "json":
         emit(redact(json.dumps(report.to_dict(), indent=2)) + "\n", output)

@@ -14,20 +14,28 @@ Why these choices:
   the small suites evals are. It treats the two runs as independent samples, which for paired
   cases is conservative (wider), never overconfident. Distinguishable means the 95% interval
   excludes 0; the per-case disagreements say where.
-* Money is measured, not assumed: each run's mean generation cost per call (the providers'
-  `usage` priced by the one price table) times the prompt's expected calls per month from its
-  charter (`pricing.cost.scenarios_for`, the estimate's scenario). A model nobody priced is
-  "not priced" (null), never $0; a prompt without a charter has no traffic, so no monthly figure.
+* Money two ways. Measured: each run's mean generation cost per call (the providers' `usage`
+  priced by the one price table) times the prompt's expected calls per month from its charter
+  (`pricing.cost.scenarios_for`). Expected: the per-call cost `promptops tokens` shows for the
+  prompt (its variables at their expected sizes, the charter's expected cache hit rate and
+  output tokens) on each model, or with the variable emptied, times the same calls; eval cases
+  are rarely the traffic's mix, the charter's scenario is what budgets are signed against.
+  A model nobody priced is "not priced" (null), never $0; a prompt without a charter has no
+  traffic, so no monthly figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.evals.results import SuiteResult, money, opt_money, shown_money
 from promptops.report.formatting import printable
+
+if TYPE_CHECKING:
+    from promptops.config import Config
+    from promptops.pricing.table import PriceTable
 
 SCHEMA_VERSION = 1
 KIND = "eval-contrast"
@@ -68,6 +76,47 @@ def pass_rate_difference(baseline: SuiteResult, variant: SuiteResult) -> Differe
     return Difference(test.estimate, test.low, test.high, "Newcombe hybrid score (Wilson)")
 
 
+def expected_call_cost(
+    config: Config,
+    table: PriceTable,
+    prompt: dict[str, Any],
+    tools: dict[str, dict[str, Any]],
+    charter: dict[str, Any] | None,
+    prompt_id: str,
+    model: str,
+    values: dict[str, Any] | None = None,
+) -> Decimal | None:
+    """One call of the prompt on `model` at its charter's expected scenario, as the estimate
+    prices it (`promptops tokens`); None when the model is not priced."""
+    from promptops.errors import UserError
+    from promptops.pricing.cost import (
+        billed_output,
+        call_cost,
+        count_layout,
+        max_tokens_of,
+        scenarios_for,
+    )
+    from promptops.render import layout
+    from promptops.tokens.counting import TokenCounter
+
+    if not table.knows(model):
+        return None
+    try:
+        prices = table.get(model)
+        blocks = layout(prompt, tools, values).blocks
+        tokens = count_layout(prompt, blocks, TokenCounter(config), prices)
+    except UserError:
+        return None
+    scenario = scenarios_for(charter, prompt_id, prompt)[0]
+    budget = int((prompt.get("thinking") or {}).get("budget_tokens") or 0)
+    budget = budget if prices.thinking_budget else 0
+    output, thinking = billed_output(scenario.output_tokens, budget, max_tokens_of(prompt)[0])
+    cost = call_cost(
+        tokens, prices, scenario.cache_hit_rate, output, thinking, scenario.batch_share
+    )
+    return cost.total
+
+
 def _times(value: Decimal | None, calls: Decimal | None) -> Decimal | None:
     return None if value is None or calls is None else value * calls
 
@@ -85,6 +134,10 @@ class Contrast:
     baseline: SuiteResult
     variant: SuiteResult
     calls_per_month: Decimal | None  # the prompt's expected traffic; None without a charter
+    # Per call at the charter's expected scenario (as `promptops tokens` prices it), as is and
+    # changed; None: not priced.
+    expected_baseline: Decimal | None = None
+    expected_variant: Decimal | None = None
 
     @property
     def difference(self) -> Difference:
@@ -112,6 +165,8 @@ class Contrast:
         base_month = _times(base_call, self.calls_per_month)
         var_month = _times(var_call, self.calls_per_month)
         delta_month = _minus(var_month, base_month)
+        expected_delta = _minus(self.expected_variant, self.expected_baseline)
+        expected_month = _times(expected_delta, self.calls_per_month)
         return {
             "baseline_cost_per_call_usd": opt_money(base_call),
             "variant_cost_per_call_usd": opt_money(var_call),
@@ -124,6 +179,11 @@ class Contrast:
             "monthly_delta_usd": opt_money(delta_month),
             # What switching to the variant saves a month (negative: it costs more).
             "monthly_saving_usd": opt_money(None if delta_month is None else -delta_month),
+            "baseline_expected_cost_per_call_usd": opt_money(self.expected_baseline),
+            "variant_expected_cost_per_call_usd": opt_money(self.expected_variant),
+            "expected_monthly_saving_usd": opt_money(
+                None if expected_month is None else -expected_month
+            ),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,6 +274,15 @@ def render_contrasts(report: ContrastReport) -> str:
                 f"{_month(m['monthly_delta_usd'], signed=True)}"
                 + ("" if saving is None else f" (saving {_month(saving, signed=True)}/month)")
             )
+        lines.append(
+            f"  at the charter's expected scenario: as is {shown_money(c.expected_baseline)}"
+            f"/call, {variant_label} {shown_money(c.expected_variant)}/call"
+            + (
+                ""
+                if m["expected_monthly_saving_usd"] is None
+                else f" (saving {_month(m['expected_monthly_saving_usd'], signed=True)}/month)"
+            )
+        )
         lines.append("")
     return printable("\n".join(lines))
 

@@ -118,6 +118,13 @@ def per_call(run: dict[str, Any], price_in: Decimal, price_out: Decimal) -> Deci
     return total / len(attempts)
 
 
+def tokens_call_cost(repo: Path) -> Decimal:
+    """The per-call cost `promptops tokens` shows for the prompt (the charter's scenario)."""
+    result = run_cli(["tokens", "--format", "json"], cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return Decimal(json.loads(result.stdout)["prompts"][0]["call"]["total"])
+
+
 def contrast_json(repo: Path, fake: FakeAnthropic, *args: str) -> dict[str, Any]:
     env = {"ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_API_KEY": "k"}
     result = run_cli(["eval", "--quiet", "--format", "json", *args], cwd=repo, env=env)
@@ -162,11 +169,17 @@ def test_ablate_reports_both_runs_interval_disagreements_and_money(tmp_path):
     assert Decimal(money["calls_per_month"]) == 120000
     assert Decimal(money["monthly_delta_usd"]) == (var_call - base_call) * 120000
     assert Decimal(money["monthly_saving_usd"]) == (base_call - var_call) * 120000
+    # at the charter's expected scenario, as `promptops tokens` prices the prompt
+    expected = Decimal(money["baseline_expected_cost_per_call_usd"])
+    assert expected == tokens_call_cost(repo)
+    emptied = Decimal(money["variant_expected_cost_per_call_usd"])
+    assert 0 < emptied < expected
+    assert Decimal(money["expected_monthly_saving_usd"]) == (expected - emptied) * 120000
 
 
 @pytest.mark.slow  # three CLI runs
 def test_compare_model_says_not_distinguishable_and_prices_the_downgrade(tmp_path):
-    repo = make_repo(tmp_path)
+    repo = make_repo(tmp_path / "repo")
     with FakeAnthropic(responder=responder) as fake:
         data = contrast_json(repo, fake, "--compare-model", "claude-haiku-4-5")
         models = sorted(r.body["model"] for r in fake.requests_to(MESSAGES))
@@ -193,6 +206,17 @@ def test_compare_model_says_not_distinguishable_and_prices_the_downgrade(tmp_pat
     assert Decimal(money["variant_cost_per_call_usd"]) == haiku
     assert Decimal(money["baseline_monthly_usd"]) == opus * 120000
     assert Decimal(money["monthly_saving_usd"]) == (opus - haiku) * 120000 > 0
+    # at the charter's expected scenario: what `promptops tokens` says each model costs
+    opus_expected = tokens_call_cost(repo)
+    haiku_repo = make_repo(tmp_path / "haiku")  # a sibling: not part of the repo
+    prompt = haiku_repo / "prompts" / "answer.yaml"
+    prompt.write_text(PROMPT.replace("claude-opus-4-5", "claude-haiku-4-5"))
+    haiku_expected = tokens_call_cost(haiku_repo)
+    assert Decimal(money["baseline_expected_cost_per_call_usd"]) == opus_expected
+    assert Decimal(money["variant_expected_cost_per_call_usd"]) == haiku_expected
+    assert Decimal(money["expected_monthly_saving_usd"]) == (
+        (opus_expected - haiku_expected) * 120000
+    )
 
     # the text a charter review records says the same
     with FakeAnthropic(responder=responder) as fake:
@@ -207,6 +231,10 @@ def test_compare_model_says_not_distinguishable_and_prices_the_downgrade(tmp_pat
     assert "disagreements: 2: c0 (as is passes), c1 (as is passes)" in text.stdout
     saving = (opus - haiku) * 120000
     assert f"saving +${saving:,.2f}/month" in text.stdout  # to the cent in text
+    assert (
+        f"at the charter's expected scenario: as is ${opus_expected}/call, "
+        f"claude-haiku-4-5 ${haiku_expected}/call" in text.stdout
+    )
 
 
 def test_ablate_declared_uses_the_suites_ablate_list(tmp_path):
@@ -244,6 +272,21 @@ def test_the_suites_repeat_is_used_unless_the_flag_is_given(tmp_path, flag, call
     head = json.loads(result.stdout)["suites"][0]["head"]
     assert head["repeat"] == repeat and head["repeat_source"] == source
     assert all(len(case["attempts"]) == repeat for case in head["cases"])
+
+
+def test_min_passes_is_checked_against_the_suites_repeat(tmp_path):
+    repo = make_repo(tmp_path, SUITE.replace("ablate: [context]", "repeat: 3"))
+    with FakeAnthropic(responder=responder) as fake:
+        env = {"ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_API_KEY": "k"}
+        ok = run_cli(
+            ["eval", "--quiet", "--format", "json", "--min-passes", "2"], cwd=repo, env=env
+        )
+        too_many = run_cli(["eval", "--quiet", "--min-passes", "4"], cwd=repo, env=env)
+        assert len(fake.requests_to(MESSAGES)) == 24  # the refused run made no call
+    assert ok.returncode == 0, ok.stderr
+    case = json.loads(ok.stdout)["suites"][0]["head"]["cases"][0]
+    assert (case["required_passes"], len(case["attempts"])) == (2, 3)
+    assert too_many.returncode == 2 and "between 1 and --repeat (3)" in too_many.stderr
 
 
 def test_without_a_repeat_the_default_is_one_and_says_so(tmp_path):

@@ -156,12 +156,18 @@ def test_compare_model_against_the_local_server(tmp_path, local_model_server):  
     assert Decimal(money["baseline_monthly_usd"]) == tiny * 50000
     assert Decimal(money["variant_monthly_usd"]) == cheap * 50000
     assert Decimal(money["monthly_saving_usd"]) == (tiny - cheap) * 50000 > 0
+    # at the charter's scenario the same prompt costs a tenth on the cheaper name
+    expected = Decimal(money["baseline_expected_cost_per_call_usd"])
+    assert Decimal(money["variant_expected_cost_per_call_usd"]) * 10 == expected > 0
+    assert Decimal(money["expected_monthly_saving_usd"]) == expected * Decimal("0.9") * 50000
 
     # a model nobody priced: its money is "not priced", never $0
     unpriced = contrast(repo, local_model_server, "--compare-model", "tiny-unpriced")
     money = unpriced["contrasts"][0]["money"]
     assert money["variant_cost_per_call_usd"] is None
     assert money["monthly_saving_usd"] is None and money["baseline_monthly_usd"] is not None
+    assert money["variant_expected_cost_per_call_usd"] is None
+    assert money["expected_monthly_saving_usd"] is None
     text = run_cli(
         [
             "eval",
