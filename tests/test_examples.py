@@ -76,7 +76,9 @@ def test_tokens_text_shows_parts_scenarios_and_provenance() -> None:
 def test_tokens_json_prices_every_part_of_every_prompt() -> None:
     report = _tokens_json()
     assert report["provenance"]["price_table_date"].startswith("genai-prices ")
-    assert report["provenance"]["price_table_date"].endswith(f"promptops facts of {facts()['date']}")
+    assert report["provenance"]["price_table_date"].endswith(
+        f"promptops facts of {facts()['date']}"
+    )
     assert report["provenance"]["tokenizer"].startswith("cl100k_base")
     by_id = {p["id"]: p for p in report["prompts"]}
     assert {pid: p["model"] for pid, p in by_id.items()} == PROMPTS
