@@ -71,7 +71,7 @@ from promptops.documents.workspace import Workspace
 EMBEDDED_MIN_BYTES = 64 * 1024 * 1024  # below this the stream is as fast and computes more
 MEMORY_LIMIT = "320MB"  # DuckDB's buffer pool; it spills to the temporary database beyond
 ORPHAN_WORKLOAD = "\x00orphaned"  # the literal workload of prompt ids no charter covers
-NOT_COMPUTED = ("cascade-that-doesnt",)
+NOT_COMPUTED: tuple[str, ...] = ()
 
 Member = tuple[str, str, int | None]  # prompt id, workload, step cap
 
@@ -310,9 +310,23 @@ FROM source WHERE {named} AND valid AND {in_window}"""
             versions[(str(record["prompt_id"]), str(record["version"]))] = measured
     _version_extras(connection, pricing, versions)
     recursion = recursion_sql("otel_calls", everyone, pricing, models, "trace_id")
-    for workload, over, longest, timed, first, second in connection.execute(recursion).fetchall():
+    cursor = connection.execute(recursion)
+    names = [d[0] for d in cursor.description]
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        workload, over, longest = row["workload"], row["over_cap"], row["longest"]
+        timed, first, second = row["timed"], row["first_half"], row["second_half"]
         part = workloads.get(str(workload))
         if part is not None and part.fixed is not None:
+            part.fixed["cascade"] = {
+                key: int(row[key] or 0) for key in ("started", "escalated", "to_opus", "misrouted")
+            }
+            for tier in ("haiku", "sonnet", "opus"):
+                if row[f"{tier}_calls"]:
+                    part.tier_cost[tier] = [
+                        float(row[f"{tier}_micro"]),
+                        float(row[f"{tier}_calls"]),
+                    ]
             part.fixed["recursion"] = {
                 "tasks_over_cap": int(over or 0),
                 "longest": None if longest is None else int(longest),
@@ -325,7 +339,10 @@ FROM source WHERE {named} AND valid AND {in_window}"""
         for (version_prompt, _), part in versions.items():
             if rollup is not None and version_prompt == prompt_id:
                 rollup.models |= part.models
-                rollup.input_rate_micro = rollup.input_rate_micro or part.input_rate_micro
+                rollup.input_rate_sum += part.input_rate_sum
+                rollup.rated_calls += part.rated_calls
+                if rollup.rated_calls:
+                    rollup.input_rate_micro = rollup.input_rate_sum / rollup.rated_calls
                 rollup.cache_write_premium_micro += part.cache_write_premium_micro
                 rollup.cache_written_tokens += part.cache_written_tokens
     _tool_repeats(connection, everyone, workloads)
@@ -407,9 +424,9 @@ def _version_extras(
     """Models, cache-write premium and input rate per version: what Cached Timestamp prices."""
     rows = connection.execute(
         'SELECT "promptops.prompt.id", "promptops.prompt.version", "gen_ai.request.model", '
-        "SUM(written) FROM otel_calls GROUP BY ALL ORDER BY ALL"
+        "SUM(written), COUNT(*) FROM otel_calls GROUP BY ALL ORDER BY ALL"
     ).fetchall()
-    for prompt_id, version, model, written in rows:
+    for prompt_id, version, model, written, calls in rows:
         part = versions.get((str(prompt_id), str(version)))
         if part is None:
             continue
@@ -417,7 +434,9 @@ def _version_extras(
             part.models.add(str(model))
         rates = pricing.rates(None if model is None else str(model))
         if rates is not None:
-            part.input_rate_micro = rates.base.input
+            part.input_rate_sum += rates.base.input * int(calls)
+            part.rated_calls += int(calls)
+            part.input_rate_micro = part.input_rate_sum / part.rated_calls
             part.cache_write_premium_micro += int(written or 0) * (
                 rates.base.cache_write - rates.base.cache_read
             )
@@ -439,8 +458,7 @@ def charter_members(workspace: Workspace) -> list[Member]:
 
 def not_computed_note() -> str:
     """What `calibrate` says on stderr when DuckDB measured the calls."""
-    return (
-        "large telemetry aggregated by DuckDB: the per-task fingerprints ("
-        + ", ".join(NOT_COMPUTED)
-        + ") are not computed at this size; run on a smaller slice (--since) to see them"
-    )
+    note = "telemetry aggregated by DuckDB (the embedded engine for large local files)"
+    if NOT_COMPUTED:
+        note += f"; not computed at this size: {', '.join(NOT_COMPUTED)}"
+    return note

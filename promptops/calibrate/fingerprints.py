@@ -243,12 +243,20 @@ def cascade_that_doesnt(result: Calibration) -> list[Fingerprint]:
     found = []
     for item in result.workloads:
         part = item.measured
-        started = {t: bits for t, bits in part.trace_tiers.items() if bits & 1}
-        escalated = [t for t, bits in started.items() if bits & 6]
-        if len(started) < MIN_CALLS or not escalated or "sonnet" not in part.tier_cost:
+        computed = (part.fixed or {}).get("cascade")  # by DuckDB (`calibrate.embedded`)
+        if computed is not None:
+            n_started, n_escalated = computed["started"], computed["escalated"]
+            n_opus, n_misrouted = computed["to_opus"], computed["misrouted"]
+        else:
+            started = {t: bits for t, bits in part.trace_tiers.items() if bits & 1}
+            escalated = [t for t, bits in started.items() if bits & 6]
+            n_started, n_escalated = len(started), len(escalated)
+            n_opus = sum(1 for t in escalated if started[t] & 4)
+            n_misrouted = sum(
+                1 for t, bits in started.items() if bits == 1 and t in part.trace_failed
+            )
+        if n_started < MIN_CALLS or not n_escalated or "sonnet" not in part.tier_cost:
             continue
-        to_opus = [t for t in escalated if started[t] & 4]
-        misrouted = [t for t, bits in started.items() if bits == 1 and t in part.trace_failed]
 
         costs = TierCosts(
             _mean_cost(part, "haiku"),
@@ -258,11 +266,11 @@ def cascade_that_doesnt(result: Calibration) -> list[Fingerprint]:
             "telemetry",
         )
         rates = CascadeRates(
-            Decimal(len(escalated)) / len(started),
-            Decimal(len(to_opus)) / len(escalated),
-            Decimal(len(misrouted)) / len(started),
+            Decimal(n_escalated) / n_started,
+            Decimal(n_opus) / n_escalated,
+            Decimal(n_misrouted) / n_started,
             "telemetry",
-            len(started),
+            n_started,
         )
         analysis = analyze_cascade(costs, rates)
         if analysis.pays:
@@ -270,14 +278,14 @@ def cascade_that_doesnt(result: Calibration) -> list[Fingerprint]:
         window = part.window_seconds
         money = None
         if window is not None:
-            tasks_per_month = Decimal(str(len(started) * SECONDS_PER_MONTH / window))
+            tasks_per_month = Decimal(str(n_started * SECONDS_PER_MONTH / window))
             money = (-analysis.saving_usd * tasks_per_month).quantize(Decimal("0.01"))
         found.append(
             Fingerprint(
                 "cascade-that-doesnt",
                 item.id,
                 None,
-                f"{rates.escalation_sonnet:.0%} of {len(started):,} Haiku-first tasks escalate "
+                f"{rates.escalation_sonnet:.0%} of {n_started:,} Haiku-first tasks escalate "
                 f"and {rates.misroute:.0%} are misrouted: a task costs "
                 f"${analysis.expected_cost_usd:.6f} through the cascade against "
                 f"${analysis.flat_sonnet_usd:.6f} on Sonnet alone",

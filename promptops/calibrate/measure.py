@@ -235,7 +235,10 @@ class Measured:
     # Figures a warehouse computed (`calibrate --summary`): percentiles, tasks, steps beyond
     # the cap. None for calls read one by one, whose arrays and traces give them exactly.
     fixed: dict[str, Any] | None = None
-    input_rate_micro: float | None = None  # base input price per token of the calls' model
+    # base input price per token, the mean over the priced calls (their models may differ)
+    input_rate_micro: float | None = None
+    input_rate_sum: float = 0.0
+    rated_calls: int = 0
     cache_write_premium_micro: float = 0.0  # what writes cost above reading the same tokens
 
     def add(self, call: Call, rates: RecordRates | None) -> None:
@@ -263,7 +266,9 @@ class Measured:
                 sums[0] += cost
                 sums[1] += 1
             token_rates = rates.base
-            self.input_rate_micro = token_rates.input
+            self.input_rate_sum += token_rates.input
+            self.rated_calls += 1
+            self.input_rate_micro = self.input_rate_sum / self.rated_calls
             self.cache_write_premium_micro += call.cache_creation * (
                 token_rates.cache_write - token_rates.cache_read
             )
@@ -348,7 +353,12 @@ class Measured:
         for conversation, turns in other.turns.items():
             self.turns.setdefault(conversation, []).extend(turns)
         self.cache_written_tokens += other.cache_written_tokens
-        self.input_rate_micro = self.input_rate_micro or other.input_rate_micro
+        self.input_rate_sum += other.input_rate_sum
+        self.rated_calls += other.rated_calls
+        if self.rated_calls:
+            self.input_rate_micro = self.input_rate_sum / self.rated_calls
+        else:
+            self.input_rate_micro = self.input_rate_micro or other.input_rate_micro
         self.cache_write_premium_micro += other.cache_write_premium_micro
 
     # ----- derived figures ------------------------------------------------------------------

@@ -75,18 +75,35 @@ def recursion_sql(
 ) -> str:
     """DuckDB: per workload, tasks over their step cap (how many, the longest) and the mean
     cost of a task in the first and second half of the window (tasks ordered by their first
-    call, as `fingerprints.recursive_sub_agent` orders them): the Recursive Sub-Agent
-    fingerprint's figures without every task's state in memory."""
+    call, as `fingerprints.recursive_sub_agent` orders them), Haiku-first tasks (escalated,
+    to Opus, failed on Haiku alone) and the cost and calls of each tier: the Recursive
+    Sub-Agent and Cascade That Doesn't fingerprints' figures without every task in memory."""
     query = _calibration_sql(
         DIALECTS["duckdb"], table, workloads, prices, models, False, trace_key, True
     )
     prefix = query.split("),\nversion_traces AS (", 1)[0]
     return (
         prefix + "),\n"
+        "tiered AS (\n"
+        "  SELECT *, CASE WHEN lower(model) LIKE '%haiku%' THEN 1\n"
+        "    WHEN lower(model) LIKE '%sonnet%' THEN 2 WHEN lower(model) LIKE '%opus%' THEN 4\n"
+        "    ELSE 0 END AS tier\n"
+        "  FROM priced\n"
+        "),\n"
+        "tier_costs AS (\n"
+        "  SELECT workload,\n"
+        + ",\n".join(
+            f"    SUM(cost_micro_usd) FILTER (WHERE tier = {bit}) AS {name}_micro,\n"
+            f"    COUNT(cost_micro_usd) FILTER (WHERE tier = {bit}) AS {name}_calls"
+            for name, bit in (("haiku", 1), ("sonnet", 2), ("opus", 4))
+        )
+        + "\n  FROM tiered GROUP BY workload\n"
+        "),\n"
         "traces AS (\n"
         "  SELECT workload, trace_id, COUNT(*) AS steps, MAX(cap) AS cap, MIN(seen) AS start,\n"
-        "    SUM(cost_micro_usd) AS cost\n"
-        "  FROM priced WHERE trace_id IS NOT NULL GROUP BY workload, trace_id\n"
+        "    SUM(cost_micro_usd) AS cost, BIT_OR(tier) AS tiers,\n"
+        "    COALESCE(BOOL_OR(outcome = 'failure'), FALSE) AS failed\n"
+        "  FROM tiered WHERE trace_id IS NOT NULL GROUP BY workload, trace_id\n"
         "),\n"
         "timed AS (\n"
         "  SELECT workload, cost,\n"
@@ -103,8 +120,16 @@ def recursion_sql(
         "SELECT t.workload, COUNT(*) FILTER (WHERE t.steps > t.cap) AS over_cap,\n"
         "  MAX(t.steps) FILTER (WHERE t.steps > t.cap) AS longest,\n"
         "  MAX(h.timed) AS timed, MAX(h.first_half) AS first_half,\n"
-        "  MAX(h.second_half) AS second_half\n"
+        "  MAX(h.second_half) AS second_half,\n"
+        "  COUNT(*) FILTER (WHERE t.tiers & 1 = 1) AS started,\n"
+        "  COUNT(*) FILTER (WHERE t.tiers & 1 = 1 AND t.tiers & 6 <> 0) AS escalated,\n"
+        "  COUNT(*) FILTER (WHERE t.tiers & 1 = 1 AND t.tiers & 4 = 4) AS to_opus,\n"
+        "  COUNT(*) FILTER (WHERE t.tiers = 1 AND t.failed) AS misrouted,\n"
+        "  MAX(k.haiku_micro) AS haiku_micro, MAX(k.haiku_calls) AS haiku_calls,\n"
+        "  MAX(k.sonnet_micro) AS sonnet_micro, MAX(k.sonnet_calls) AS sonnet_calls,\n"
+        "  MAX(k.opus_micro) AS opus_micro, MAX(k.opus_calls) AS opus_calls\n"
         "FROM traces t LEFT JOIN halves h ON h.workload = t.workload\n"
+        "  LEFT JOIN tier_costs k ON k.workload = t.workload\n"
         "GROUP BY t.workload\n"
     )
 
