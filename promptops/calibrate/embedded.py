@@ -7,7 +7,9 @@ at least `EMBEDDED_MIN_BYTES`, `calibrate` instead loads the records' few column
 temporary DuckDB database (compressed on disk, memory capped at `MEMORY_LIMIT`, all cores) and
 runs the same aggregation `calibrate --sql --dialect duckdb` prints (`calibrate.sql`) on it;
 its rows come back through `measured_of_row`, exactly as `calibrate --summary` reads a
-warehouse's. Percentiles are exact (`quantile_disc`, the nearest rank), as in the stream.
+warehouse's. Percentiles are exact nearest ranks, as in the stream, found from value counts
+and running sums (`counted_percentiles`): `quantile_disc` holds every value of a group in memory
+and ran out of it at 10^7 calls.
 
 The view the query runs on applies the stream's reading rules: each source's input-token
 convention (told by the telemetry sampler) is made inclusive, the `cache_write` spelling and a
@@ -16,13 +18,15 @@ numeric timestamps (s, ms or ns by magnitude) and ISO 8601 strings are both read
 drops earlier calls, records with impossible token counts are counted invalid as the stream
 counts them, and prompt ids no charter covers are measured too (orphaned spend).
 
-What this engine does not compute: the per-trace and per-conversation fingerprints
-(Recursive Sub-Agent, Eternal Conversation, Ungoverned Tool, Cascade That Doesn't), which need
-every task's calls; `calibrate` says so on stderr. Cached Timestamp and Orphaned Workload, which
-rest on per-version sums, are computed. Anything the view cannot read the stream's way
-(records nested under `attributes`, Parquet, stdin, 5m/1h-split cache writes priced at their
-own rates, values DuckDB cannot cast) falls back to the streaming fold, so figures never
-depend on the engine.
+The fingerprints are computed in SQL on the same table (`sql.recursion_sql` for Recursive
+Sub-Agent and Cascade That Doesn't, `_tool_repeats`, `_conversations`) and read by
+`calibrate.fingerprints` from the workload's `fixed` figures, so no task or conversation is
+held in Python. Anything the view cannot read the stream's way (records nested under
+`attributes`, Parquet, stdin, 5m/1h-split cache writes priced at their own rates, values DuckDB
+cannot cast, malformed JSON lines) falls back to the streaming fold, so figures never depend
+on the engine. Known difference: a prompt no charter covers that has several versions gets no
+token percentiles in the orphaned list (percentiles of a union need the values), as with
+`--summary`.
 """
 
 from __future__ import annotations
