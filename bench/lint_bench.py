@@ -12,11 +12,10 @@ tokenize the same files with no promptops code at all: cold lint should stay wit
 `--near-duplicates N` and `--large-prompt-tokens T` add prompts full of near-duplicate
 paragraphs (`generate_repo.py`), PO203's worst case; the first of them and the large one are
 also linted alone after an edit (a new content, the rest of the repo cached: what pre-commit
-sees). `--switch VAR=VALUE` (a speed-up's off switch, e.g. PROMPTOPS_NO_FORK=1) and
+sees). `--switch VAR=VALUE` (a speed-up's off switch) and
 `--compare-src DIR` (another source tree, e.g. `git archive` of an older commit: before and
 after) measure every row again, passes alternating so each sees the same machine load; the
-output of every run must be the same, or the bench fails. Without either, "cold, one process"
-is the cold run with PROMPTOPS_NO_FORK=1.
+output of every run must be the same, or the bench fails.
 
 The repo comes from `bench/generate_repo.py`, shared with the other benchmarks.
 """
@@ -209,9 +208,6 @@ def main(argv: list[str] | None = None) -> int:
                     got.setdefault(f"{name}_cpu", []).append(cpu)
                     outputs.setdefault(name, set()).add(out)
 
-                if "PROMPTOPS_NO_FORK" not in setting and len(variants) == 1:
-                    one_process = {**_env(work / f"cache-one-{i}"), "PROMPTOPS_NO_FORK": "1"}
-                    run("cold_one_process", command, one_process)
                 run("cold", command)
                 run("warm", command)
                 run("single_file", [*command, one])
@@ -250,7 +246,6 @@ def main(argv: list[str] | None = None) -> int:
             + f"), best of {args.repeat}, seconds:"
         )
         rows = [
-            ("cold_one_process", "cold, one process", ""),
             ("cold", "cold (empty cache)", ""),
             ("warm", "warm", "(target < 1 s)"),
             ("single_file", "one file (pre-commit)", "(target < 0.3 s)"),
