@@ -24,7 +24,7 @@ Every run's JSON must be byte-identical to the cold run's, and a primed diff mus
 workload member, or the bench fails.
 
 `--switch VAR=VALUE` measures every row twice on the same repo, as is and with that
-environment setting (a speed-up's off switch, e.g. PROMPTOPS_NO_PRELOAD=1), passes alternating
+environment setting (a speed-up's off switch), passes alternating
 so both see the same machine load, and prints the two side by side: a speed-up stays only
 while this shows it winning in one run. Both must give the same JSON.
 """

@@ -10,7 +10,6 @@ delta into what the prompt edits cost and what the traffic change costs.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -281,7 +280,7 @@ def _prompt_diff(
         base_side and head_side and base_side.cached_prefix_hash != head_side.cached_prefix_hash
     )
     warmable = head_priced is not None and head_side and head_side.cached_prefix_hash
-    uses = set()
+    uses: set[str] = set()
     for doc in (base_doc, head_doc):
         if doc is not None:
             uses.update(str(t) for t in doc.data.get("tools") or [])
@@ -298,7 +297,9 @@ def _prompt_diff(
         base=base_side,
         head=head_side,
         cached_prefix_changed=prefix_changed,
-        rewarm_usd=_rewarm_usd(head_priced) if prefix_changed and warmable else None,
+        rewarm_usd=_rewarm_usd(head_priced)
+        if prefix_changed and warmable and head_priced is not None
+        else None,
         hunks=tuple(
             text_hunks(
                 base_doc.data if base_doc else None,
@@ -449,27 +450,6 @@ def compute_diff(
     return run_diff(config, base, head, changes, counter, table)[0]
 
 
-def _preload_encoding(counter: TokenCounter) -> Any:
-    """Load the tokenizer in a thread while git works (the loading waits on `git grep` and
-    `cat-file`): a diff on an empty cache needs it. The caller joins the thread before
-    counting. A warm diff does not preload: it may count nothing, and the load, short once
-    the parsed encoding is cached, would only compete for the interpreter lock."""
-    import threading
-
-    from promptops.tokens.tokenizers import load_encoding
-
-    if counter.tokenizer == "anthropic" and counter.lock is not None:
-        return None  # exact counts from the lock file; estimates only for new content
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # counting reports any problem itself
-            load_encoding(counter.estimator, counter.folder)
-
-    thread = threading.Thread(target=load, name="load-encoding", daemon=True)
-    thread.start()
-    return thread
-
-
 def run_diff(
     config: Config,
     base: GitSide,
@@ -482,10 +462,7 @@ def run_diff(
     table = table or PriceTable.from_config(config)
     cache_dir = cache_dir_of(config)
     index = DocIndex(cache_dir)
-    preload = _preload_encoding(counter) if index.empty else None
     loaded = load_sides(config, base, head, changes, index)
-    if preload is not None:
-        preload.join()
     index.save({*loaded.base.tree.blobs.values(), *loaded.head.tree.blobs.values()})
     notes: list[str] = []
     pricer = _Pricer(counter, table, notes)
