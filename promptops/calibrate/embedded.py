@@ -238,7 +238,10 @@ def measure_embedded(
                 connection.execute(_load_sql(plan, trace_keys))
             except duckdb.Error as exc:
                 raise Unsupported(f"DuckDB could not read the records: {exc}") from exc
-            return _measure_loaded(connection, pricing, members, since)
+            try:
+                return _measure_loaded(connection, pricing, members, since)
+            except duckdb.Error as exc:  # out of memory, a value it cannot cast: stream it
+                raise Unsupported(f"DuckDB could not aggregate the records: {exc}") from exc
         finally:
             connection.close()
 
@@ -359,31 +362,21 @@ def _conversations(
 ) -> None:
     """Eternal Conversation's figures per workload: conversations of 10+ turns with their
     first and tenth calls' input tokens (turns ordered by time, then tokens), and the input
-    tokens every call carries beyond its conversation's first -- as the fingerprint reads them.
-    `min_by(..., 10)` keeps ten turns a conversation instead of sorting every call."""
+    tokens every call carries beyond its conversation's first -- as the fingerprint reads them."""
     mapping = ", ".join(f"({_sql_string(p)}, {_sql_string(w)})" for p, w, _ in members)
     rows = connection.execute(
         f"""WITH members (prompt_id, workload) AS (VALUES {mapping}),
 turns AS (
-  SELECT m.workload, c.conversation, c.seen, c."gen_ai.usage.input_tokens" AS tokens
+  SELECT m.workload, c.conversation, c."gen_ai.usage.input_tokens" AS tokens,
+    ROW_NUMBER() OVER w AS turn, FIRST_VALUE(c."gen_ai.usage.input_tokens") OVER w AS first
   FROM otel_calls c JOIN members m ON m.prompt_id = c."promptops.prompt.id"
   WHERE c.conversation IS NOT NULL AND c.seen IS NOT NULL
-),
-conversations AS (
-  SELECT workload, conversation, COUNT(*) AS turns,
-    min_by(tokens, (seen, tokens), 10) AS opening
-  FROM turns GROUP BY workload, conversation
-),
-extra AS (
-  SELECT t.workload, SUM(GREATEST(0, t.tokens - v.opening[1])) AS extra
-  FROM turns t JOIN conversations v
-    ON v.workload = t.workload AND v.conversation = t.conversation
-  GROUP BY t.workload
+  WINDOW w AS (PARTITION BY m.workload, c.conversation ORDER BY c.seen, c."gen_ai.usage.input_tokens"
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT v.workload, COUNT(*) FILTER (WHERE turns >= 10),
-  SUM(opening[1]) FILTER (WHERE turns >= 10), SUM(opening[10]) FILTER (WHERE turns >= 10),
-  MAX(e.extra)
-FROM conversations v JOIN extra e ON e.workload = v.workload GROUP BY v.workload"""
+SELECT workload, COUNT(*) FILTER (WHERE turn = 10), SUM(first) FILTER (WHERE turn = 10),
+  SUM(tokens) FILTER (WHERE turn = 10), SUM(GREATEST(0, tokens - first))
+FROM turns GROUP BY workload"""
     ).fetchall()
     for rollup in workloads.values():
         if rollup.fixed is not None:
