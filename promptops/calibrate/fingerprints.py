@@ -15,8 +15,8 @@ from promptops.calibrate.measure import SECONDS_PER_MONTH, Measured
 from promptops.documents.workspace import Workspace
 
 MIN_CALLS = 20  # below this, no fingerprint is claimed
-TIMESTAMP_WRITE_SHARE = 0.8  # calls that write the cache
-TIMESTAMP_READ_SHARE = 0.05  # calls that read it
+TIMESTAMP_WRITE_PCT = 80  # at least this share of calls write the cache, in percent
+TIMESTAMP_READ_PCT = 5  # and at most this share read it
 GROWTH_RATIO = 1.5  # cost per task, second half of the window against the first
 CONVERSATION_TURN = 10  # turn compared with the first
 CONVERSATION_GROWTH = 2.0  # input tokens at that turn against turn 1
@@ -63,8 +63,8 @@ def cached_timestamp(workspace: Workspace, result: Calibration) -> list[Fingerpr
             continue
         writes = part.cached_calls - part.hits
         if (
-            writes < TIMESTAMP_WRITE_SHARE * part.calls
-            or part.hits > TIMESTAMP_READ_SHARE * part.calls
+            writes * 100 < TIMESTAMP_WRITE_PCT * part.calls
+            or part.hits * 100 > TIMESTAMP_READ_PCT * part.calls
         ):
             continue
         found.append(
