@@ -34,7 +34,7 @@ import gzip
 import math
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +44,8 @@ from promptops.canary.cohort import LN_HISTOGRAM_BASE, CohortStats, ModelTokens
 from promptops.canary.rates import TelemetryPricing
 from promptops.errors import UserError
 
+_JSONDecodeError: type[ValueError]  # both parsers' errors are ValueErrors
+_loads: Callable[[bytes], Any]
 try:  # orjson parses several times faster; the stdlib parser is the fallback
     from orjson import JSONDecodeError as _JSONDecodeError
     from orjson import loads as _loads
@@ -363,7 +365,11 @@ class _Prefixed:
 
 
 def _iter_jsonl(
-    stream: BinaryIO | _Prefixed, path: str, start: int, end: float, counters: ReadCounters
+    stream: BinaryIO | gzip.GzipFile | _Prefixed,
+    path: str,
+    start: int,
+    end: float,
+    counters: ReadCounters,
 ) -> Iterator[Any]:
     """Parsed records of the lines that start in [start, end); bad lines are counted."""
     offset = start

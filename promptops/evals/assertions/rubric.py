@@ -73,7 +73,7 @@ class ModelGrader:
             raise
         except ProviderRequestError as exc:
             return Verdict(False, f"grader error: {exc}")
-        spend = {
+        spend: dict[str, Any] = {
             "grading_usage": result.usage,
             "grading_cost_usd": result.cost_usd,
             "grading_cached": result.cached,
