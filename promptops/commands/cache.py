@@ -83,7 +83,11 @@ def warm_command(ref: str, lint: bool, config_file: Path | None) -> int:
         f"warmed {cache_dir_of(config)} for {result.ref} ({result.sha[:12]}) in {seconds:.1f} s: "
         f"{_count(result.documents, 'document')} ({result.summarized:,} new), "
         f"{_count(result.members, 'prompt')} in {_count(result.workloads, 'workload')} "
-        f"({result.priced:,} priced, the rest already cached)"
+        + (
+            f"({result.priced:,} priced, the rest already cached)"
+            if result.priced < result.members
+            else f"({result.priced:,} priced)"
+        )
         + ("; working tree linted" if lint else "")
     )
     return EXIT_OK

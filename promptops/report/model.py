@@ -15,6 +15,13 @@ from promptops.pricing.cost import CallCost, InputTokens
 SCHEMA_VERSION = 2
 
 
+COUNTS_WORDS = {
+    "exact": "counts are exact",
+    "estimate": "counts are estimates",
+    "mixed": "counts are partly exact, partly estimated",
+}
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where every number comes from: the price table's date, the tokenizer, exactness."""
@@ -29,7 +36,8 @@ class Provenance:
         overrides = " with config overrides" if self.prices_overridden else ""
         return (
             f"Prices: Anthropic list prices ({self.price_table_date}){overrides}. "
-            f"Tokens: {self.tokenizer}; counts are {self.counts}. promptops {self.promptops_version}."
+            f"Tokens: {self.tokenizer}; {COUNTS_WORDS.get(self.counts, self.counts)}. "
+            f"promptops {self.promptops_version}."
         )
 
 
