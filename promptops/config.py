@@ -192,6 +192,8 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
     for key in ("paths", "exclude", "tokenizer", "default_branch", "prices", "lint", "gate"):
         if key in data:
             setattr(config, key, data[key])
+    if "paths" in data:
+        config.paths = folder_globs(config.paths, root)
     config.eval = data.get("eval", {})
     config.canary = data.get("canary", {})
     config.telemetry = data.get("telemetry", {})
@@ -202,6 +204,20 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
     if "lock_file" in data:
         config.lock_file = root / data["lock_file"]
     return config
+
+
+def folder_globs(patterns: list[str], root: Path) -> list[str]:
+    """`paths` entries, a plain folder name (`prompts`, `llm/prompts/`) read as every YAML file
+    below it: as a glob it would match only a file of that name, and `lint` would check nothing
+    and call it clean."""
+    out = []
+    for pattern in patterns:
+        name = str(pattern).rstrip("/")
+        if not any(ch in name for ch in "*?[") and name and (root / name).is_dir():
+            out += [f"{name}/**/*.yaml", f"{name}/**/*.yml"]
+        else:
+            out.append(str(pattern))
+    return out
 
 
 def check_eval_section(config: Config) -> None:
