@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.config import Config
 from promptops.diff.loading import LoadedSides
@@ -49,6 +49,9 @@ from promptops.findings import Finding, sort_findings
 from promptops.governance.gate import Approvals, review_charter_changes
 from promptops.lint.change import BaseChange, ChangedDocument
 from promptops.report.formatting import pct, tokens, usd
+
+if TYPE_CHECKING:
+    from promptops.diff.run import DiffRun
 
 PER_CALL_BUDGETS = (
     "max_input_tokens_per_call",
@@ -581,3 +584,43 @@ __all__ = [
     "run_check",
     "touched_paths",
 ]
+
+
+def with_creep(config: Config, run: DiffRun, result: CheckReport) -> CheckReport:
+    """A warning for each touched prompt whose input grew more than `creep_pct` against the
+    base ref as it stood `creep_days` ago, although this change alone stays under
+    `growth_pct` (the Unbounded System Prompt grows 200 tokens a week, never in one step)."""
+    from promptops.diff.compute import run_diff
+    from promptops.tokens.counting import TokenCounter
+
+    limits = config.limits
+    days, creep, step = limits["creep_days"], limits["creep_pct"], limits["growth_pct"]
+    if run.base.sha is None or days <= 0:
+        return result
+    since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    old_sha = run.repo.git.run("rev-list", "-1", f"--before={since}T00:00:00", run.base.sha).strip()
+    if not old_sha or old_sha == run.base.sha:
+        return result
+    old = run.repo.side(old_sha, f"{int(days)} days before the base")
+    counter = TokenCounter(config)
+    try:
+        report, _ = run_diff(config, old, run.head, run.repo.changes(old, run.head), counter)
+    finally:
+        counter.close()
+    then = {p.id: p.base for p in report.prompts if p.base is not None and not p.unpriced}
+    warnings = list(result.warnings)
+    for prompt in run.report.prompts:
+        growth, before = prompt.growth_pct, then.get(prompt.id)
+        if prompt.head is None or before is None or not before.input_tokens:
+            continue
+        if growth is not None and growth > step:
+            continue  # PO308 already says it about this change
+        total = (prompt.head.input_tokens - before.input_tokens) * 100 / before.input_tokens
+        if total > creep:
+            warnings.append(
+                f"{prompt.path}: {prompt.id} grew {total:.0f}% in {int(days)} days "
+                f"({before.input_tokens:,} → {prompt.head.input_tokens:,} input tokens since "
+                f"{old_sha[:12]}), above lint.limits.creep_pct {creep:g}%, though no single "
+                "change passed growth_pct: the Unbounded System Prompt"
+            )
+    return replace(result, warnings=tuple(warnings))

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.calibrate.compare import Calibration, Gap
+
+if TYPE_CHECKING:
+    from promptops.config import Config
+    from promptops.diff.model import CheckReport
+    from promptops.diff.run import DiffRun
 
 DEFAULT_MARGINS = {"cache_hit_rate_points": 15.0, "output_pct": 30.0, "calls_pct": 30.0}
 
@@ -74,3 +79,56 @@ def drifts(
                     )
                 )
     return found
+
+
+def with_drift(
+    config: Config,
+    run: DiffRun,
+    result: CheckReport,
+    telemetry: tuple[str, ...],
+    convention: str | None,
+) -> CheckReport:
+    """The check report with the drift of the touched workloads against the telemetry."""
+    from dataclasses import replace
+
+    from promptops.calibrate.compare import calibrate
+    from promptops.calibrate.drift import drifts, margins_of
+    from promptops.calibrate.measure import measure
+    from promptops.canary.rates import TelemetryPricing
+    from promptops.canary.telemetry import expand_paths
+    from promptops.diff.run import head_workspace
+    from promptops.pricing.table import PriceTable
+    from promptops.report.formatting import signed_usd
+    from promptops.tokens.counting import TokenCounter
+
+    prices = PriceTable.from_config(config)
+    touched = {w.id for w in run.report.workloads}
+    workspace = head_workspace(config, run.head)
+    convention = convention or str(config.telemetry.get("input_tokens", "auto"))
+    measurements = measure(
+        expand_paths(telemetry), TelemetryPricing(prices), input_tokens=convention
+    )
+    counter = TokenCounter(config)
+    try:
+        calibration = calibrate(workspace, measurements, counter, prices, touched or None)
+    finally:
+        counter.close()
+    charters = {c.id: c.data for c in workspace.of_kind("charter")}
+    found = drifts(calibration, charters, touched, margins_of(config.gate))
+    blocking, warnings = list(result.blocking_reasons), list(result.warnings)
+    for drift in found:
+        money = "" if drift.monthly_usd is None else f", {signed_usd(drift.monthly_usd)}/mo"
+        text = (
+            f"{drift.path}: production drift in {drift.workload}: {drift.metric} assumed "
+            f"{drift.assumed}, measured {drift.measured}{money}"
+        )
+        if drift.blocking:
+            blocking.append(text + " (calibration: enforce)")
+        else:
+            warnings.append(text)
+    return replace(
+        result,
+        blocking_reasons=tuple(blocking),
+        warnings=tuple(warnings),
+        drift=tuple(found),
+    )

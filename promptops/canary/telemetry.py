@@ -156,6 +156,23 @@ class TelemetryResult:
     conventions: dict[str, str] = field(default_factory=dict)  # source -> input convention
 
 
+def expand_paths(patterns: Sequence[str]) -> list[str]:
+    """Telemetry arguments as files: globs expanded (sorted; one that matches nothing is a
+    UserError), `-` (stdin) and plain paths as given."""
+    import glob
+
+    paths: list[str] = []
+    for pattern in patterns:
+        if pattern != "-" and any(ch in pattern for ch in "*?["):
+            matches = sorted(glob.glob(pattern, recursive=True))
+            if not matches:
+                raise UserError(f"no file matches {pattern!r}")
+            paths.extend(matches)
+        else:
+            paths.append(pattern)
+    return paths
+
+
 @dataclass
 class SourcePlan:
     """What to read: tasks (files or byte ranges of them) with each source's convention."""

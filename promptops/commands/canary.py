@@ -5,7 +5,6 @@ Exit codes: 0 promote or hold (and successful edits), 1 a rollback verdict, 2 ba
 
 from __future__ import annotations
 
-import glob
 import json
 import sys
 from pathlib import Path
@@ -328,13 +327,6 @@ def rollback_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
 
 
 def _expand(patterns: tuple[str, ...]) -> list[str]:
-    paths: list[str] = []
-    for pattern in patterns:
-        if pattern != "-" and any(ch in pattern for ch in "*?["):
-            matches = sorted(glob.glob(pattern, recursive=True))
-            if not matches:
-                raise UserError(f"no file matches {pattern!r}")
-            paths.extend(matches)
-        else:
-            paths.append(pattern)
-    return paths
+    from promptops.canary.telemetry import expand_paths
+
+    return expand_paths(patterns)

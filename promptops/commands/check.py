@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -17,13 +15,7 @@ from promptops.commands.common import (
     resolve_format,
     sarif_output_option,
 )
-from promptops.errors import EXIT_FINDINGS, EXIT_OK, ProviderUnreachable
-
-if TYPE_CHECKING:
-    from promptops.config import Config
-    from promptops.diff.model import CheckReport
-    from promptops.diff.run import DiffRun
-    from promptops.governance.gate import Approvals
+from promptops.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
@@ -86,8 +78,9 @@ def command(
     report; `auto` picks it under GitHub Actions; `sarif` writes the findings for code
     scanning.
     """
-    from promptops.check import run_check, touched_paths
+    from promptops.check import run_check, touched_paths, with_creep
     from promptops.diff.run import diff_refs, head_workspace
+    from promptops.governance.pull_request import pull_request_approvals
     from promptops.report.diff_json import check_report_dict, dumps
 
     config = config_for([], config_file)
@@ -95,11 +88,15 @@ def command(
     workspace = None
     if run.report.changed:
         workspace = head_workspace(config, run.head, touched_paths(run.report))
-    result = run_check(config, run.report, run.loaded, workspace, approvals=_approvals())
+    result = run_check(
+        config, run.report, run.loaded, workspace, approvals=pull_request_approvals()
+    )
     if run.report.prompts:
-        result = _with_creep(config, run, result)
+        result = with_creep(config, run, result)
     if telemetry:
-        result = _with_drift(config, run, result, telemetry, input_tokens)
+        from promptops.calibrate.drift import with_drift
+
+        result = with_drift(config, run, result, telemetry, input_tokens)
     data = check_report_dict(result)
     if json_output is not None:
         emit(dumps(data), json_output)
@@ -132,127 +129,3 @@ def command(
             text = render_github_annotations(github_report(data, config.root)) + text
         emit(text, output)
     return EXIT_FINDINGS if result.blocking else EXIT_OK
-
-
-def _approvals() -> Approvals | None:
-    """On a pull request with a token: which charter signer approved it (GitHub's reviews);
-    None elsewhere (offline, a push), where relaxations only warn."""
-    import os
-
-    from promptops.github.event import load_event
-
-    token = os.environ.get("GITHUB_TOKEN")
-    event = load_event()
-    if not token or event.pr_number is None or not event.repository:
-        return None
-    from promptops.github.api import GitHubApi, GitHubApiError
-    from promptops.governance.approvals import approvers, approving_signer
-
-    api = GitHubApi.from_env(token)
-    approved: set[str] | None = None
-    repository, number = event.repository, event.pr_number
-
-    def approving(handles: Sequence[str]) -> str | None:
-        nonlocal approved
-        try:
-            if approved is None:
-                approved = approvers(api, repository, number)
-            return approving_signer(api, handles, approved)
-        except GitHubApiError as exc:  # fail closed: an unverifiable approval is no approval
-            raise ProviderUnreachable(f"cannot read the pull request's reviews: {exc}") from None
-
-    return approving
-
-
-def _with_drift(
-    config: Config,
-    run: DiffRun,
-    result: CheckReport,
-    telemetry: tuple[str, ...],
-    convention: str | None,
-) -> CheckReport:
-    """The check report with the drift of the touched workloads against the telemetry."""
-    from dataclasses import replace
-
-    from promptops.calibrate.compare import calibrate
-    from promptops.calibrate.drift import drifts, margins_of
-    from promptops.calibrate.measure import measure
-    from promptops.canary.rates import TelemetryPricing
-    from promptops.commands.canary import _expand
-    from promptops.diff.run import head_workspace
-    from promptops.pricing.table import PriceTable
-    from promptops.report.formatting import signed_usd
-    from promptops.tokens.counting import TokenCounter
-
-    prices = PriceTable.from_config(config)
-    touched = {w.id for w in run.report.workloads}
-    workspace = head_workspace(config, run.head)
-    convention = convention or str(config.telemetry.get("input_tokens", "auto"))
-    measurements = measure(_expand(telemetry), TelemetryPricing(prices), input_tokens=convention)
-    counter = TokenCounter(config)
-    try:
-        calibration = calibrate(workspace, measurements, counter, prices, touched or None)
-    finally:
-        counter.close()
-    charters = {c.id: c.data for c in workspace.of_kind("charter")}
-    found = drifts(calibration, charters, touched, margins_of(config.gate))
-    blocking, warnings = list(result.blocking_reasons), list(result.warnings)
-    for drift in found:
-        money = "" if drift.monthly_usd is None else f", {signed_usd(drift.monthly_usd)}/mo"
-        text = (
-            f"{drift.path}: production drift in {drift.workload}: {drift.metric} assumed "
-            f"{drift.assumed}, measured {drift.measured}{money}"
-        )
-        if drift.blocking:
-            blocking.append(text + " (calibration: enforce)")
-        else:
-            warnings.append(text)
-    return replace(
-        result,
-        blocking_reasons=tuple(blocking),
-        warnings=tuple(warnings),
-        drift=tuple(found),
-    )
-
-
-def _with_creep(config: Config, run: DiffRun, result: CheckReport) -> CheckReport:
-    """A warning for each touched prompt whose input grew more than `creep_pct` against the
-    base ref as it stood `creep_days` ago, although this change alone stays under
-    `growth_pct` (the Unbounded System Prompt grows 200 tokens a week, never in one step)."""
-    import datetime as dt
-    from dataclasses import replace
-
-    from promptops.diff.compute import run_diff
-    from promptops.tokens.counting import TokenCounter
-
-    limits = config.limits
-    days, creep, step = limits["creep_days"], limits["creep_pct"], limits["growth_pct"]
-    if run.base.sha is None or days <= 0:
-        return result
-    since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
-    old_sha = run.repo.git.run("rev-list", "-1", f"--before={since}T00:00:00", run.base.sha).strip()
-    if not old_sha or old_sha == run.base.sha:
-        return result
-    old = run.repo.side(old_sha, f"{int(days)} days before the base")
-    counter = TokenCounter(config)
-    try:
-        report, _ = run_diff(config, old, run.head, run.repo.changes(old, run.head), counter)
-    finally:
-        counter.close()
-    then = {p.id: p.base for p in report.prompts if p.base is not None and not p.unpriced}
-    warnings = list(result.warnings)
-    for prompt in run.report.prompts:
-        growth, before = prompt.growth_pct, then.get(prompt.id)
-        if prompt.head is None or before is None or not before.input_tokens:
-            continue
-        if growth is not None and growth > step:
-            continue  # PO308 already says it about this change
-        total = (prompt.head.input_tokens - before.input_tokens) * 100 / before.input_tokens
-        if total > creep:
-            warnings.append(
-                f"{prompt.path}: {prompt.id} grew {total:.0f}% in {int(days)} days "
-                f"({before.input_tokens:,} → {prompt.head.input_tokens:,} input tokens since "
-                f"{old_sha[:12]}), above lint.limits.creep_pct {creep:g}%, though no single "
-                "change passed growth_pct: the Unbounded System Prompt"
-            )
-    return replace(result, warnings=tuple(warnings))
