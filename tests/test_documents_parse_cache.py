@@ -19,10 +19,12 @@ import yaml
 from promptops.cache.content_store import cache_folder, store_path
 from promptops.config import load_config
 from promptops.documents import workspace as core
-from promptops.documents.parse_cache import ParseCache
+from promptops.documents.parse_cache import PARALLEL_MIN_FILES, ParseCache
 from promptops.documents.schema import load_schema
 from promptops.documents.schema_check import compile_schema
 from promptops.lint.duplicates import signature
+from promptops.tokens.counting import PREFETCH_MIN_CHARS, TokenCounter
+from promptops.tokens.tokenizers import count_tokens
 from tests.support.cli import REPO_ROOT, run_cli
 from tests.support.lint_repo import CHARTER, TOOL, make_repo
 
@@ -319,3 +321,29 @@ def test_signature_is_the_per_bin_minimum_with_rotation() -> None:
     for size in [1, 2, 5, 31, 32, 70, 400]:
         hashes = [rng.getrandbits(64) - (1 << 63) for _ in range(size)]
         assert signature(hashes) == _reference_signature(hashes)
+
+
+def test_parsing_in_two_processes_gives_the_same_workspace(tmp_path: Path) -> None:
+    files = {"charters/support.yaml": CHARTER, "tools/lookup.yaml": TOOL}
+    for i in range(PARALLEL_MIN_FILES + 20):
+        text = PROMPT.replace("id: triage", f"id: p{i}")
+        files[f"prompts/p{i:04d}.yaml"] = BROKEN_SCHEMA if i % 50 == 7 else text
+    root = make_repo(tmp_path, files)
+    cache, docs, findings = _parse(root)
+    assert cache.misses == len(files)
+    assert _snapshot(docs, findings) == _snapshot(*core.parse_documents(_files(root)))
+    assert _parse(root)[0].hits == len(files)  # the child's results were stored too
+
+
+def test_prefetched_token_counts_match_direct_counts(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    config = load_config(root)
+    rng = random.Random(5)
+    words = ["refund", "order", "naïve", "日本語", "policy", "{{ x }}", "\n\n", "<|endoftext|>"]
+    texts = [" ".join(rng.choice(words) for _ in range(2000)) for _ in range(120)]
+    assert sum(map(len, texts)) >= PREFETCH_MIN_CHARS
+    counter = TokenCounter(config)
+    counter.prefetch(texts)
+    got = [counter.estimate(t) for t in texts]
+    counter.close()
+    assert got == [count_tokens("cl100k_base", t) for t in texts]

@@ -22,6 +22,7 @@ from promptops.findings import Finding
 Parsed = tuple[list[Document], list[Finding]]
 ParseOne = Callable[[str, str, bool, str], Parsed]
 Item = tuple[str, str, bool, str]  # rel, text, named, content hash
+PARALLEL_MIN_FILES = 300  # below this a second process costs more than it saves
 
 
 def _key(named: bool, digest: str) -> str:
@@ -89,7 +90,8 @@ class ParseCache:
         return self.parse_many([(rel, text, named, digest)])[0]
 
     def parse_many(self, items: list[Item]) -> list[Parsed]:
-        """Parse (rel, text, named, digest) items, from the cache where possible."""
+        """Parse (rel, text, named, digest) items, from the cache where possible. With many
+        misses (a cold run over a big repo) a forked child parses half of them."""
         results: list[Parsed | None] = [None] * len(items)
         misses = []
         for i, (rel, text, named, digest) in enumerate(items):
@@ -103,11 +105,30 @@ class ParseCache:
             misses.append(i)
         self.hits += len(items) - len(misses)
         self.misses += len(misses)
-        for i in misses:
+        mine, theirs, pending = misses, [], None
+        if len(misses) >= PARALLEL_MIN_FILES:
+            from promptops.forking import fork_call
+
+            theirs = misses[len(misses) // 2 :]
+            pending = fork_call(self._parse_packed, [items[i] for i in theirs])
+            if pending is not None:
+                mine = misses[: len(misses) // 2]
+        for i in mine:
             rel, text, named, digest = items[i]
             results[i] = parsed = self.parse_one(rel, text, named, digest)
             self.store.put(_key(named, digest), _pack(parsed))
+        if pending is not None:
+            blobs = pending.result()
+            if not isinstance(blobs, list) or len(blobs) != len(theirs):
+                blobs = self._parse_packed([items[i] for i in theirs])  # the child failed
+            for i, blob in zip(theirs, blobs, strict=True):
+                rel, text, named, digest = items[i]
+                self.store.put_blob(_key(named, digest), blob)
+                results[i] = _unpack(rel, text, digest, marshal.loads(blob))
         return results  # type: ignore[return-value]
+
+    def _parse_packed(self, items: list[Item]) -> list[bytes]:
+        return [marshal.dumps(_pack(self.parse_one(*item))) for item in items]
 
     def save(self) -> None:
         self.store.save()

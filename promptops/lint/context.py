@@ -118,6 +118,27 @@ class LintContext:
         for store in self._stores.values():
             store.save()
 
+    def prefetch_tokens(self) -> None:
+        """Start counting every text the token rules will ask for (each targeted prompt's
+        blocks at expected sizes, long tool descriptions), in a second process when it pays
+        off, while the other rules run (see `TokenCounter.prefetch`). Nothing targeted (a
+        `check` whose change has no documents): no tokenizer is loaded at all."""
+        if not self.targeted("prompt") and not self.targeted("tool"):
+            return
+        if self.counter.tokenizer == "anthropic":
+            return  # exact counts come from the lock file
+        texts: list[str] = []
+        for doc in self.targeted("prompt"):
+            analysis = self.analysis(doc)
+            if analysis is not None and self.model_prices(doc) is not None:
+                texts.extend(block.text for block in analysis.blocks)
+        limit = int(self.limits["max_tool_description_tokens"])
+        for tool in self.targeted("tool"):
+            description = str(tool.data.get("description") or "")
+            if len(description) > limit:
+                texts.append(description)
+        self.counter.prefetch(texts)
+
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled
 

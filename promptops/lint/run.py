@@ -128,10 +128,12 @@ def lint_workspace(workspace: Workspace, change: BaseChange | None = None) -> li
     ran = enabled_codes(lint_config) & rules.runnable(supplied_needs(change))
 
     findings = [f for f in _load_findings(workspace, change) if f.code in ran]
-    # Rules that count tokens go last (the order their findings come in).
+    # Rules that count tokens go last, so the others run while the counts are computed.
     order = sorted(ran, key=lambda code: ("tokens" in rules.needs(rules.RULES[code]), code))
     ctx = LintContext(workspace, ran, change)
     try:
+        if any("tokens" in rules.needs(rules.RULES[code]) for code in order):
+            ctx.prefetch_tokens()
         for code in order:
             findings.extend(rules.RULES[code].check(ctx))
         replacing = [rules.RULES[c] for c in order if hasattr(rules.RULES[c], "replaces")]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from promptops.config import Config
@@ -31,8 +33,13 @@ from promptops.tokens.tokenizers import ESTIMATE_TOKENIZERS, count_tokens
 
 ESTIMATE_FALLBACK = "cl100k_base"
 ANTHROPIC_DEFAULT_URL = "https://api.anthropic.com"
+PREFETCH_MIN_CHARS = 1_000_000  # below this, counting in a second process does not pay off
 _FRAME_TEXT = "x"
 _SAME = -1  # BlockCount's low/high default: the same as `tokens`
+
+
+def _count_all(encoding: str, texts: list[str], folder: Path | None) -> list[int]:
+    return [count_tokens(encoding, text, folder) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class TokenCounter:
         self._calibrations: dict[str, Calibration] | None = None
         self.used_exact = False
         self.used_estimate = False
+        self._pending: tuple[list[str], Any] | None = None
 
     # -- calibration ------------------------------------------------------------------------
     def calibration(self, model: str) -> Calibration | None:
@@ -106,7 +114,7 @@ class TokenCounter:
     # -- provenance -------------------------------------------------------------------------
     # The label depends only on the config, the lock and whether exact counts or estimates were
     # used, never on which prompts were counted in this process: `diff` takes most figures from
-    # its cache, and a warm report must read the same as a cold one. So it
+    # its cache or a forked child, and a warm report must read the same as a cold one. So it
     # names every Claude family's calibration, which covers any mix of models in the run.
     @property
     def label(self) -> str:
@@ -135,9 +143,38 @@ class TokenCounter:
         return text
 
     # -- counting ---------------------------------------------------------------------------
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Start estimating, in a forked child, the texts that are not cached yet, so the
+        caller can do other work meanwhile (a cold run over a big repo: tokenizing is the
+        largest single cost). Small batches, one core, or no fork: nothing happens here and
+        `estimate` counts as usual."""
+        if self._pending is not None:
+            return
+        missing = list(dict.fromkeys(t for t in texts if self.cache.get(t) is None))
+        if sum(map(len, missing)) < PREFETCH_MIN_CHARS:
+            return
+        from promptops.forking import fork_call
+
+        pending = fork_call(_count_all, self.estimator, missing, self.folder)
+        if pending is not None:
+            self._pending = (missing, pending)
+
+    def _collect(self) -> None:
+        if self._pending is None:
+            return
+        texts, pending = self._pending
+        self._pending = None
+        counts = pending.result()
+        if isinstance(counts, list) and len(counts) == len(texts):
+            for text, count in zip(texts, counts, strict=True):
+                self.cache.put(text, count)
+
     def estimate(self, text: str) -> int:
         """The raw offline count of `text` (never calibrated: the cache keeps raw counts)."""
         cached = self.cache.get(text)
+        if cached is None and self._pending is not None:
+            self._collect()
+            cached = self.cache.get(text)
         if cached is not None:
             return cached
         tokens = count_tokens(self.estimator, text, self.folder)
@@ -186,6 +223,7 @@ class TokenCounter:
         return [self.count_block(model, block, tool_overhead) for block in blocks]
 
     def close(self) -> None:
+        self._collect()
         self.cache.save()
         if self.lock is not None and self.update_lock:
             self.lock.save()

@@ -7,7 +7,8 @@ supplies all of it):
 
 * `workspace`: every document of the repo, not only the targeted files (references, charters,
   duplicates across prompts); `lint` and `check` both supply it;
-* `tokens`: token counts (a tokenizer, or the lock file); run last;
+* `tokens`: token counts (a tokenizer, or the lock file); run last, while the counts that
+  `LintContext.prefetch_tokens` started are computed;
 * `base`: a base ref and the change against it (`lint.change.BaseChange`); only `check`
   supplies it.
 
