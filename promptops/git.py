@@ -819,6 +819,18 @@ def open_sides(
     return repo, base_side, head_side
 
 
+def committed_files(folder: Path) -> int:
+    """How many files git tracks under `folder` (0 outside a repository or when git cannot
+    say). A cache folder holding tracked files may hold what the pull request under test put
+    there, and a cache entry's seal is no secret: such a folder is never read."""
+    try:
+        git = GitDir(folder if folder.is_dir() else folder.parent)
+        listed = git.run("ls-files", "-z", "--", str(folder.resolve()))
+    except (UserError, GitError, OSError):
+        return 0
+    return len([name for name in listed.split("\0") if name])
+
+
 # -- the services that run once per command, on GitPython ------------------------------------
 # Evals' base tree, the Action's merge-base, the bundle's HEAD and the bill of materials' dates
 # use GitPython's repository and object model: a command that does one of these is slow anyway,

@@ -47,13 +47,9 @@ def _holds_committed_files(folder: Path, root: Path) -> bool:
     except OSError:
         inside = False
     if inside:
-        from promptops.errors import UserError
-        from promptops.git import GitDir, GitError
+        from promptops.git import committed_files
 
-        try:
-            found = bool(GitDir(folder).run("ls-files", "-z", "--", str(folder.resolve())))
-        except (UserError, GitError, OSError):
-            found = False
+        found = committed_files(folder) > 0
     if found:
         import sys
 

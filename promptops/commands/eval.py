@@ -286,7 +286,7 @@ def run_command(
     """
     from promptops.config import check_eval_section
     from promptops.evals.assertions.rubric import ModelGrader
-    from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache, committed_files
+    from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache
     from promptops.evals.results import EvalReport, GateSpec, SuiteEval
     from promptops.evals.runner import DEFAULT_CONCURRENCY, RunOptions, Shard, run_suite
     from promptops.evals.suite_loader import (
@@ -296,6 +296,7 @@ def run_command(
         load_suites,
         make_renderer,
     )
+    from promptops.git import committed_files
 
     settings = load_settings(Path.cwd(), config_file)
     if settings.config is not None:

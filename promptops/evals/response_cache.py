@@ -87,20 +87,3 @@ def cached_complete(
     result = provider.complete(request)
     cache.put(key, result.to_dict())
     return result
-
-
-def committed_files(folder: Path) -> int:
-    """How many files git tracks under `folder` (0 outside a repository).
-
-    A response cache is a list of answers the gate trusts; entries checked into the repository
-    could come from the pull request under test (the seal is no secret), so a folder holding
-    tracked files is never read."""
-    from promptops.errors import UserError
-    from promptops.git import GitDir, GitError
-
-    try:
-        git = GitDir(folder if folder.is_dir() else folder.parent)
-        listed = git.run("ls-files", "-z", "--", str(folder.resolve()))
-    except (UserError, GitError, OSError):
-        return 0
-    return len([name for name in listed.split("\0") if name])
