@@ -112,11 +112,11 @@ def baseline(repo: Path) -> float:
     return time.perf_counter() - start
 
 
-def variants_of(switch: str | None, compare_src: Path | None) -> list[tuple[str, dict]]:
+def variants_of(switches: list[str] | None, compare_src: Path | None) -> list[tuple[str, dict]]:
     """(label, environment) of each variant measured side by side: this checkout as is,
-    with `--switch VAR=VALUE`, and another source tree (`--compare-src`, before/after)."""
+    with each `--switch VAR=VALUE`, and another source tree (`--compare-src`, before/after)."""
     variants: list[tuple[str, dict]] = [("as is", {})]
-    if switch is not None:
+    for switch in switches or []:
         name, sep, value = switch.partition("=")
         if not sep or not name:
             raise SystemExit(f"--switch expects VAR=VALUE, not {switch!r}")
@@ -159,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         help="add one prompt of about T tokens full of near-duplicates, timed alone too",
     )
     parser.add_argument(
-        "--switch", metavar="VAR=VALUE", help="also measure with this setting, side by side"
+        "--switch",
+        metavar="VAR=VALUE",
+        action="append",
+        help="also measure with this setting, side by side (repeatable: one variant each)",
     )
     parser.add_argument(
         "--compare-src",

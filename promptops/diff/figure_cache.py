@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -85,9 +86,15 @@ def figures_key(
 
 
 class FigureCache:
-    """Figures by key; a missing or unreadable entry is a miss, never an error."""
+    """Figures by key; a missing or unreadable entry is a miss, never an error.
+
+    Two switches exist so bench/ can weigh each speed-up side by side:
+    PROMPTOPS_NO_FIGURE_CACHE=1 (every `get` a miss, `put` a no-op) and
+    PROMPTOPS_NO_WRITER_THREADS=1 (`put` writes before it returns)."""
 
     def __init__(self, folder: Path | None) -> None:
+        if os.environ.get("PROMPTOPS_NO_FIGURE_CACHE"):
+            folder = None
         self.files = KeyedFiles(folder / FOLDER if folder else None)
         self.hits = 0
         self.misses = 0
@@ -110,11 +117,14 @@ class FigureCache:
         calls that need no interpreter lock); `close` waits for them."""
         if self.files.folder is None or writes_disabled():
             return
+        text = json.dumps(figures.to_json(), separators=(",", ":"))
+        if os.environ.get("PROMPTOPS_NO_WRITER_THREADS"):
+            self.files.write(key, text.encode())
+            return
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
-        text = json.dumps(figures.to_json(), separators=(",", ":"))
         self._writer.submit(self.files.write, key, text.encode())
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -172,6 +173,7 @@ class Parser:
 
 
 # Below this many unknown blobs, reading them all is cheaper than searching the tree.
+# PROMPTOPS_NO_TREE_SEARCH=1 summarizes every file instead (bench/ measures the search with it).
 SCAN_LIMIT = 300
 _GREPPABLE = re.compile(r"[A-Za-z0-9._/-]+")
 _NOT_A_STRING = {"inf", "-inf", "nan", "true", "false", "none"}
@@ -284,7 +286,8 @@ def trees(
         else:
             summaries[blob] = found
     search = None
-    if len(missing) > SCAN_LIMIT:  # a cold index: summarize the changed files, search the rest
+    # a cold index: summarize the changed files, search the rest
+    if len(missing) > SCAN_LIMIT and not os.environ.get("PROMPTOPS_NO_TREE_SEARCH"):
         search = TreeSearch(repo, str(base.sha), (base_blobs, head_blobs), summaries, index)
         changed = set()
         for change in changes:

