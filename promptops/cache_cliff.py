@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from promptops.figures import PromptEstimate
 from promptops.pricing.cache_economics import Multipliers, cache_break_even
-from promptops.report.model import PromptEstimate
 
 TTL_ORDER = ("5m", "1h")
 
@@ -126,6 +126,6 @@ def cache_cliff_jsonable(
     prompts: tuple[PromptEstimate, ...] | list[PromptEstimate],
 ) -> list[dict[str, object]]:
     """The `cache_cliff` list for JSON reports."""
-    from promptops.report.json_view import to_jsonable
+    from promptops.text.json_view import to_jsonable
 
     return [to_jsonable(r) for r in cache_cliffs(prompts)]

@@ -48,7 +48,7 @@ from promptops.documents.workspace import Workspace
 from promptops.findings import Finding, sort_findings
 from promptops.governance.gate import Approvals, review_charter_changes
 from promptops.lint.change import BaseChange, ChangedDocument
-from promptops.report.formatting import pct, tokens, usd
+from promptops.text.formatting import pct, tokens, usd
 
 if TYPE_CHECKING:
     from promptops.diff.run import DiffRun
@@ -542,8 +542,8 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
     ):
         return None
     from promptops.estimate import estimate_workspace
-    from promptops.report.json_view import decimal_str
     from promptops.subsidy import subsidy_exposure
+    from promptops.text.json_view import decimal_str
     from promptops.tokens.counting import TokenCounter
 
     counter = TokenCounter(config)

@@ -123,7 +123,7 @@ def _find_config(start: Path) -> tuple[Path, Path | None, str | None]:
 def _validate(data: Any, path: Path, lines: Any | None, text: str | None = None) -> None:
     """Raise a UserError at the first schema error. A config the compiled check accepts is
     certainly valid, so the usual run never imports jsonschema (about 50 ms)."""
-    from promptops.documents.schema_check import compile_schema
+    from promptops.parsing.schema_check import compile_schema
 
     schema_text = (schemas_dir() / "config.schema.json").read_text()
     schema = json.loads(schema_text)
@@ -170,7 +170,7 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
         except RecursionError:  # tomllib recurses once per nested array or table
             raise UserError("invalid TOML: values nested too deep", str(file)) from None
     else:
-        from promptops.documents.yaml_source import YamlProblem, load_yaml
+        from promptops.parsing.yaml_source import YamlProblem, load_yaml
 
         try:
             text = file.read_text(encoding="utf-8")

@@ -10,6 +10,14 @@ from promptops import __version__
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import NotPricedError, UnknownModelError, UserError
+from promptops.figures import (
+    PromptEstimate,
+    Provenance,
+    ScenarioCost,
+    TokensReport,
+    Unpriced,
+    WorkloadEstimate,
+)
 from promptops.pricing.cost import (
     SCENARIOS,
     billed_output,
@@ -20,14 +28,6 @@ from promptops.pricing.cost import (
 )
 from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.render import layout
-from promptops.report.model import (
-    PromptEstimate,
-    Provenance,
-    ScenarioCost,
-    TokensReport,
-    Unpriced,
-    WorkloadEstimate,
-)
 from promptops.tokens.counting import TokenCounter
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from promptops.report.model import WorkloadEstimate
+from promptops.figures import WorkloadEstimate
 
 
 @dataclass(frozen=True)

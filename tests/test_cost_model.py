@@ -19,7 +19,7 @@ from promptops.pricing.cost import (
 )
 from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.render import Block
-from promptops.report.formatting import usd
+from promptops.text.formatting import usd
 from promptops.tokens.counting import BlockCount
 
 MICRO = Decimal("0.000001")

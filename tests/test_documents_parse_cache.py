@@ -21,8 +21,8 @@ from promptops.config import load_config
 from promptops.documents import workspace as core
 from promptops.documents.parse_cache import PARALLEL_MIN_FILES, ParseCache
 from promptops.documents.schema import load_schema
-from promptops.documents.schema_check import compile_schema
 from promptops.lint.duplicates import signature
+from promptops.parsing.schema_check import compile_schema
 from promptops.tokens.counting import PREFETCH_MIN_CHARS, TokenCounter
 from promptops.tokens.tokenizers import count_tokens
 from tests.support.cli import REPO_ROOT, run_cli

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from promptops.documents.model import Document
 from promptops.documents.workspace import parse_file
-from promptops.documents.yaml_source import Span
 from promptops.lint.duplicates import LeadMatches, sketch
 from promptops.lint.rules.po203_duplicated_instructions import Locator, _sources, _texts
+from promptops.parsing.yaml_source import Span
 
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from promptops.report.model import ScenarioCost, WorkloadEstimate
+from promptops.figures import ScenarioCost, WorkloadEstimate
 from promptops.subsidy import subsidy_exposure
 from tests.support.cli import run_cli
 from tests.support.mbom_workspace import AS_OF, make_workspace

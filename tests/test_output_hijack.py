@@ -347,7 +347,7 @@ def test_terminal_output_has_no_control_sequence_from_the_repository(hostile, tm
 
 
 def test_printable_keeps_newlines_and_tabs_and_shows_bidi_overrides():
-    from promptops.report.formatting import printable
+    from promptops.text.formatting import printable
 
     assert printable("a\tb\nc") == "a\tb\nc"
     assert printable("x\x1b[2Jy\x9bz\u202egnp.exe\r") == "x\\x1b[2Jy\\x9bz\\u202egnp.exe\\x0d"

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from promptops.documents.schema import load_schema
-from promptops.documents.schema_check import compile_schema
+from promptops.parsing.schema_check import compile_schema
 from tests.support.cli import run_cli
 
 BIG = "1" + "0" * 400  # 10**400: a YAML int Python reads exactly

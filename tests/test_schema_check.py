@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from promptops.documents.schema import load_schema
-from promptops.documents.schema_check import (
+from promptops.parsing.schema_check import (
     UnsupportedSchema,
     _shipped,
     adapt,

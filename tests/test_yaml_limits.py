@@ -168,7 +168,7 @@ def test_merge_keys_follow_yaml_not_duplicate_key(text: str, expected: dict) -> 
     """A mapping's own key overrides a merged one (YAML 1.1 merge), as PyYAML builds it."""
     import yaml
 
-    from promptops.documents.yaml_source import LoadedYaml, load_yaml
+    from promptops.parsing.yaml_source import LoadedYaml, load_yaml
 
     loaded = load_yaml(text)
     assert isinstance(loaded, LoadedYaml), loaded
@@ -176,7 +176,7 @@ def test_merge_keys_follow_yaml_not_duplicate_key(text: str, expected: dict) -> 
 
 
 def test_an_own_key_twice_beside_a_merge_is_still_a_duplicate() -> None:
-    from promptops.documents.yaml_source import YamlProblem, load_yaml
+    from promptops.parsing.yaml_source import YamlProblem, load_yaml
 
     problem = load_yaml("b: {<<: {x: 1}, k: 1, k: 2}\n")
     assert isinstance(problem, YamlProblem) and problem.kind == "duplicate-key"

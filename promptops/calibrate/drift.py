@@ -98,7 +98,7 @@ def with_drift(
     from promptops.canary.telemetry import expand_paths
     from promptops.diff.run import head_workspace
     from promptops.pricing.table import PriceTable
-    from promptops.report.formatting import signed_usd
+    from promptops.text.formatting import signed_usd
     from promptops.tokens.counting import TokenCounter
 
     prices = PriceTable.from_config(config)

@@ -24,7 +24,7 @@ class LoadedRelease:
 
 def read_yaml(path: Path) -> tuple[str, Any]:
     """The text and values of one YAML file; UserError when unreadable or invalid."""
-    from promptops.documents.yaml_source import YamlError, load_values
+    from promptops.parsing.yaml_source import YamlError, load_values
 
     try:
         text = path.read_text(encoding="utf-8")

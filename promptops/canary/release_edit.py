@@ -161,7 +161,7 @@ def _require_active(state: str, verb: str, path: str | None) -> None:
 def _load(text: str, path: str | None) -> tuple[Any, Any]:
     import yaml
 
-    from promptops.documents.yaml_source import YamlError, load_values
+    from promptops.parsing.yaml_source import YamlError, load_values
 
     try:
         data = load_values(text)  # the loader with limits first: compose alone has none

@@ -10,7 +10,7 @@ from typing import Any
 
 from promptops.canary.analysis import Verdict, cohort_to_dict
 from promptops.canary.release import Release
-from promptops.report.formatting import printable
+from promptops.text.formatting import printable
 
 _STATUS = {"pass": "ok  ", "fail": "FAIL", "inconclusive": "wait", "skipped": "skip"}
 

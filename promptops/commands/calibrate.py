@@ -118,7 +118,7 @@ def command(
     from promptops.estimate import provenance_of
     from promptops.pricing.table import PriceTable
     from promptops.report.calibration import render_json, render_text
-    from promptops.report.json_view import to_jsonable
+    from promptops.text.json_view import to_jsonable
     from promptops.tokens.counting import TokenCounter
 
     config = load_config(config_file=config_file)

@@ -170,7 +170,7 @@ def command(
         emit(json.dumps(cascade_jsonable(result), indent=2) + "\n", output)
     else:
         from promptops.report.cascade_text import render_cascade_text
-        from promptops.report.formatting import use_color
+        from promptops.text.formatting import use_color
 
         emit(render_cascade_text(result, color=use_color() and output is None), output)
     return EXIT_OK

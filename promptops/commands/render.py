@@ -13,7 +13,7 @@ from promptops.errors import EXIT_OK, UserError
 
 
 def _read_vars(path: Path) -> dict[str, Any]:
-    from promptops.documents.yaml_source import YamlError, load_values
+    from promptops.parsing.yaml_source import YamlError, load_values
 
     try:
         data = load_values(path.read_text(encoding="utf-8"))

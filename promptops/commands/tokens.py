@@ -86,7 +86,7 @@ def command(
         counter.close()
     if fmt == "json":
         from promptops.cache_cliff import cache_cliff_jsonable
-        from promptops.report.json_view import dumps, to_jsonable
+        from promptops.text.json_view import dumps, to_jsonable
 
         data = to_jsonable(report)
         data["cache_cliff"] = cache_cliff_jsonable(report.prompts)

@@ -38,10 +38,10 @@ from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UnknownModelError, UserError
 from promptops.estimate import provenance_of
+from promptops.figures import PromptEstimate
 from promptops.git import Change, GitSide
 from promptops.pricing.cost import PARTS
 from promptops.pricing.table import PriceTable
-from promptops.report.model import PromptEstimate
 from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
 

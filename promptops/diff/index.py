@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, Protocol
 from promptops.cache.store import EntryMap
 from promptops.documents.model import KINDS
 from promptops.documents.workspace import is_document_text
-from promptops.documents.yaml_source import YamlProblem, load_yaml
+from promptops.parsing.yaml_source import YamlProblem, load_yaml
 
 INDEX_FILE = "diff-index.json"
 

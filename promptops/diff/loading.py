@@ -34,9 +34,9 @@ from promptops.documents.workspace import (
     outside_link_finding,
     parse_documents,
 )
-from promptops.documents.yaml_source import YamlProblem, decode_text, load_yaml
 from promptops.findings import Finding
 from promptops.git import Change, GitRepo, GitSide
+from promptops.parsing.yaml_source import YamlProblem, decode_text, load_yaml
 from promptops.repo_paths import leaves_root
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from promptops.report.model import Provenance
+from promptops.figures import Provenance
 
 # An integer, as in every promptops JSON report; 2 since it stopped being the string "1".
 DIFF_SCHEMA_VERSION = 2

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.estimate import estimate_prompt
+from promptops.figures import PromptEstimate
 from promptops.pricing.table import ModelPrices, PriceTable
-from promptops.report.model import PromptEstimate
 from promptops.tokens.counting import TokenCounter
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from promptops.documents.yaml_source import PathKey, SourceMap, Span
+from promptops.parsing.yaml_source import PathKey, SourceMap, Span
 
 KINDS = ("prompt", "tool", "charter", "eval", "release")
 

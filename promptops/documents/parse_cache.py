@@ -16,8 +16,8 @@ from typing import Any
 from promptops.cache.content_store import ContentStore, cache_folder
 from promptops.config import Config
 from promptops.documents.model import Document
-from promptops.documents.yaml_source import SourceMap, Span
 from promptops.findings import Finding
+from promptops.parsing.yaml_source import SourceMap, Span
 
 Parsed = tuple[list[Document], list[Finding]]
 ParseOne = Callable[[str, str, bool, str], Parsed]

@@ -18,7 +18,7 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 @cache
 def _quick_check(kind: str) -> Any:
-    from promptops.documents.schema_check import compile_schema
+    from promptops.parsing.schema_check import compile_schema
 
     return compile_schema(load_schema(kind))
 

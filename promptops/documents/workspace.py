@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 from promptops.config import DEFAULT_PATHS, Config
 from promptops.documents.model import KINDS, Document
 from promptops.documents.schema import validate_document
-from promptops.documents.yaml_source import Span, YamlProblem, decode_text, load_yaml
 from promptops.errors import UserError
 from promptops.findings import Finding
 from promptops.globs import matches
+from promptops.parsing.yaml_source import Span, YamlProblem, decode_text, load_yaml
 
 if TYPE_CHECKING:
     from promptops.documents.parse_cache import ParseCache

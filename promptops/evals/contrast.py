@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from promptops.evals.results import SuiteResult, money, opt_money, shown_money
-from promptops.report.formatting import printable
+from promptops.text.formatting import printable
 
 if TYPE_CHECKING:
     from promptops.config import Config

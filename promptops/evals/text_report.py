@@ -9,7 +9,7 @@ from __future__ import annotations
 from promptops.evals.comparison import compare
 from promptops.evals.gates import evaluate_gates
 from promptops.evals.results import EvalReport, SuiteResult, shown_money
-from promptops.report.formatting import printable
+from promptops.text.formatting import printable
 
 MAX_LISTED = 10
 

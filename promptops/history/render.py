@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from promptops.history.compute import History
-from promptops.report.formatting import printable, usd
+from promptops.text.formatting import printable, usd
 
 SCHEMA_VERSION = 1
 
@@ -40,7 +40,7 @@ def history_to_dict(history: History) -> dict[str, Any]:
 
 
 def render_json(history: History) -> str:
-    from promptops.report.json_view import dumps
+    from promptops.text.json_view import dumps
 
     return dumps(history_to_dict(history))
 

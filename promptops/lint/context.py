@@ -11,10 +11,10 @@ from typing import Any
 from promptops.config import Config
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
-from promptops.documents.yaml_source import Span
 from promptops.errors import UserError
 from promptops.findings import Finding
 from promptops.lint.change import BaseChange
+from promptops.parsing.yaml_source import Span
 from promptops.render import (
     Block,
     RenderedPrompt,

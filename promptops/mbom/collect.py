@@ -14,6 +14,7 @@ from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UnknownModelError
 from promptops.estimate import estimate_prompt, estimate_workloads, provenance
+from promptops.figures import PromptEstimate, ScenarioCost, WorkloadEstimate
 from promptops.mbom.last_change import last_changes, latest
 from promptops.mbom.model import (
     Mbom,
@@ -25,7 +26,6 @@ from promptops.mbom.model import (
     WorkloadEntry,
 )
 from promptops.pricing.table import PriceTable
-from promptops.report.model import PromptEstimate, ScenarioCost, WorkloadEstimate
 from promptops.subsidy import subsidy_exposure
 from promptops.tokens.counting import TokenCounter
 

@@ -26,7 +26,7 @@ from typing import Any
 from promptops import __version__
 from promptops.mbom.last_change import UNKNOWN, latest
 from promptops.mbom.model import Mbom, ModelEntry, PromptEntry, ToolEntry, WorkloadEntry
-from promptops.report.json_view import decimal_str
+from promptops.text.json_view import decimal_str
 
 SPEC_VERSION = "1.6"
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"

@@ -8,7 +8,7 @@ from html import escape
 
 from promptops.cache_cliff import margin_text
 from promptops.mbom.model import Mbom, WorkloadEntry
-from promptops.report.formatting import calls, pct, usd
+from promptops.text.formatting import calls, pct, usd
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a202c;

@@ -7,7 +7,7 @@ from typing import Any
 
 from promptops.mbom.model import Mbom
 from promptops.pricing.cost import SCENARIOS
-from promptops.report.json_view import decimal_str, dumps, to_jsonable
+from promptops.text.json_view import decimal_str, dumps, to_jsonable
 
 _MONEY_KEYS = ("usd_per_month",)  # money whose name does not end in _usd
 

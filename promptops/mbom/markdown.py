@@ -14,9 +14,9 @@ from typing import Any
 from promptops.cache_cliff import margin_text
 from promptops.mbom.model import Mbom, PromptEntry, WorkloadEntry
 from promptops.pricing.cost import SCENARIOS
-from promptops.report.formatting import calls, pct, signed_usd, usd
-from promptops.report.markdown_fit import GITHUB_COMMENT_LIMIT, Section, fit
-from promptops.report.markdown_text import code, text
+from promptops.text.formatting import calls, pct, signed_usd, usd
+from promptops.text.markdown_fit import GITHUB_COMMENT_LIMIT, Section, fit
+from promptops.text.markdown_text import code, text
 
 MAX_VALUE_CHARS = 1_000
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from promptops.cache_cliff import CacheCliff
-from promptops.report.model import Provenance, ScenarioCost
+from promptops.figures import Provenance, ScenarioCost
 from promptops.subsidy import SubsidyExposure
 
 # An integer, as in every promptops JSON report; 2 since it stopped being the string "1".

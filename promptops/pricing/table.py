@@ -146,7 +146,7 @@ class ModelPrices:
         return self.tool_overhead_tokens
 
     def to_dict(self) -> dict[str, Any]:
-        from promptops.report.json_view import decimal_str
+        from promptops.text.json_view import decimal_str
 
         def rates(r: Rates) -> dict[str, str]:
             return {kind: decimal_str(getattr(r, kind)) for kind in KINDS}

@@ -7,7 +7,7 @@ from typing import Any
 
 from promptops.calibrate.compare import Calibration, Gap, WorkloadCalibration
 from promptops.calibrate.measure import Measured
-from promptops.report.formatting import signed_usd, usd
+from promptops.text.formatting import signed_usd, usd
 
 SCHEMA_VERSION = 1
 FINGERPRINT_TITLES = {
@@ -101,7 +101,7 @@ def calibration_to_dict(result: Calibration, provenance: dict[str, Any]) -> dict
 
 
 def render_json(result: Calibration, provenance: dict[str, Any]) -> str:
-    from promptops.report.json_view import dumps
+    from promptops.text.json_view import dumps
 
     return dumps(calibration_to_dict(result, provenance))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from promptops.cascade import TIERS, CascadeResult
-from promptops.report.formatting import paint, printable, signed_usd, usd
-from promptops.report.json_view import to_jsonable
+from promptops.text.formatting import paint, printable, signed_usd, usd
+from promptops.text.json_view import to_jsonable
 
 
 def _rate(value: Any) -> str:

@@ -20,8 +20,8 @@ from promptops.diff.model import (
     Unpriced,
     WorkloadDiff,
 )
-from promptops.report.formatting import signed_usd, usd
-from promptops.report.json_view import decimal_str, to_jsonable
+from promptops.text.formatting import signed_usd, usd
+from promptops.text.json_view import decimal_str, to_jsonable
 
 
 def _money(value: Decimal | None) -> str | None:

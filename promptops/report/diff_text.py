@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from promptops.report.formatting import paint, printable_tree, signed_usd, usd, use_color
+from promptops.text.formatting import paint, printable_tree, signed_usd, usd, use_color
 
 SCENARIOS = ("expected", "stretch", "runaway")
 MAX_HUNK_LINES = 8

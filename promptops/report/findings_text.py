@@ -7,7 +7,7 @@ import json
 from itertools import groupby
 
 from promptops.findings import Finding, sort_findings
-from promptops.report.formatting import paint, printable, use_color
+from promptops.text.formatting import paint, printable, use_color
 
 _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from promptops.report.markdown_fit import Section, fit
-from promptops.report.markdown_text import cell, code, fenced, text
+from promptops.text.markdown_fit import Section, fit
+from promptops.text.markdown_text import cell, code, fenced, text
 
 GITHUB_LIMIT = 65_536
 RESERVED = 2_000  # room for the comment command's marker and footer
@@ -34,13 +34,13 @@ def _d(value: Any) -> Decimal:
 
 
 def _usd(value: Any, per_call: bool = False) -> str:
-    from promptops.report.formatting import usd
+    from promptops.text.formatting import usd
 
     return usd(_d(value), per_call=per_call)
 
 
 def _signed(value: Any, per_call: bool = False) -> str:
-    from promptops.report.formatting import signed_usd
+    from promptops.text.formatting import signed_usd
 
     return signed_usd(_d(value), per_call=per_call)
 

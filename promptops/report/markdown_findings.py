@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from promptops.findings import rule_url
-from promptops.report.markdown_fit import GITHUB_COMMENT_LIMIT, Section, fit
-from promptops.report.markdown_text import cell, code, text
+from promptops.text.markdown_fit import GITHUB_COMMENT_LIMIT, Section, fit
+from promptops.text.markdown_text import cell, code, text
 
 MAX_ROWS = 200
 MAX_MESSAGE_CHARS = 1_000

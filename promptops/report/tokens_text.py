@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from promptops.cache_cliff import render_cache_cliff_text
-from promptops.report.formatting import calls, paint, pct, printable, tokens, usd, use_color
-from promptops.report.model import ScenarioCost, TokensReport
+from promptops.figures import ScenarioCost, TokensReport
+from promptops.text.formatting import calls, paint, pct, printable, tokens, usd, use_color
 
 SCENARIO_NAMES = ("expected", "stretch", "runaway")
 

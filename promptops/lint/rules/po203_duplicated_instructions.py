@@ -45,7 +45,6 @@ import re
 from collections.abc import Iterator
 
 from promptops.documents.model import Document
-from promptops.documents.yaml_source import Span
 from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
 from promptops.lint.duplicates import (
@@ -57,6 +56,7 @@ from promptops.lint.duplicates import (
     sketch,
     words_of,
 )
+from promptops.parsing.yaml_source import Span
 from promptops.render import text_sources
 
 CODE = "PO203"

@@ -1,7 +1,10 @@
-"""The one report model every renderer reads (compute once, render many).
+"""The priced figures every report carries: the one model renderers read (compute once,
+render many).
 
 Frozen dataclasses: report -> workloads -> prompts -> figures. `tokens`, `diff`, `check` and
-`eval` fill them; text, markdown, json, sarif and github views only read them.
+`mbom` fill them; text, markdown, json, sarif and github views in `promptops.report` only read
+them. It lives below the compute packages (above `pricing`, whose call costs it holds) so they
+can build it without importing the renderers.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from the reference validator.
 
 Generating and compiling the code of the six shipped schemas costs 80-130 ms at every start,
 which would eat the pre-commit budget. So their code is generated ahead of time
-(`scripts/generate_schema_checks.py`) into `promptops/documents/compiled_schemas/`, where
+(`scripts/generate_schema_checks.py`) into `promptops/parsing/compiled_schemas/`, where
 Python's own bytecode cache makes loading all six a few milliseconds (bench/README.md). Each generated module records the SHA-256 of the schema it came from; a
 schema that does not match (edited since, or not shipped) is compiled at run time instead, so
 a stale module is never used. tests/test_schema_check.py keeps the shipped modules current.
@@ -38,7 +38,7 @@ from typing import Any
 Check = Callable[[Any], bool]
 
 
-_COMPILED_PACKAGE = "promptops.documents.compiled_schemas"
+_COMPILED_PACKAGE = "promptops.parsing.compiled_schemas"
 
 # Keywords whose value is one subschema, a map of subschemas, or a list of subschemas.
 _ONE = frozenset(

@@ -2,7 +2,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-"""fastjsonschema's validator of the tool schema (see promptops/documents/schema_check.py)."""
+"""fastjsonschema's validator of the tool schema (see promptops/parsing/schema_check.py)."""
 VERSION = "2.22.3"
 from decimal import Decimal
 import re

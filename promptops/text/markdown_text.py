@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from promptops.report.formatting import printable
+from promptops.text.formatting import printable
 
 ZWJ = "\u200d"  # zero-width joiner: invisible, and it breaks GitHub's mention and link matchers
 ELLIPSIS = "…"
