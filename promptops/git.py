@@ -361,7 +361,10 @@ class GitSide:
         return self.repo.grep(self.sha, patterns, fixed)
 
     def list_files(self) -> list[str]:
-        """Every YAML file on this side selected by the config's globs."""
+        """Every YAML file of this commit selected by the config's globs (a commit side only:
+        the working tree's files are `documents.workspace.discover_files`)."""
+        if self.sha is None:
+            raise ValueError("list_files reads a commit; the working tree is the workspace's")
         return self.repo.list_files(self.sha)
 
 
@@ -512,11 +515,9 @@ class GitRepo:
         texts = self.read_blobs([tree[rel] for rel in rels])
         return {rel: texts[tree[rel]] for rel in rels if tree[rel] in texts}
 
-    def list_files(self, sha: str | None) -> list[str]:
-        if sha is None:
-            from promptops.documents.workspace import discover_files
-
-            return discover_files(self.config)
+    def list_files(self, sha: str) -> list[str]:
+        """Selected YAML files of commit `sha` (the working tree's are the workspace's to find:
+        `documents.workspace.discover_files`, above this layer)."""
         return sorted(r for r in self.blob_ids(sha) if self.selected(r))
 
     def grep(self, sha: str | None, patterns: list[str], fixed: bool = False) -> list[str]:

@@ -104,7 +104,7 @@ def test_low_traffic_is_below_the_cliff(tmp_path: Path) -> None:
     config = load_config(start=root)
     counter = TokenCounter(config)
     from promptops.estimate import estimate_prompt
-    from promptops.pricing.table import PriceTable
+    from promptops.prices.table import PriceTable
 
     ws = load_workspace(config)
     estimate = estimate_prompt(

@@ -23,7 +23,7 @@ from promptops.calibrate.measure import Measurements, measure
 from promptops.canary.rates import TelemetryPricing
 from promptops.config import load_config
 from promptops.documents.workspace import load_workspace
-from promptops.pricing.table import PriceTable
+from promptops.prices.table import PriceTable
 from promptops.report.calibration import render_json
 from promptops.tokens.counting import TokenCounter
 from tests.support.calibrate_repo import call_record, make_repo, tokens_report, write_records

@@ -30,8 +30,8 @@ from promptops.cascade import (
     break_even_escalation,
     rates_from_file,
 )
+from promptops.prices.table import PriceTable
 from promptops.pricing.cost import InputTokens, PartTokens, call_cost
-from promptops.pricing.table import PriceTable
 from tests.support.cli import run_cli
 from tests.support.mbom_workspace import make_workspace
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from promptops.prices.table import ModelPrices, PriceTable
 from promptops.pricing.cost import (
     Usage,
     billed_output,
@@ -17,7 +18,6 @@ from promptops.pricing.cost import (
     input_tokens,
     scenarios_for,
 )
-from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.render import Block
 from promptops.text.formatting import usd
 from promptops.tokens.counting import BlockCount

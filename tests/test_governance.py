@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from promptops.governance.charter_changes import (
+from promptops.documents.charter_changes import (
     RELAXING,
     TIGHTENING,
     classify,

@@ -116,7 +116,7 @@ def command(
     from promptops.config import load_config
     from promptops.documents.workspace import load_workspace
     from promptops.estimate import provenance_of
-    from promptops.pricing.table import PriceTable
+    from promptops.prices.table import PriceTable
     from promptops.report.calibration import render_json, render_text
     from promptops.text.json_view import to_jsonable
     from promptops.tokens.counting import TokenCounter
@@ -191,7 +191,7 @@ def _query(
     from promptops.calibrate.sql import calibration_sql
     from promptops.canary.rates import TelemetryPricing
     from promptops.documents.workspace import Workspace
-    from promptops.pricing.table import PriceTable
+    from promptops.prices.table import PriceTable
 
     assert isinstance(workspace, Workspace) and isinstance(prices, PriceTable)
     if convention == "auto":

@@ -21,7 +21,7 @@ def _tier_costs_from_prompt(
 ) -> tuple[TierCosts, Decimal | None]:
     from promptops.cascade import tier_costs_for_prompt
     from promptops.documents.workspace import load_workspace
-    from promptops.pricing.table import PriceTable
+    from promptops.prices.table import PriceTable
     from promptops.tokens.counting import TokenCounter
 
     config = config_for((), config_file)

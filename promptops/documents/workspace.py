@@ -453,7 +453,7 @@ def _ref_finding(doc: Document, path: tuple, message: str) -> Finding:
 def resolve_references(workspace: Workspace) -> list[Finding]:
     """PO003 for every id that points nowhere: tools, workload charters, eval/release prompts,
     and models the price table does not know."""
-    from promptops.pricing.table import PriceTable
+    from promptops.prices.table import PriceTable
 
     prices = PriceTable.from_config(workspace.config)
     findings = []

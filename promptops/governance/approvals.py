@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from promptops.governance.charter_changes import mapping
+from promptops.documents.charter_changes import mapping
 
 if TYPE_CHECKING:
     from promptops.github.api import GitHubApi

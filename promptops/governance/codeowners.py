@@ -3,8 +3,8 @@ own branch protection ("Require review from Code Owners") enforces who may chang
 
 from __future__ import annotations
 
+from promptops.documents.charter_changes import signer_handles
 from promptops.documents.workspace import Workspace
-from promptops.governance.charter_changes import signer_handles
 
 
 def _pattern(root_prefix: str, path: str) -> str:

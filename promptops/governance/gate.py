@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from promptops.governance.charter_changes import (
+from promptops.documents.charter_changes import (
     RELAXING,
     TIGHTENING,
     CharterChange,

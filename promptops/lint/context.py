@@ -92,7 +92,7 @@ class LintContext:
 
     @cached_property
     def prices(self) -> Any:
-        from promptops.pricing.table import PriceTable
+        from promptops.prices.table import PriceTable
 
         return PriceTable.from_config(self.config)
 

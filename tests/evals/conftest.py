@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptops.pricing.table import PriceTable
+from promptops.prices.table import PriceTable
 
 
 def price_table() -> PriceTable:

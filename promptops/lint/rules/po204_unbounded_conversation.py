@@ -37,8 +37,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from promptops.documents.charter_changes import mapping
 from promptops.findings import Finding
-from promptops.governance.charter_changes import mapping
 from promptops.lint.context import LintContext, make_finding
 
 CODE = "PO204"

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from promptops.documents.charter_changes import RELAXING, classify, signer_names
 from promptops.findings import Finding
-from promptops.governance.charter_changes import RELAXING, classify, signer_names
 from promptops.lint.context import LintContext, make_finding
 
 CODE = "PO312"
