@@ -7,6 +7,6 @@ set -uo pipefail
 py="${PROMPTOPS_PYTHON:-python3}"
 workdir="${INPUT_WORKING_DIRECTORY:-.}"
 [[ -n "$workdir" ]] || workdir=.
-if ! cd "$workdir" 2>/dev/null || ! "$py" -m promptops.github.action cache-plan; then
+if ! cd "$workdir" 2>/dev/null || ! "$py" -m promptops.action.steps cache-plan; then
   echo "enabled=false" >>"$GITHUB_OUTPUT"
 fi

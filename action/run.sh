@@ -3,7 +3,7 @@
 #
 # Inputs arrive as INPUT_* variables mapped in action.yml with `env:` (composite actions get
 # no INPUT_* on their own, and `${{ }}` inside a script is a template-injection hole).
-# It runs `promptops COMMAND --format json`, then lets `python -m promptops.github.action`
+# It runs `promptops COMMAND --format json`, then lets `python -m promptops.action.steps`
 # write annotations, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY, posts the sticky PR comment
 # unless `comment: off`, and exits non-zero when the gate fails per `fail-on`.
 # `warm` runs `promptops cache warm HEAD` and nothing else (the cache steps keep the result).
@@ -100,7 +100,7 @@ fi
 
 ref_args=()
 if [[ "$command" != lint ]]; then
-  if ! base="$("$py" -m promptops.github.action refs)"; then
+  if ! base="$("$py" -m promptops.action.steps refs)"; then
     printf '%s\n' "$base"
     exit 2
   fi
@@ -127,7 +127,7 @@ else
 fi
 
 set +e
-"$py" -m promptops.github.action finish --report "$report" --exit-status "$status" \
+"$py" -m promptops.action.steps finish --report "$report" --exit-status "$status" \
   --fail-on "$fail_on" --markdown-out "$out_dir/report.md"
 gate=$?
 set -e

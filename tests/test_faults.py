@@ -1,7 +1,7 @@
 """Faults are errors or warnings, never tracebacks (issue 14, "faults" and "other").
 
 Through the real CLI (`python -m promptops`) and the Action's own script
-(`python -m promptops.github.action`, and action.yml's run step): `-o` files honour the umask,
+(`python -m promptops.action.steps`, and action.yml's run step): `-o` files honour the umask,
 an unwritable job summary is one warning, a report with wrong field types is one error naming
 the field, PROMPTOPS_CACHE_DIR wins over the repository's `cache_dir`, and `tokens
 --update-lock` ends at its deadline on a server that drips.
@@ -157,7 +157,7 @@ def run_finish(tmp_path: Path, report: Path, env: dict[str, str], markdown_out: 
         [
             sys.executable,
             "-m",
-            "promptops.github.action",
+            "promptops.action.steps",
             *args,
             "--markdown-out",
             str(markdown_out),
@@ -271,7 +271,7 @@ def test_a_job_summary_on_a_full_disk_is_one_warning(tmp_path):
     summary.write_text("x" * 4000, encoding="utf-8")  # an earlier step filled it to the limit
     outputs = tmp_path / "outputs"
     outputs.write_text("", encoding="utf-8")
-    args = ["-m", "promptops.github.action", "finish", "--report", str(report)]
+    args = ["-m", "promptops.action.steps", "finish", "--report", str(report)]
     args += ["--exit-status", "1", "--markdown-out", str(tmp_path / "report.md")]
     env = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
     result = run_with_file_size_limit(args, tmp_path, 4096, env)

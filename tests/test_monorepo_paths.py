@@ -124,7 +124,7 @@ def test_the_action_publishes_paths_from_the_workspace(tmp_path: Path):
     env.pop("GITHUB_OUTPUT", None)
     finish = subprocess.run(
         [
-            *(sys.executable, "-m", "promptops.github.action", "finish"),
+            *(sys.executable, "-m", "promptops.action.steps", "finish"),
             *("--report", str(report), "--exit-status", "1", "--markdown-out", str(markdown)),
         ],
         cwd=where,

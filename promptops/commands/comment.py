@@ -75,10 +75,10 @@ def github(
     Reads GITHUB_TOKEN (or GH_TOKEN), GITHUB_API_URL and GITHUB_EVENT_PATH. A read-only
     token (pull requests from forks) is reported as a warning, not a failure.
     """
+    from promptops.action.report_input import read_report
     from promptops.github.api import GitHubApi, GitHubApiError
     from promptops.github.comments import StickyComment, build_body, validate_tag
     from promptops.github.event import load_event
-    from promptops.github.report_input import read_report
     from promptops.github.workflow import running_in_actions
 
     validate_tag(tag)

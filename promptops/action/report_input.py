@@ -1,7 +1,8 @@
 """Read the report a GitHub step publishes: a Markdown file as is, or a promptops JSON report.
 
-This is the one place that couples the GitHub integration to the report renderers: a JSON
-report is turned into Markdown by `promptops.report.markdown.render_markdown`.
+A JSON report is turned into Markdown by `promptops.report.markdown.render_markdown`, which
+is why this reader lives in `promptops.action` (above the renderers), not in the low
+`promptops.github` platform layer.
 
 The report is input like any other (a step may publish a file someone else prepared), so it
 is checked at this boundary: at most `MAX_REPORT_BYTES`, strict JSON (no NaN, no Infinity,

@@ -19,10 +19,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from promptops.action.report_input import ReportInput, read_report, render_report_markdown
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PromptopsError, UserError
 from promptops.github.event import load_event
 from promptops.github.refs import commit_sha, merge_base
-from promptops.github.report_input import ReportInput, read_report, render_report_markdown
 from promptops.github.workflow import (
     Annotation,
     annotation_from_finding,
@@ -181,7 +181,7 @@ def _write_or_warn(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m promptops.github.action")
+    parser = argparse.ArgumentParser(prog="python -m promptops.action.steps")
     sub = parser.add_subparsers(dest="step", required=True)
     sub.add_parser("refs", help="print the merge-base to compare against")
     sub.add_parser("cache-plan", help="write the cache folder and key to $GITHUB_OUTPUT")
