@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from promptops.evals.comparison import compare
 from promptops.evals.gates import evaluate_gates
-from promptops.evals.results import EvalReport, SuiteResult, shown_money
+from promptops.evals.report import EvalReport
+from promptops.evals.results import SuiteResult, shown_money
 from promptops.text.formatting import printable
 
 MAX_LISTED = 10

@@ -11,15 +11,13 @@ from promptops.errors import UserError
 from promptops.evals.comparison import compare
 from promptops.evals.gates import evaluate_gates
 from promptops.evals.providers.base import Usage
+from promptops.evals.report import EvalReport, SuiteEval, merge_reports
 from promptops.evals.results import (
     AssertionOutcome,
     Attempt,
     CaseResult,
-    EvalReport,
     GateSpec,
-    SuiteEval,
     SuiteResult,
-    merge_reports,
 )
 
 
