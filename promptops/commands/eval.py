@@ -286,8 +286,9 @@ def run_command(
     """
     from promptops.config import check_eval_section
     from promptops.evals.assertions.rubric import ModelGrader
+    from promptops.evals.report import EvalReport, SuiteEval
     from promptops.evals.response_cache import DEFAULT_CACHE_DIR, ResponseCache
-    from promptops.evals.results import EvalReport, GateSpec, SuiteEval
+    from promptops.evals.results import GateSpec
     from promptops.evals.runner import DEFAULT_CONCURRENCY, RunOptions, Shard, run_suite
     from promptops.evals.suite_loader import (
         checkout_ref,
@@ -595,7 +596,7 @@ def _run_contrasts(
 )
 def merge_command(files: tuple[str, ...], fmt: str, output: str | None) -> int:
     """Merge `--shard` result files (JSON) into one report and apply the gates."""
-    from promptops.evals.results import EvalReport, merge_reports
+    from promptops.evals.report import EvalReport, merge_reports
 
     reports = []
     for name in files:
