@@ -5,7 +5,8 @@
 #     compiles llama.cpp once, about 7 minutes on 2 cores, then pip's cache has the wheel)
 #   - Debian's chromium (headless rendering test of `mbom --format html`)
 # Then zizmor (offline, medium severity and up) audits the Action, this repo's workflows and the
-# workflow `promptops init` writes, and ruff (lint and format) and mypy check the code; a finding
+# workflow `promptops init` writes, and ruff (lint and format), mypy and import-linter (the layers
+# in pyproject.toml) check the code; a finding
 # fails the run before the tests start.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -k lint -x`.
 set -euo pipefail
@@ -89,7 +90,7 @@ fi
 rm -rf "$scaffold"
 trap - EXIT
 
-# Lint, formatting and types: a finding fails the run before the tests start. mypy checks the
+# Lint, formatting, types and layers: a finding fails the run before the tests start. mypy checks the
 # `files` set in pyproject.toml's [tool.mypy] (the promptops package).
 say "checking lint, formatting and types with ruff and mypy (seconds)"
 if ! python -m ruff check .; then
@@ -103,6 +104,13 @@ if ! python -m ruff format --check .; then
 fi
 if ! python -m mypy; then
   echo "mypy failed: fix the type errors above (settings in pyproject.toml [tool.mypy])" >&2
+  exit 1
+fi
+# The architecture: the layers and the no-cycle rule in pyproject.toml [tool.importlinter].
+say "checking the import layers with import-linter (seconds)"
+if ! lint-imports --no-cache; then
+  echo "lint-imports failed: an import above crosses a layer or closes a cycle (contracts in" \
+    "pyproject.toml [tool.importlinter]; lazy imports inside functions count too)" >&2
   exit 1
 fi
 
