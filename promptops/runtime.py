@@ -7,13 +7,15 @@
     request = version.render({"ticket": text, "customer": {"tier": "gold"}})
     client.messages.create(**request)
 
-`resolve` buckets the caller's stable key with the release's salt (see
-`promptops.canary.bucketing`): no randomness per request, the same answer in every process,
-and a caller in the canary stays in it as the weight rises. A caller with no key gets stable.
+`resolve` buckets the caller's stable key with the release's salt (see "Bucketing" below): no
+randomness per request, the same answer in every process, and a caller in the canary stays in
+it as the weight rises. A caller with no key gets stable.
 
-Import-light (the stdlib, `promptops.render`'s template grammar and the bucketing) and
-thread-safe: a loaded bundle is immutable, `render` builds a new request each call, and
-`reload` swaps the whole state under a lock.
+Import-light: the stdlib and `promptops.template` (the template grammar it shares with
+`promptops.render`), no other promptops module, so an application pulls in none of the release
+tooling. Building a bundle straight from a git repository needs the whole install:
+`promptops.canary.bundle.runtime_from_repo`. Thread-safe: a loaded bundle is immutable,
+`render` builds a new request each call, and `reload` swaps the whole state under a lock.
 
 Bundle format (``schema_version`` 1, JSON)::
 
@@ -28,12 +30,22 @@ Bundle format (``schema_version`` 1, JSON)::
                    "stable": "1.0.0", "canary": {"version": "1.1.0", "weight": 5, "step": 0}}]}
 
 Placeholders are substituted in ``system`` and ``messages`` text only (tools are static). The
-text is in the prompt documents' one template grammar (`promptops.render.TEMPLATE`): an
+text is in the prompt documents' one template grammar (`promptops.template.TEMPLATE`): an
 expression is a placeholder; a quoted literal such as ``{{ '{{' }}`` is its own text, which is how
 the bundle keeps literal braces (``promptops.render.skeleton_request`` writes it), so a request
 rendered here is byte for byte the one ``promptops render`` prints for the same values.
 Canonical JSON for the hash: ``json.dumps(request, sort_keys=True, separators=(",", ":"),
 ensure_ascii=False)`` encoded as UTF-8.
+
+Bucketing (deterministic percentages; here so the runtime needs no canary module, and release
+tooling that needs it imports it from here). A caller's stable key (user, tenant or session id) is
+hashed together with a salt (the release id by default) into one of 100,000 buckets. The caller
+is in the canary iff its bucket is below ``weight * 1000``. Because a key's bucket never changes
+and only the threshold moves, a caller in the canary at 5 % is still in it at 25 % (monotone
+ramp), and every process, on every machine, in every language that hashes the same bytes,
+agrees. Changing the salt reshuffles everyone: that is the "re-randomise" switch. SHA-1 over
+``"{salt}:{key}"`` (UTF-8), first 15 hex digits (60 bits) scaled to the bucket range, the same
+construction LaunchDarkly's SDKs use; stdlib only, no per-request randomness.
 """
 
 from __future__ import annotations
@@ -47,20 +59,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptops.canary.bucketing import in_canary
-from promptops.render import expressions, lookup, substitute, value_text
+from promptops.template import expressions, lookup, substitute, value_text
 
 SCHEMA_VERSION = 1
 BUNDLE_KIND = "promptops.bundle"
+BUCKETS = 100_000
+_HASH_BITS = 60  # 15 hex digits
 
 __all__ = [
+    "BUCKETS",
     "BundleError",
     "PromptVersion",
     "RenderError",
     "Runtime",
     "UnknownPromptError",
+    "bucket",
+    "bucket_of_text",
     "content_hash",
+    "in_canary",
     "load_bundle",
+    "weight_threshold",
 ]
 
 
@@ -144,14 +162,6 @@ class Runtime:
     def from_bundle(cls, path: str | Path) -> Runtime:
         return cls(load_bundle(path))
 
-    @classmethod
-    def from_repo(cls, repo: str | Path = ".") -> Runtime:
-        """Build the bundle from a git repository in memory (needs promptops' full install)."""
-        from promptops.canary.bundle import build_bundle
-        from promptops.render import skeleton_request
-
-        return cls(build_bundle(Path(repo), render=skeleton_request))
-
     def reload(self, bundle: Mapping[str, Any]) -> None:
         """Swap in a new bundle; concurrent `resolve` calls see the old or the new, never half."""
         state = _parse(bundle)
@@ -210,6 +220,35 @@ def load_bundle(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BundleError(f"{path}: a bundle is a JSON object")
     return data
+
+
+# ----- bucketing (see the module docstring) ---------------------------------------------------
+def bucket(salt: str, key: str) -> int:
+    """The bucket in [0, 100000) of ``key`` under ``salt``."""
+    return bucket_of_text(f"{salt}:{key}")
+
+
+def bucket_of_text(text: str) -> int:
+    """The bucket of an already salted string: SHA-1, 60 bits, scaled to 100,000 buckets."""
+    digest = hashlib.sha1(text.encode()).hexdigest()
+    return (int(digest[:15], 16) * BUCKETS) >> _HASH_BITS
+
+
+def weight_threshold(weight_pct: float) -> int:
+    """Buckets below this number are in the canary; ``weight_pct`` is 0..100 (e.g. 2.5)."""
+    if not 0 <= weight_pct <= 100:
+        raise ValueError(f"canary weight must be between 0 and 100, got {weight_pct}")
+    return round(weight_pct * (BUCKETS // 100))
+
+
+def in_canary(salt: str, key: str, weight_pct: float) -> bool:
+    """True when ``key`` falls in the canary cohort at ``weight_pct`` percent."""
+    threshold = weight_threshold(weight_pct)
+    if threshold == 0:
+        return False
+    if threshold >= BUCKETS:
+        return True
+    return bucket(salt, key) < threshold
 
 
 # ----- internals -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Deterministic bucketing: stable across processes, accurate shares, monotone ramp."""
+"""Deterministic bucketing (`promptops.runtime`): stable across processes, accurate shares,
+monotone ramp."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 
 import pytest
 
-from promptops.canary.bucketing import bucket, bucket_of_text, in_canary, weight_threshold
+from promptops.runtime import bucket, bucket_of_text, in_canary, weight_threshold
 from tests.support.cli import REPO_ROOT
 
 SALT = "triage-rollout"
@@ -36,7 +37,7 @@ def test_same_key_same_version_across_processes() -> None:
     keys = [f"user-{i}" for i in range(2000)]
     script = (
         "import json, sys\n"
-        "from promptops.canary.bucketing import bucket\n"
+        "from promptops.runtime import bucket\n"
         "keys = json.load(sys.stdin)\n"
         f"print(json.dumps([bucket({SALT!r}, k) for k in keys]))\n"
     )

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from promptops.canary.bucketing import in_canary
-from promptops.canary.bundle import build_bundle
+from promptops.canary.bundle import build_bundle, runtime_from_repo
 from promptops.runtime import (
     BundleError,
     RenderError,
     Runtime,
     UnknownPromptError,
     content_hash,
+    in_canary,
 )
 from tests.support.cli import REPO_ROOT, run_cli
 
@@ -179,6 +179,30 @@ def test_runtime_import_is_stdlib_only() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_runtime_imports_no_promptops_module_but_the_template_grammar() -> None:
+    """What applications import pulls in none of the release tooling (issue 15): the package
+    itself (Python imports it for any submodule), the runtime and the grammar it shares with
+    `promptops.render` — no canary, render, git or documents."""
+    script = (
+        "import json, sys, promptops.runtime\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('promptops'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) == {
+        "promptops",
+        "promptops.runtime",
+        "promptops.template",
+    }
+
+
 # ----- bundles built from git history ----------------------------------------------------------
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(
@@ -265,6 +289,10 @@ def test_bundle_command_with_the_real_renderer(tmp_path: Path) -> None:
     assert request["tools"][0]["name"] == "lookup"
     assert request["system"][0]["cache_control"]["type"] == "ephemeral"
     assert "Tier gold: hi" in json.dumps(request)
+    # Built in memory from the repository, the same requests as from the bundle file.
+    from_repo = runtime_from_repo(repo).resolve(PROMPT, "someone")
+    assert from_repo.content_hash == runtime.resolve(PROMPT, "someone").content_hash
+    assert from_repo.render({"customer": {"tier": "gold"}, "ticket": "hi"}) == request
 
 
 def test_bundle_of_unknown_version_is_refused(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import random
 import subprocess
 from pathlib import Path
 
+from promptops.canary.bundle import runtime_from_repo
 from promptops.runtime import Runtime
 from promptops.tokens.tokenizers import count_tokens
 from tests.support.cli import run_cli
@@ -150,7 +151,7 @@ def test_template_refs_skip_literals_and_raw_segments() -> None:
 def test_skeleton_source_renders_back_to_the_same_text() -> None:
     """What the runtime bundle stores (`template_source`) renders to exactly what the
     prompt renders to, for any mix of braces, quotes and templates."""
-    from promptops.render import substitute, template_source
+    from promptops.template import substitute, template_source
 
     rng = random.Random(9)
     pieces = ["{", "}", "{{", "}}", "'", '"', " ", "a", "\n", "{{ x }}", "{{ 'q' }}"]
@@ -219,7 +220,7 @@ def test_runtime_renders_exactly_what_render_prints(tmp_path: Path) -> None:
     expected = _rendered_by_cli(root)
     assert expected["system"][0]["text"] == "Use ${{ secrets.TOKEN }} for José{"
     assert expected["system"][1]["text"] == "{{ raw }} stays"
-    version = Runtime.from_repo(root).resolve("ci/helper", key="user-1")
+    version = runtime_from_repo(root).resolve("ci/helper", key="user-1")
     assert version.variables == ("count", "customer.name", "items", "request")
     assert version.render(VALUES) == expected
 

@@ -9,7 +9,8 @@ newest commit is used; a version that exists only in the uncommitted working tre
 from there and the bundle says ``dirty: true``. The prompt and its tools, read at that commit,
 are rendered into the Messages API request with each template variable kept as a
 ``{{ name }}`` placeholder, and hashed. The format is documented in `promptops.runtime`,
-which loads it.
+which loads it; `runtime_from_repo` builds the bundle in memory and loads it in one step (here,
+not in the runtime, which must not import git and the documents layer).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from promptops.canary.documents import iter_documents
 from promptops.canary.release import Release, parse_release
 from promptops.errors import EXIT_FINDINGS, PromptopsError, UserError
+from promptops.render import skeleton_request
+from promptops.runtime import Runtime, content_hash
 
 if TYPE_CHECKING:
     from promptops.git import GitRepo
@@ -58,9 +61,8 @@ class ResolvedVersion:
 def build_bundle(
     repo: Path, release_ids: Iterable[str] = (), render: Renderer | None = None
 ) -> dict[str, Any]:
-    """The bundle document for the releases under ``repo`` (all, or those named)."""
-    from promptops.runtime import content_hash
-
+    """The bundle document for the releases under ``repo`` (all, or those named), each request
+    rendered by ``render`` (default: promptops' renderer, templates kept as placeholders)."""
     repo = repo.resolve()
     wanted = set(release_ids)
     releases = [
@@ -93,8 +95,9 @@ def build_bundle(
                 entry["versions"][version] = None
                 continue
             dirty = dirty or resolved.commit is None
-            render = render or skeleton_renderer()
-            request = render(resolved.prompt, resolved.tools)
+            # Expressions stay as templates and literal braces stay escaped, so the runtime
+            # renders exactly what `promptops render` does.
+            request = (render or skeleton_request)(resolved.prompt, resolved.tools)
             entry["versions"][version] = {
                 "commit": resolved.commit,
                 "path": resolved.path,
@@ -125,6 +128,12 @@ def build_bundle(
         "prompts": prompts,
         "releases": bundle_releases,
     }
+
+
+def runtime_from_repo(repo: str | Path = ".") -> Runtime:
+    """A `Runtime` of the bundle built in memory from the git repository ``repo`` (what
+    `promptops bundle` would write, without the file); needs promptops' full install."""
+    return Runtime(build_bundle(Path(repo)))
 
 
 def _head_commit(repo: Path) -> str:
@@ -248,14 +257,3 @@ def _require_tools(wanted: set[str], found: dict[str, Any], prompt: dict[str, An
             f"prompt {prompt.get('id')}@{prompt.get('version')} uses undefined tool(s): "
             + ", ".join(missing)
         )
-
-
-def skeleton_renderer() -> Renderer:
-    """Render with promptops' renderer, every template kept as a ``{{ name }}`` placeholder."""
-    try:
-        from promptops.render import skeleton_request
-    except ImportError as exc:  # the renderer ships with promptops; only a broken install lacks it
-        raise UserError("promptops bundle needs promptops.render, which is missing") from exc
-    # Expressions stay as templates and literal braces stay escaped, so the runtime renders
-    # exactly what `promptops render` does.
-    return skeleton_request

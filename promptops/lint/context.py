@@ -68,7 +68,7 @@ class PromptAnalysis:
 
     def ref_span(self, ref: TemplateRef) -> Span:
         """The `{{ ... }}` of one template occurrence, inside its scalar."""
-        from promptops.render import TEMPLATE
+        from promptops.template import TEMPLATE
 
         return self.doc.source.locate(ref.source_path, TEMPLATE, ref.occurrence)
 

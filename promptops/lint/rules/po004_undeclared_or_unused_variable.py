@@ -48,7 +48,8 @@ from collections.abc import Iterator
 
 from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
-from promptops.render import TEMPLATE, template_refs
+from promptops.render import template_refs
+from promptops.template import TEMPLATE
 
 CODE = "PO004"
 NAME = "undeclared-or-unused-variable"
