@@ -94,6 +94,7 @@ def with_drift(
     from promptops.calibrate.compare import calibrate
     from promptops.calibrate.drift import drifts, margins_of
     from promptops.calibrate.measure import measure
+    from promptops.calibrate.run import input_convention
     from promptops.canary.rates import TelemetryPricing
     from promptops.canary.telemetry import expand_paths
     from promptops.diff.run import head_workspace
@@ -104,7 +105,7 @@ def with_drift(
     prices = PriceTable.from_config(config)
     touched = {w.id for w in run.report.workloads}
     workspace = head_workspace(config, run.head)
-    convention = convention or str(config.telemetry.get("input_tokens", "auto"))
+    convention = input_convention(config, convention)
     measurements = measure(
         expand_paths(telemetry), TelemetryPricing(prices), input_tokens=convention
     )

@@ -45,7 +45,8 @@ from promptops.calibrate.measure import (
     Measured,
     measured_of_row,
 )
-from promptops.calibrate.sql import calibration_sql, recursion_sql
+from promptops.calibrate.sql import Member, calibration_sql, recursion_sql
+from promptops.calibrate.sql import charter_members as charter_members  # what measure() takes
 from promptops.canary.rates import TelemetryPricing
 from promptops.canary.telemetry import (
     ATTR_CACHE_CREATION,
@@ -70,14 +71,11 @@ from promptops.canary.telemetry import (
     check_readable,
     sample_records,
 )
-from promptops.documents.workspace import Workspace
 
 EMBEDDED_MIN_BYTES = 64 * 1024 * 1024  # below this the stream is as fast and computes more
 MEMORY_LIMIT = "320MB"  # DuckDB's buffer pool; it spills to the temporary database beyond
 ORPHAN_WORKLOAD = "\x00orphaned"  # the literal workload of prompt ids no charter covers
 NOT_COMPUTED: tuple[str, ...] = ()
-
-Member = tuple[str, str, int | None]  # prompt id, workload, step cap
 
 
 class Unsupported(Exception):
@@ -448,19 +446,6 @@ def _version_extras(
                 rates.base.cache_write - rates.base.cache_read
             )
         part.cache_written_tokens += int(written or 0)
-
-
-def charter_members(workspace: Workspace) -> list[Member]:
-    """(prompt id, workload, step cap) of every charter's prompts: the query's literal table."""
-    from promptops.calibrate.compare import max_steps_of
-
-    prompts = workspace.of_kind("prompt")
-    members: list[Member] = []
-    for charter in workspace.of_kind("charter"):
-        docs = [d for d in prompts if str(d.data.get("workload")) == charter.id]
-        cap = max_steps_of(charter.data, docs)
-        members.extend((doc.id, charter.id, cap) for doc in docs)
-    return members
 
 
 def not_computed_note() -> str:

@@ -17,13 +17,62 @@ column is `trace_id` unless `--trace-key` names another.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+from promptops.calibrate.compare import max_steps_of
 from promptops.canary.rates import TelemetryPricing
 from promptops.canary.sql import ATTRIBUTES, DIALECTS, Dialect, _string, _text, price_rows
+from promptops.documents.workspace import Workspace
 from promptops.errors import UserError
+from promptops.prices.table import PriceTable
 
 SUMMARY_KIND = "promptops-calibration-summary"
+
+Member = tuple[str, str, int | None]  # prompt id, workload, step cap
+
+
+def charter_members(workspace: Workspace, only: Collection[str] = ()) -> list[Member]:
+    """(prompt id, workload, step cap) of every charter's prompts (of the charters in `only`,
+    when given): the query's literal table."""
+    prompts = workspace.of_kind("prompt")
+    members: list[Member] = []
+    for charter in workspace.of_kind("charter"):
+        if only and charter.id not in only:
+            continue
+        docs = [d for d in prompts if str(d.data.get("workload")) == charter.id]
+        cap = max_steps_of(charter.data, docs)
+        members.extend((doc.id, charter.id, cap) for doc in docs)
+    return members
+
+
+def workspace_sql(
+    workspace: Workspace,
+    prices: PriceTable,
+    dialect: str,
+    table: str,
+    convention: str,
+    trace_keys: Sequence[str] = (),
+    only: Collection[str] = (),
+) -> str:
+    """The `calibrate --sql` query for the charters' prompts (those of `only`, when given),
+    their step caps and their models. `convention` is the records' input-token convention;
+    `auto` reads as inclusive (OTel's), since a query cannot sample the source first."""
+    members = charter_members(workspace, only)
+    workloads = {workload for _, workload, _ in members}
+    models = {
+        str(doc.data.get("model"))
+        for doc in workspace.of_kind("prompt")
+        if str(doc.data.get("workload")) in workloads
+    }
+    return calibration_sql(
+        dialect,
+        table,
+        members,
+        TelemetryPricing(prices),
+        sorted(models),
+        exclusive=convention == "exclusive",
+        trace_key=trace_keys[0] if trace_keys else "trace_id",
+    )
 
 
 def _percentile(dialect: Dialect, column: str, share: float, counted: bool = False) -> str:
