@@ -292,7 +292,8 @@ class EntryMap:
         if value is None:  # damaged: forget it, so the recomputed value replaces it
             del self._stored[key]
             self.dirty = True
-        else:
+        else:  # verified once: a second `get` (lint asks twice for a count) is a lookup
+            self._values[key] = value
             self._used.add(key)
         return value
 

@@ -81,6 +81,7 @@ class LintContext:
     _analyses: dict[str, PromptAnalysis | None] = field(default_factory=dict)
     _counts: dict[str, Any] = field(default_factory=dict)
     _stores: dict[str, Any] = field(default_factory=dict)
+    _targeted: dict[str, list[Document]] = field(default_factory=dict)
 
     @property
     def config(self) -> Config:
@@ -143,7 +144,10 @@ class LintContext:
         return code in self.enabled
 
     def targeted(self, kind: str) -> list[Document]:
-        return self.workspace.targeted(kind)
+        """The targeted valid documents of `kind` (asked by most rules: listed once per run)."""
+        if kind not in self._targeted:
+            self._targeted[kind] = self.workspace.targeted(kind)
+        return self._targeted[kind]
 
     def model_prices(self, doc: Document) -> Any:
         """The prompt's model prices, or None when the model is unknown (PO003 says so)."""

@@ -62,21 +62,22 @@ def retrieval_variables(doc_data: dict, used: set[str]) -> list[str]:
     return names
 
 
-def _ablated(ctx: LintContext, prompt_id: str) -> set[str]:
-    """Variables some eval suite of the prompt runs without."""
-    names: set[str] = set()
+def _ablated_by_prompt(ctx: LintContext) -> dict[str, set[str]]:
+    """Variables some eval suite of each prompt runs without, by prompt id (one pass over the
+    suites, not one per prompt)."""
+    by_prompt: dict[str, set[str]] = {}
     for suite in ctx.workspace.of_kind("eval"):
-        if str(suite.data.get("prompt")) != prompt_id:
-            continue
+        names = by_prompt.setdefault(str(suite.data.get("prompt")), set())
         names |= {str(v) for v in suite.data.get("ablate") or []}
         for case in suite.data.get("cases") or []:
             variables = case.get("vars") if isinstance(case, dict) else None
             if isinstance(variables, dict):
                 names |= {str(k) for k, v in variables.items() if v in ("", None)}
-    return names
+    return by_prompt
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    ablated_by_prompt: dict[str, set[str]] | None = None
     for doc in ctx.targeted("prompt"):
         analysis = ctx.analysis(doc)
         tokens = ctx.input_tokens(doc)
@@ -84,8 +85,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue
         declared = doc.data.get("variables") or {}
         used = {r.expression for r in analysis.refs if r.is_variable}
-        ablated = _ablated(ctx, doc.id)
-        for name in retrieval_variables(doc.data, used):
+        names = retrieval_variables(doc.data, used)
+        if not names:
+            continue
+        if ablated_by_prompt is None:
+            ablated_by_prompt = _ablated_by_prompt(ctx)
+        ablated = ablated_by_prompt.get(doc.id, set())
+        for name in names:
             spec = mapping(declared.get(name))
             cap = spec.get("max_tokens")
             if not cap or name in ablated:

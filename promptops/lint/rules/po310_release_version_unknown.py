@@ -33,7 +33,8 @@ After:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from promptops.documents.model import Document
@@ -41,7 +42,6 @@ from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
 
 if TYPE_CHECKING:  # the git layer is imported only when a release is linted
-    from promptops.git import GitRepo
     from promptops.version_history import Ledger
 
 CODE = "PO310"
@@ -70,6 +70,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         ["HEAD"] if repo is not None else [],
         {p.path: p.text for p in prompts.values()},
     )
+
+    @functools.cache
+    def shallow() -> bool:
+        """Whether the clone is shallow: asked only when a version is missing, once a run."""
+        return repo is not None and repo.is_shallow()
+
     for release in releases:
         prompt = prompts.get(str(release.data.get("prompt")))
         if prompt is None:
@@ -81,12 +87,14 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for keys, value in named:
             if value is None:
                 continue
-            message = _problem(prompt, histories[prompt.id], version_text(value), repo)
+            message = _problem(prompt, histories[prompt.id], version_text(value), shallow)
             if message is not None:
                 yield make_finding(CODE, SEVERITY, release, release.value_span(*keys), message)
 
 
-def _problem(prompt: Document, history: Ledger, version: str, repo: GitRepo | None) -> str | None:
+def _problem(
+    prompt: Document, history: Ledger, version: str, shallow: Callable[[], bool]
+) -> str | None:
     from promptops.version_history import describe
 
     contents = history.contents(version)
@@ -99,9 +107,8 @@ def _problem(prompt: Document, history: Ledger, version: str, repo: GitRepo | No
             "means; bump the prompt and release the new version"
         )
     known = ", ".join(history.versions())
-    shallow = repo is not None and repo.is_shallow()  # asked only when a version is missing
     hint = " (this clone is shallow: older versions need `git fetch --unshallow`)"
     return (
         f"prompt {prompt.id!r} never had version {version}: the working tree has "
-        f"{prompt.version}, git history has {known}{hint if shallow else ''}"
+        f"{prompt.version}, git history has {known}{hint if shallow() else ''}"
     )
