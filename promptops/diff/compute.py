@@ -550,7 +550,6 @@ def run_diff(
         )
         mixed_figures = {p: figures_of(e.estimate) for p, e in mixed_priced.items()}
         mixed_figures.update(members.figures(loaded.head, loaded.base, traffic_changed))
-    figure_cache.close()
 
     documents: list[DocumentChange] = []
     prompts: list[PromptDiff] = []

@@ -88,9 +88,8 @@ def figures_key(
 class FigureCache:
     """Figures by key; a missing or unreadable entry is a miss, never an error.
 
-    Two switches exist so bench/ can weigh each speed-up side by side:
-    PROMPTOPS_NO_FIGURE_CACHE=1 (every `get` a miss, `put` a no-op) and
-    PROMPTOPS_NO_WRITER_THREADS=1 (`put` writes before it returns)."""
+    PROMPTOPS_NO_FIGURE_CACHE=1 (every `get` a miss, `put` a no-op) exists so bench/ can weigh
+    the cache side by side (bench/README.md: primed and warm diffs 27-53% faster with it)."""
 
     def __init__(self, folder: Path | None) -> None:
         if os.environ.get("PROMPTOPS_NO_FIGURE_CACHE"):
@@ -98,7 +97,6 @@ class FigureCache:
         self.files = KeyedFiles(folder / FOLDER if folder else None)
         self.hits = 0
         self.misses = 0
-        self._writer: Any = None  # a thread pool, once there is something to write
 
     def get(self, key: str) -> Figures | None:
         payload = self.files.read(key)
@@ -113,21 +111,9 @@ class FigureCache:
         return found
 
     def put(self, key: str, figures: Figures) -> None:
-        """Write an entry in the background (a cold diff writes hundreds, each a few system
-        calls that need no interpreter lock); `close` waits for them."""
+        """Write an entry now. (A pool of writer threads did this in the background until
+        bench/ showed cold diffs 17-23% slower with it: the threads also kept the diff's fork
+        from running.)"""
         if self.files.folder is None or writes_disabled():
             return
-        text = json.dumps(figures.to_json(), separators=(",", ":"))
-        if os.environ.get("PROMPTOPS_NO_WRITER_THREADS"):
-            self.files.write(key, text.encode())
-            return
-        if self._writer is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
-        self._writer.submit(self.files.write, key, text.encode())
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        self.files.write(key, json.dumps(figures.to_json(), separators=(",", ":")).encode())

@@ -75,7 +75,6 @@ def prime(config: Config, ref: str) -> PrimeResult:
     try:
         MemberFigures(config, loaded, counter, table, notes, cache).figures(docs, docs)
     finally:
-        cache.close()
         counter.close()
     return PrimeResult(
         ref=ref,
