@@ -589,38 +589,51 @@ __all__ = [
 def with_creep(config: Config, run: DiffRun, result: CheckReport) -> CheckReport:
     """A warning for each touched prompt whose input grew more than `creep_pct` against the
     base ref as it stood `creep_days` ago, although this change alone stays under
-    `growth_pct` (the Unbounded System Prompt grows 200 tokens a week, never in one step)."""
-    from promptops.diff.compute import run_diff
+    `growth_pct` (the Unbounded System Prompt grows 200 tokens a week, never in one step).
+
+    Only the touched prompts that could warn are looked up on the older commit, by id (a
+    rename moves the file, not the id), and counted as the diff counts a side
+    (`diff.one_side`): no second diff, no workload priced. `run.creep` says what was read."""
+    from promptops.diff.one_side import input_tokens_by_id
     from promptops.tokens.counting import TokenCounter
 
     limits = config.limits
     days, creep, step = limits["creep_days"], limits["creep_pct"], limits["growth_pct"]
     if run.base.sha is None or days <= 0:
         return result
+    candidates = [p for p in run.report.prompts if _may_creep(p, step)]
+    if not candidates:
+        return result
     since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
     old_sha = run.repo.git.run("rev-list", "-1", f"--before={since}T00:00:00", run.base.sha).strip()
     if not old_sha or old_sha == run.base.sha:
         return result
     old = run.repo.side(old_sha, f"{int(days)} days before the base")
+    keep = {*run.loaded.base.tree.blobs.values(), *run.loaded.head.tree.blobs.values()}
     counter = TokenCounter(config)
     try:
-        report, _ = run_diff(config, old, run.head, run.repo.changes(old, run.head), counter)
+        run.creep = input_tokens_by_id(config, old, {p.id for p in candidates}, counter, keep=keep)
     finally:
         counter.close()
-    then = {p.id: p.base for p in report.prompts if p.base is not None and not p.unpriced}
+    then = run.creep.tokens
     warnings = list(result.warnings)
-    for prompt in run.report.prompts:
-        growth, before = prompt.growth_pct, then.get(prompt.id)
-        if prompt.head is None or before is None or not before.input_tokens:
+    for prompt in candidates:
+        before = then.get(prompt.id)
+        if prompt.head is None or not before:
             continue
-        if growth is not None and growth > step:
-            continue  # PO308 already says it about this change
-        total = (prompt.head.input_tokens - before.input_tokens) * 100 / before.input_tokens
+        total = (prompt.head.input_tokens - before) * 100 / before
         if total > creep:
             warnings.append(
                 f"{prompt.path}: {prompt.id} grew {total:.0f}% in {int(days)} days "
-                f"({before.input_tokens:,} → {prompt.head.input_tokens:,} input tokens since "
+                f"({before:,} → {prompt.head.input_tokens:,} input tokens since "
                 f"{old_sha[:12]}), above lint.limits.creep_pct {creep:g}%, though no single "
                 "change passed growth_pct: the Unbounded System Prompt"
             )
     return replace(result, warnings=tuple(warnings))
+
+
+def _may_creep(prompt: PromptDiff, step: float) -> bool:
+    """Whether the creep warning could speak of this row: the prompt is on the head, and this
+    change alone stays within `growth_pct` (over it, PO308 already says so)."""
+    growth = prompt.growth_pct
+    return prompt.head is not None and not (growth is not None and growth > step)

@@ -10,6 +10,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from promptops.cache.store import EntryMap
+from promptops.check import with_creep
+from promptops.config import load_config
+from promptops.diff.model import CheckReport
+from promptops.diff.run import diff_refs
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
@@ -65,3 +72,79 @@ def test_small_steps_that_add_up_warn(tmp_path: Path) -> None:
 def test_no_creep_warning_within_the_share(tmp_path: Path) -> None:
     report = check(grown_repo(tmp_path, steps=10, more=1))  # +21% in 90 days
     assert not [w for w in report["warnings"] if "grew" in w and "days" in w]
+
+
+def other(i: int, version: str) -> str:
+    """A prompt that has nothing to do with the change under check."""
+    return (
+        f"kind: prompt\nid: others/p{i:02d}\nversion: {version}\nmodel: claude-haiku-4-5\n"
+        f'max_output_tokens: 200\nsystem: "Summarise ticket batch {i} (revision {version})."\n'
+    )
+
+
+def crowded_repo(tmp_path: Path, others: int = 50) -> GitRepo:
+    """`grown_repo`'s history with `others` more prompts, every one of them edited twice
+    inside the creep window; the branch touches support/answer only."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("promptops.yaml", "tokenizer: cl100k_base\n")
+    size = 40
+    repo.write("prompts/answer.yaml", prompt(size, "1.0.0"))
+    for i in range(others):
+        repo.write(f"prompts/others/p{i:02d}.yaml", other(i, "1.0.0"))
+    dated_commit(repo, 120, "first")
+    for step in range(10):
+        size += 3
+        repo.write("prompts/answer.yaml", prompt(size, f"1.{step + 1}.0"))
+        if step in (5, 8):  # 60 and 30 days ago
+            for i in range(others):
+                repo.write(f"prompts/others/p{i:02d}.yaml", other(i, f"1.{step}.0"))
+        dated_commit(repo, 110 - 10 * step, f"a little more {step}")
+    repo.branch("feature")
+    repo.write("prompts/answer.yaml", prompt(size + 3, "1.11.0"))
+    repo.commit("and a little more")
+    return repo
+
+
+def token_counts(cache: Path) -> int:
+    """How many texts the token cache holds (each was tokenized once)."""
+    (path,) = cache.glob("tokens-*.json")
+    return len(EntryMap(path))
+
+
+def test_creep_reads_and_tokenizes_only_the_touched_prompt_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 other prompts changed inside the window: the older commit's side reads, parses and
+    tokenizes support/answer alone (a diff from that commit would price all 51, twice)."""
+    repo, cache = crowded_repo(tmp_path), tmp_path / "cache"
+    monkeypatch.setenv("PROMPTOPS_CACHE_DIR", str(cache))
+    config = load_config(repo.root)
+    run = diff_refs(config, "main", None)
+    before = token_counts(cache)
+
+    result = with_creep(config, run, CheckReport(diff=run.report))
+
+    (creep,) = result.warnings
+    assert "support/answer grew" in creep and "in 90 days" in creep
+    assert run.creep is not None
+    assert run.creep.paths == {"support/answer": "prompts/answer.yaml"}
+    assert run.creep.read == ("prompts/answer.yaml",)  # parsed: the one prompt
+    assert run.creep.priced == ("prompts/answer.yaml",)  # rendered and tokenized
+    assert run.creep.summarized <= 1  # the search found its file alone among 51 changed ones
+    assert token_counts(cache) - before == 1  # its older system text, nothing else
+    cli = run_cli(["check", "--base", "main", "--format", "json"], cwd=repo.root)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert creep in json.loads(cli.stdout)["warnings"]  # the command says the same
+
+
+def test_creep_follows_the_prompt_to_its_old_path(tmp_path: Path) -> None:
+    """The file moved inside the window: the prompt is found by id where it was then."""
+    repo = grown_repo(tmp_path, steps=10)
+    repo.checkout("main")
+    repo.move("prompts/answer.yaml", "prompts/support/answer.yaml")
+    dated_commit(repo, 5, "file the prompt under its team")
+    repo.checkout("feature")
+    repo.git("rebase", "-q", "main")
+    report = check(repo)
+    (creep,) = [w for w in report["warnings"] if "grew" in w and "days" in w]
+    assert creep.startswith("prompts/support/answer.yaml: support/answer grew")

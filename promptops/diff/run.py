@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from promptops.config import Config
 from promptops.diff.loading import LoadedSides
@@ -10,6 +11,9 @@ from promptops.diff.model import DiffReport
 from promptops.documents.workspace import Workspace
 from promptops.git import GitRepo, GitSide, open_sides
 from promptops.tokens.counting import TokenCounter
+
+if TYPE_CHECKING:
+    from promptops.diff.one_side import SideInputs
 
 
 @dataclass
@@ -19,6 +23,7 @@ class DiffRun:
     repo: GitRepo
     base: GitSide
     head: GitSide
+    creep: SideInputs | None = None  # what check's creep warning read on the older commit
 
 
 def diff_refs(config: Config, base: str | None, head: str | None) -> DiffRun:
