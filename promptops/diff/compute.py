@@ -97,7 +97,7 @@ class _Pricer:
         return priced
 
 
-def _to_side(priced: PricedPrompt, doc: Document) -> PromptSide:
+def prompt_side(priced: PricedPrompt, doc: Document) -> PromptSide:
     est = priced.estimate
     parts = {
         part: PartFigures(est.tokens.parts[part].cached, est.tokens.parts[part].uncached)
@@ -305,8 +305,8 @@ def _prompt_diff(
 ) -> PromptDiff:
     """One prompt row. An `unpriced` side has no figures, and the row no delta; a `broken`
     side (its file gives no valid document) has no text diff either: it is not a removal."""
-    base_side = _to_side(base_priced, base_doc) if base_priced and base_doc else None
-    head_side = _to_side(head_priced, head_doc) if head_priced and head_doc else None
+    base_side = prompt_side(base_priced, base_doc) if base_priced and base_doc else None
+    head_side = prompt_side(head_priced, head_doc) if head_priced and head_doc else None
     content_changed = (
         base_doc is not None
         and head_doc is not None

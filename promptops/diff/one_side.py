@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from promptops.config import Config
-from promptops.diff.compute import _to_side
+from promptops.diff.compute import prompt_side
 from promptops.diff.index import DocIndex, TreeView
 from promptops.diff.loading import Parser, SideDocs, TreeSearch, workspace_of
 from promptops.diff.pricing import price_prompt
@@ -90,7 +90,7 @@ def input_tokens_by_id(
             priced = price_prompt(workspace, doc, counter, table)
         except (UnknownModelError, UserError):  # the diff's side would be unpriced too
             continue
-        tokens[doc_id] = _to_side(priced, doc).input_tokens
+        tokens[doc_id] = prompt_side(priced, doc).input_tokens
         priced_paths.append(doc.path)
     index.save({*blobs.values(), *keep})
     return SideInputs(
