@@ -20,14 +20,7 @@ from typing import Any, NamedTuple
 
 from promptops.canary.rates import RecordRates, TelemetryPricing
 from promptops.canary.telemetry import (
-    ATTR_CACHE_CREATION,
-    ATTR_CACHE_READ,
-    ATTR_CACHE_WRITE,
-    ATTR_CACHE_WRITE_1H,
-    ATTR_CACHE_WRITE_5M,
     ATTR_ERROR_TYPE,
-    ATTR_INPUT_TOKENS,
-    ATTR_OUTPUT_TOKENS,
     ATTR_PROMPT_ID,
     ATTR_PROMPT_VERSION,
     ATTR_REQUEST_MODEL,
@@ -36,11 +29,9 @@ from promptops.canary.telemetry import (
     EXCLUSIVE,
     FIELD_ERROR,
     FIELD_OUTCOME,
-    FIELD_START_NANOS,
-    FIELD_TIMESTAMP,
     ReadCounters,
+    call_figures,
     check_readable,
-    epoch_seconds,
     plan_sources,
     task_records,
 )
@@ -72,31 +63,6 @@ class Call(NamedTuple):
     seen: float | None
     outcome: str | None
     error: bool
-
-
-def _count(record: dict[str, Any], key: str) -> int:
-    value = record.get(key)
-    if value.__class__ is int and value >= 0:  # the common case first: it runs per field
-        return value  # type: ignore[no-any-return]
-    if value is None:
-        return 0
-    if isinstance(value, bool):
-        raise TypeError(f"{key} is a boolean")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str):
-        value = int(value)
-    if not isinstance(value, int) or value < 0:
-        raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def _seen(record: dict[str, Any]) -> float | None:
-    stamp = record.get(FIELD_TIMESTAMP)
-    if stamp is not None:
-        return epoch_seconds(stamp)
-    nanos = record.get(FIELD_START_NANOS)
-    return None if nanos is None else int(nanos) / 1e9
 
 
 def tier_of(model: str | None) -> str | None:
@@ -140,7 +106,9 @@ def tool_call_of(record: dict[str, Any], trace_keys: Sequence[str]) -> ToolCall 
 def call_of(record: Any, exclusive: bool, trace_keys: Sequence[str]) -> Call | None:
     """A record as a `Call`; None when it names no prompt (someone else's span).
 
-    Raises TypeError/ValueError for a record of ours with unusable values (counted invalid)."""
+    Its numbers are read by `telemetry.call_figures`, as canary's fold reads them, so the two
+    accept the same records with the same figures. Raises TypeError/ValueError for a record of
+    ours with unusable values (counted invalid)."""
     if not isinstance(record, dict):
         raise TypeError("record is not a JSON object")
     if record.get(ATTR_PROMPT_ID) is None and isinstance(record.get("attributes"), dict):
@@ -148,33 +116,28 @@ def call_of(record: Any, exclusive: bool, trace_keys: Sequence[str]) -> Call | N
     prompt_id, version = record.get(ATTR_PROMPT_ID), record.get(ATTR_PROMPT_VERSION)
     if prompt_id is None or version is None:
         return None
-    input_tokens = _count(record, ATTR_INPUT_TOKENS)
-    read = _count(record, ATTR_CACHE_READ)
-    creation = _count(record, ATTR_CACHE_CREATION) or _count(record, ATTR_CACHE_WRITE)
-    write_5m, write_1h = _count(record, ATTR_CACHE_WRITE_5M), _count(record, ATTR_CACHE_WRITE_1H)
-    if not creation:
-        creation = write_5m + write_1h
-    if write_5m + write_1h > creation:
-        raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
-    if exclusive:
-        input_tokens += read + creation
-    if input_tokens < read + creation:
-        raise ValueError("input_tokens must include cache read and creation tokens")
+    input_tokens, output_tokens, read, creation, write_5m, write_1h, _, seen = call_figures(
+        record, exclusive
+    )
     trace = next((record[k] for k in trace_keys if record.get(k) is not None), None)
     model = record.get(ATTR_REQUEST_MODEL) or record.get(ATTR_RESPONSE_MODEL)
+    try:
+        hash((prompt_id, version, model))
+    except TypeError:  # as canary's fold, which groups by them, rejects the record
+        raise TypeError("prompt id, version and model must be scalars") from None
     return Call(
         prompt_id=str(prompt_id),
         version=str(version),
         model=None if model is None else str(model),
         input_tokens=input_tokens,
-        output_tokens=_count(record, ATTR_OUTPUT_TOKENS),
+        output_tokens=output_tokens,
         cache_read=read,
         cache_creation=creation,
         write_5m=write_5m,
         write_1h=write_1h,
         trace_id=None if trace is None else str(trace),
         conversation_id=_text(record.get(ATTR_CONVERSATION)),
-        seen=_seen(record),
+        seen=seen,
         outcome=None if record.get(FIELD_OUTCOME) is None else str(record.get(FIELD_OUTCOME)),
         error=bool(record.get(FIELD_ERROR) or record.get(ATTR_ERROR_TYPE)),
     )

@@ -440,6 +440,73 @@ def _iter_parquet(path: str, counters: ReadCounters) -> Iterator[dict[str, Any]]
         raise UserError(f"cannot read Parquet telemetry: {exc}", path=path) from exc
 
 
+CallFigures = tuple[int, int, int, int, int, int, float | None, float | None]
+
+
+def call_figures(record: dict[str, Any], exclusive: bool = False) -> CallFigures:
+    """A call record's figures, checked: (input tokens inclusive of cache reads and writes,
+    output, cache read, cache creation, 5m and 1h cache writes, latency ms, time as epoch
+    seconds); the last two None when the record does not say.
+
+    The one reading of a record's numbers: canary's fold and calibrate's calls both take it,
+    so they accept and reject the same records with the same figures. With `exclusive`,
+    input_tokens is the uncached part (Anthropic's field) and is made inclusive here. A
+    missing, null, empty or false count is 0; `true`, fractions, negative counts, impossible
+    cache figures, a negative latency and an unparseable time raise TypeError/ValueError/
+    OverflowError (the caller counts the record invalid). Ints throughout take no conversion."""
+    input_tokens = record.get(ATTR_INPUT_TOKENS) or 0
+    output_tokens = record.get(ATTR_OUTPUT_TOKENS) or 0
+    cache_read = record.get(ATTR_CACHE_READ) or 0
+    cache_creation = record.get(ATTR_CACHE_CREATION) or record.get(ATTR_CACHE_WRITE) or 0
+    if (
+        input_tokens.__class__ is not int
+        or output_tokens.__class__ is not int
+        or cache_read.__class__ is not int
+        or cache_creation.__class__ is not int
+    ):
+        input_tokens, output_tokens, cache_read, cache_creation = _as_ints(
+            input_tokens, output_tokens, cache_read, cache_creation
+        )
+    write_5m = record.get(ATTR_CACHE_WRITE_5M)
+    write_1h = record.get(ATTR_CACHE_WRITE_1H)
+    if write_5m is not None or write_1h is not None:
+        write_5m, write_1h = _as_ints(write_5m or 0, write_1h or 0)
+        if cache_creation == 0:
+            cache_creation = write_5m + write_1h
+        if min(write_5m, write_1h) < 0 or write_5m + write_1h > cache_creation:
+            raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
+    else:
+        write_5m = write_1h = 0
+    if exclusive:
+        input_tokens += cache_read + cache_creation
+    if (
+        input_tokens < cache_read + cache_creation
+        or min(input_tokens, output_tokens, cache_read, cache_creation) < 0
+    ):
+        raise ValueError("input_tokens must include cache read and creation tokens")
+    latency = record.get(FIELD_LATENCY)
+    if latency is not None:
+        latency = float(latency)
+        if latency < 0 or latency != latency:
+            raise ValueError("negative latency")
+    stamp = record.get(FIELD_TIMESTAMP)
+    if stamp is None:
+        nanos = record.get(FIELD_START_NANOS)
+        seen = None if nanos is None else int(nanos) / 1e9
+    else:
+        seen = epoch_seconds(stamp)
+    return (
+        input_tokens,
+        output_tokens,
+        cache_read,
+        cache_creation,
+        write_5m,
+        write_1h,
+        latency,
+        seen,
+    )
+
+
 # ----- the hot loop ----------------------------------------------------------------------------
 def _fold(
     records: Iterable[Any],
@@ -450,12 +517,13 @@ def _fold(
     exclusive: bool = False,
 ) -> None:
     """Fold records into accumulators. Kept in one function with local names: it runs 10^7 times.
+    A record's numbers are read by `call_figures`, the one reading `calibrate` shares.
 
     With `exclusive`, a record's input_tokens is the uncached part (Anthropic's field) and is
     made inclusive here, so everything below reads one convention."""
     log1p = math.log1p
     inv_ln = 1.0 / LN_HISTOGRAM_BASE
-    parse_time = epoch_seconds
+    figures_of = call_figures
     n_records = 0
     for record in records:
         if record.__class__ is not dict:
@@ -479,52 +547,25 @@ def _fold(
             continue
         model = record.get(ATTR_REQUEST_MODEL) or record.get(ATTR_RESPONSE_MODEL)
         try:
-            input_tokens = record.get(ATTR_INPUT_TOKENS) or 0
-            output_tokens = record.get(ATTR_OUTPUT_TOKENS) or 0
-            cache_read = record.get(ATTR_CACHE_READ) or 0
-            cache_creation = record.get(ATTR_CACHE_CREATION) or record.get(ATTR_CACHE_WRITE) or 0
-            if (
-                input_tokens.__class__ is not int
-                or output_tokens.__class__ is not int
-                or cache_read.__class__ is not int
-                or cache_creation.__class__ is not int
-            ):
-                input_tokens, output_tokens, cache_read, cache_creation = _as_ints(
-                    input_tokens, output_tokens, cache_read, cache_creation
-                )
-            write_5m = record.get(ATTR_CACHE_WRITE_5M)
-            write_1h = record.get(ATTR_CACHE_WRITE_1H)
-            if write_5m is not None or write_1h is not None:
-                write_5m, write_1h = _as_ints(write_5m or 0, write_1h or 0)
-                if cache_creation == 0:
-                    cache_creation = write_5m + write_1h
-                if min(write_5m, write_1h) < 0 or write_5m + write_1h > cache_creation:
-                    raise ValueError("the 5m and 1h cache writes exceed the cache creation tokens")
-            else:
-                write_5m = write_1h = 0
-            if exclusive:
-                input_tokens += cache_read + cache_creation
-            if (
-                input_tokens < cache_read + cache_creation
-                or min(input_tokens, output_tokens, cache_read, cache_creation) < 0
-            ):
-                raise ValueError("input_tokens must include cache read and creation tokens")
-            latency = record.get(FIELD_LATENCY)
-            if latency is not None:
-                latency = float(latency)
-                if latency < 0 or latency != latency:
-                    raise ValueError("negative latency")
-            stamp = record.get(FIELD_TIMESTAMP)
-            if stamp is None:
-                nanos = record.get(FIELD_START_NANOS)
-                seen = None if nanos is None else int(nanos) / 1e9
-            else:
-                seen = parse_time(stamp)
+            (
+                input_tokens,
+                output_tokens,
+                cache_read,
+                cache_creation,
+                write_5m,
+                write_1h,
+                latency,
+                seen,
+            ) = figures_of(record, exclusive)
         except (TypeError, ValueError, OverflowError) as exc:
             counters.note(f"{pid}@{version}: bad field value ({_short(exc)})")
             continue
         key = (pid, version, model)
-        acc = accs.get(key)
+        try:
+            acc = accs.get(key)
+        except TypeError:  # a list or object as id, version or model: calibrate rejects it too
+            counters.note(f"{_short(key)}: prompt id, version and model must be scalars")
+            continue
         if acc is None:
             if len(accs) >= MAX_COHORTS:
                 raise UserError(f"more than {MAX_COHORTS} prompt versions x models in telemetry")
