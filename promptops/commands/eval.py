@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from promptops.commands.common import emit
+from promptops.commands.common import emit, format_option, output_option
 from promptops.commands.option_types import BASE_URL, SECONDS
 from promptops.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from promptops.net.redact import redact, register_secret
@@ -61,7 +61,7 @@ def command() -> None:
     and gate on quality and cost together (`promptops eval merge` joins --shard results)."""
 
 
-def _write_report_and_gate(report: Any, fmt: str, output: str | None, gated: bool) -> int:
+def _write_report_and_gate(report: Any, fmt: str, output: Path | None, gated: bool) -> int:
     from promptops.evals.comparison import compare
     from promptops.evals.gates import evaluate_gates, gates_passed
     from promptops.evals.text_report import render_text
@@ -191,7 +191,12 @@ def _anthropic_provider(
     type=click.IntRange(min=1),
     help="k of --repeat n attempts must pass (default n).",
 )
-@click.option("--shard", metavar="i/n", help="Run every n-th case from the i-th (1-based).")
+@click.option(
+    "--shard",
+    metavar="i/n",
+    help="Run every n-th case from the i-th (1-based); `eval merge` joins the shards' "
+    "--format json reports and applies the gates.",
+)
 @click.option("--batch", is_flag=True, help="Use the Message Batches API (batch prices).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the response cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Response cache folder.")
@@ -214,18 +219,8 @@ def _anthropic_provider(
     show_default=True,
     help="Retries with backoff on 429, 5xx and 529 answers.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format (json: for `eval merge` of --shard runs).",
-)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report here, not to stdout."
-)
+@format_option(list(FORMATS))
+@output_option
 @click.option(
     "--config",
     "config_file",
@@ -271,7 +266,7 @@ def run_command(
     timeout: float | None,
     max_retries: int,
     fmt: str,
-    output: str | None,
+    output: Path | None,
     config_file: str | None,
     quiet: bool,
     ablate: tuple[str, ...] = (),
@@ -500,7 +495,7 @@ def _run_contrasts(
     cache: Any,
     grader: Any,
     fmt: str,
-    output: str | None,
+    output: Path | None,
 ) -> int:
     """Run each suite as is and once per contrast (an emptied variable, another model), and
     report the differences; a report, not a gate (exit 0 unless a provider fails)."""
@@ -582,19 +577,9 @@ def _run_contrasts(
 
 @command.command("merge")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the merged report here."
-)
-def merge_command(files: tuple[str, ...], fmt: str, output: str | None) -> int:
+@format_option(list(FORMATS))
+@output_option
+def merge_command(files: tuple[str, ...], fmt: str, output: Path | None) -> int:
     """Merge `--shard` result files (JSON) into one report and apply the gates."""
     from promptops.evals.report import EvalReport, merge_reports
 
