@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +161,8 @@ def load_config(start: Path | str | None = None, config_file: Path | str | None 
     text: str | None = None
     lines = None
     if kind == "toml":
+        import tomllib  # a `promptops.yaml` needs no TOML parser
+
         try:
             text = file.read_text()
             data = tomllib.loads(text).get("tool", {}).get("promptops", {})

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Container, Iterator
@@ -45,6 +44,8 @@ _ENTRY_DIGEST = 16  # hex digits of an entry's digest (64 bits)
 
 def atomic_write(path: Path, content: str | bytes) -> None:
     """Write via a temp file in the same folder and rename over the target (raises OSError)."""
+    import tempfile  # imported on the first write: a warm run writes nothing
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

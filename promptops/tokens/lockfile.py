@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from promptops.errors import UserError
-from promptops.output_file import write_output_file
 from promptops.tokens.cache import text_key
 
 LOCK_VERSION = 1
@@ -98,6 +97,8 @@ class LockFile:
         }
         text = json.dumps(body, indent=1, sort_keys=False) + "\n"
         try:  # a file the user commits: the umask's mode, like any file they create
+            from promptops.output_file import write_output_file  # only --update-lock writes
+
             write_output_file(self.path, text)
         except OSError as exc:  # the lock is what --update-lock is for: an error, not a warning
             raise UserError(

@@ -35,7 +35,6 @@ from collections.abc import Iterator
 
 from promptops.findings import Finding
 from promptops.lint.context import LintContext, make_finding
-from promptops.version_history import content_digest
 
 CODE = "PO307"
 NAME = "version-not-bumped"
@@ -47,6 +46,9 @@ NEEDS: frozenset[str] = frozenset({"base"})
 def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.change is None:
         return
+    # imported here: the version history pulls in the git layer, which `lint` never needs
+    from promptops.version_history import content_digest
+
     for changed in ctx.change.documents:
         base, head = changed.base, changed.head
         if base is None or head is None or base.version != head.version:
