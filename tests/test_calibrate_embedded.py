@@ -18,8 +18,9 @@ import pytest
 
 from promptops.calibrate import embedded
 from promptops.calibrate.compare import calibrate
+from promptops.calibrate.engine import measure
 from promptops.calibrate.fingerprints import fingerprints
-from promptops.calibrate.measure import Measurements, measure
+from promptops.calibrate.measure import Measurements
 from promptops.canary.rates import TelemetryPricing
 from promptops.config import load_config
 from promptops.documents.workspace import load_workspace

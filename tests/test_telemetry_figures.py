@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptops.calibrate.measure import call_of, measure
+from promptops.calibrate.engine import measure
+from promptops.calibrate.measure import call_of
 from promptops.canary.rates import TelemetryPricing
 from promptops.canary.telemetry import (
     ATTR_CACHE_CREATION,

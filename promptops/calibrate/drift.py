@@ -93,7 +93,7 @@ def with_drift(
 
     from promptops.calibrate.compare import calibrate
     from promptops.calibrate.drift import drifts, margins_of
-    from promptops.calibrate.measure import measure
+    from promptops.calibrate.engine import measure
     from promptops.calibrate.run import input_convention
     from promptops.canary.rates import TelemetryPricing
     from promptops.canary.telemetry import expand_paths

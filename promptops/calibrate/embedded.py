@@ -1,6 +1,6 @@
 """DuckDB as the embedded engine for large local telemetry files (`calibrate` on 10^7 records).
 
-The streaming fold (`measure.measure`) keeps every token count and every trace in Python
+The streaming fold (`measure.measure_stream`) keeps every token count and every trace in Python
 objects: exact, and what the fingerprints read, but about 10 µs and 100+ bytes a record, so
 ten million records would take minutes and gigabytes. For flat JSONL files (plain or gzip) of
 at least `EMBEDDED_MIN_BYTES`, `calibrate` instead loads the records' few columns once into a

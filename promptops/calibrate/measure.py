@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,14 +25,13 @@ from promptops.canary.telemetry import (
     ATTR_PROMPT_VERSION,
     ATTR_REQUEST_MODEL,
     ATTR_RESPONSE_MODEL,
-    AUTO,
     EXCLUSIVE,
     FIELD_ERROR,
     FIELD_OUTCOME,
     ReadCounters,
+    SourcePlan,
     call_figures,
     check_readable,
-    plan_sources,
     task_records,
 )
 
@@ -423,38 +422,16 @@ class Measurements:
     engine: str = "stream"
 
 
-def measure(
-    paths: Sequence[str | Path],
+def measure_stream(
+    plan: SourcePlan,
     pricing: TelemetryPricing,
-    input_tokens: str = AUTO,
     since: float | None = None,
-    trace_keys: Iterable[str] = DEFAULT_TRACE_KEYS,
-    members: Sequence[tuple[str, str, int | None]] | None = None,
-    engine: str = AUTO,
+    trace_keys: Sequence[str] = DEFAULT_TRACE_KEYS,
 ) -> Measurements:
-    """Fold the call records of `paths` per (prompt id, version).
-
-    With `members` ((prompt id, workload, step cap) of every charter), large local JSONL files
-    are aggregated by DuckDB (`calibrate.embedded`: the same figures, minutes and gigabytes
-    less on 10^7 records, per-trace fingerprints not computed); `engine` "stream" never does,
-    "duckdb" does whatever the size. Files DuckDB cannot read the stream's way are streamed."""
+    """Fold the call records of `plan` per (prompt id, version), one by one: every token
+    count and trace kept, so percentiles are exact and the fingerprints see each task
+    (`calibrate.engine.measure` picks DuckDB instead for large local files)."""
     keys = tuple(trace_keys)
-    plan = plan_sources(paths, input_tokens, parallel_min_bytes=2**62)
-    if members is not None and engine != "stream":
-        from promptops.calibrate import embedded
-
-        sources = list(plan.conventions)
-        if embedded.suitable(sources, 0 if engine == "duckdb" else embedded.EMBEDDED_MIN_BYTES):
-            try:
-                versions_, workloads_, counters_ = embedded.measure_embedded(
-                    plan, pricing, members, since, keys
-                )
-            except embedded.Unsupported:
-                pass  # read the stream's way below
-            else:
-                return Measurements(
-                    versions_, counters_, plan.conventions, {}, workloads_, engine="duckdb"
-                )
     counters = ReadCounters()
     versions: dict[tuple[str, str], Measured] = {}
     tools: dict[str, dict[tuple[str, str], int]] = {}

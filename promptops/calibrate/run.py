@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime
 
 from promptops.calibrate.compare import Calibration, calibrate
 from promptops.calibrate.embedded import not_computed_note
+from promptops.calibrate.engine import measure
 from promptops.calibrate.fingerprints import fingerprints
-from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure, measure_summary
+from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure_summary
 from promptops.calibrate.sql import charter_members, workspace_sql
 from promptops.canary.rates import TelemetryPricing
 from promptops.canary.telemetry import expand_paths
