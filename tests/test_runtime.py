@@ -160,13 +160,9 @@ def test_threads_resolve_and_render_consistently_during_reload() -> None:
     assert errors == []
 
 
-def test_runtime_import_is_stdlib_only() -> None:
-    script = (
-        "import sys, promptops.runtime\n"
-        "heavy = {'yaml', 'click', 'numpy', 'orjson', 'anthropic', 'git', 'pyarrow',"
-        " 'jsonschema'}\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
-    )
+def _modules_after_importing_runtime() -> list[str]:
+    """Every module a fresh interpreter holds after `import promptops.runtime`."""
+    script = "import json, sys, promptops.runtime\nprint(json.dumps(sorted(sys.modules)))\n"
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -176,27 +172,21 @@ def test_runtime_import_is_stdlib_only() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return json.loads(result.stdout)
+
+
+def test_runtime_import_is_stdlib_only() -> None:
+    heavy = {"yaml", "click", "numpy", "orjson", "anthropic", "git", "pyarrow", "jsonschema"}
+    modules = _modules_after_importing_runtime()
+    assert [m for m in modules if m.split(".")[0] in heavy] == []
 
 
 def test_runtime_imports_no_promptops_module_but_the_template_grammar() -> None:
     """What applications import pulls in none of the release tooling (issue 15): the package
     itself (Python imports it for any submodule), the runtime and the grammar it shares with
     `promptops.render` — no canary, render, git or documents."""
-    script = (
-        "import json, sys, promptops.runtime\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('promptops'))))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env={"PYTHONPATH": str(REPO_ROOT)},
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {
+    modules = _modules_after_importing_runtime()
+    assert {m for m in modules if m.startswith("promptops")} == {
         "promptops",
         "promptops.runtime",
         "promptops.template",
