@@ -18,7 +18,6 @@ from promptops.figures import (
     Unpriced,
     WorkloadEstimate,
 )
-from promptops.prices.table import ModelPrices, PriceTable
 from promptops.pricing.cost import (
     SCENARIOS,
     billed_output,
@@ -27,6 +26,7 @@ from promptops.pricing.cost import (
     max_tokens_of,
     scenarios_for,
 )
+from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.render import layout
 from promptops.tokens.counting import TokenCounter
 

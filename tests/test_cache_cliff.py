@@ -22,6 +22,7 @@ from promptops.config import load_config
 from promptops.documents.workspace import load_workspace
 from promptops.mbom.collect import collect_mbom
 from promptops.pricing.cache_economics import Multipliers, cache_break_even
+from promptops.pricing.table import PriceTable
 from promptops.tokens.counting import TokenCounter
 from tests.support.cli import run_cli
 from tests.support.mbom_workspace import make_workspace
@@ -74,7 +75,8 @@ def mbom(tmp_path_factory: pytest.TempPathFactory):
     config = load_config(start=root)
     counter = TokenCounter(config)
     try:
-        return collect_mbom(load_workspace(config), counter, as_of=dt.date(2026, 8, 21))
+        workspace = load_workspace(config, models=PriceTable.from_config(config))
+        return collect_mbom(workspace, counter, as_of=dt.date(2026, 8, 21))
     finally:
         counter.close()
 
@@ -104,9 +106,8 @@ def test_low_traffic_is_below_the_cliff(tmp_path: Path) -> None:
     config = load_config(start=root)
     counter = TokenCounter(config)
     from promptops.estimate import estimate_prompt
-    from promptops.prices.table import PriceTable
 
-    ws = load_workspace(config)
+    ws = load_workspace(config, models=PriceTable.from_config(config))
     estimate = estimate_prompt(
         ws, ws.get("prompt", "support/answer"), counter, PriceTable.from_config(config)
     )

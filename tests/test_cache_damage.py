@@ -38,7 +38,7 @@ import pytest
 from promptops.cache import content_store
 from promptops.cache.store import EntryMap
 from promptops.diff.figure_cache import FigureCache
-from promptops.prices import source
+from promptops.pricing import source
 from promptops.tokens import tokenizers
 from tests.diff_fixtures import FAQ, base_repo, charter, triage
 from tests.support.cli import REPO_ROOT, run_cli

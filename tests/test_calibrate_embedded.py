@@ -24,7 +24,7 @@ from promptops.calibrate.measure import Measurements
 from promptops.canary.rates import TelemetryPricing
 from promptops.config import load_config
 from promptops.documents.workspace import load_workspace
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.report.calibration import render_json
 from promptops.tokens.counting import TokenCounter
 from tests.support.calibrate_repo import call_record, make_repo, tokens_report, write_records
@@ -146,7 +146,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
 
 def _report(root: Path, paths: list[Path], engine: str, since: float | None = None) -> tuple:
     config = load_config(config_file=root / "promptops.yaml")
-    workspace = load_workspace(config)
+    workspace = load_workspace(config, models=PriceTable.from_config(config))
     prices = PriceTable.from_config(config)
     measurements = measure(
         paths,

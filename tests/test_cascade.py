@@ -30,8 +30,8 @@ from promptops.cascade import (
     break_even_escalation,
     rates_from_file,
 )
-from promptops.prices.table import PriceTable
 from promptops.pricing.cost import InputTokens, PartTokens, call_cost
+from promptops.pricing.table import PriceTable
 from tests.support.cli import run_cli
 from tests.support.mbom_workspace import make_workspace
 
@@ -205,7 +205,7 @@ def test_upper_tiers_are_priced_at_the_hit_rate_of_their_escalated_traffic(
         "messages:\n  - role: user\n    content: hi\n"
     )
     config = load_config(start=tmp_path)
-    workspace = load_workspace(config)
+    workspace = load_workspace(config, models=PriceTable.from_config(config))
     counter = TokenCounter(config)
     rates = CascadeRates(D("0.01"), D("0.1"), D(0), "given")
     costs, calls = tier_costs_for_prompt(

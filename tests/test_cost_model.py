@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from promptops.prices.table import ModelPrices, PriceTable
 from promptops.pricing.cost import (
     Usage,
     billed_output,
@@ -18,6 +17,7 @@ from promptops.pricing.cost import (
     input_tokens,
     scenarios_for,
 )
+from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.render import Block
 from promptops.text.formatting import usd
 from promptops.tokens.counting import BlockCount

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from promptops.prices.table import facts
+from promptops.pricing.table import facts
 from tests.support.cli import REPO_ROOT, run_cli
 
 EXAMPLES = REPO_ROOT / "examples"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from promptops.errors import UnknownModelError
-from promptops.prices.source import active
-from promptops.prices.table import KINDS, PriceTable, facts, multiplier
+from promptops.pricing.source import active
+from promptops.pricing.table import KINDS, PriceTable, facts, multiplier
 from tests.support.cli import REPO_ROOT, run_cli
 
 
@@ -239,7 +239,7 @@ def test_only_one_module_defines_model_prices() -> None:
         for path in sorted((REPO_ROOT / "promptops").rglob("*.py"))
         if re.search(r"^class \w*Prices?\b", path.read_text(encoding="utf-8"), re.M)
     ]
-    assert definers == ["promptops/prices/table.py"]
+    assert definers == ["promptops/pricing/table.py"]
 
 
 def test_config_prices_shows_where_each_figure_comes_from(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ from promptops.canary.telemetry import (
     INCLUSIVE,
     read_telemetry,
 )
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 
 PRICING = TelemetryPricing(PriceTable.from_config(None))
 

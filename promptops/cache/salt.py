@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the installed `promptops` folder
-_SUFFIXES = (".py", ".json")  # code, and data it reads (prices/facts.json, schemas in a wheel)
+_SUFFIXES = (".py", ".json")  # code, and data it reads (pricing/facts.json, schemas in a wheel)
 
 
 def _files(folder: str) -> list[str]:

@@ -19,7 +19,7 @@ from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import NotPricedError
 from promptops.estimate import estimate_prompt
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.tokens.counting import TokenCounter
 
 CENT = Decimal("0.01")

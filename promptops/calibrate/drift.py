@@ -98,7 +98,7 @@ def with_drift(
     from promptops.canary.rates import TelemetryPricing
     from promptops.canary.telemetry import expand_paths
     from promptops.diff.run import head_workspace
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
     from promptops.text.formatting import signed_usd
     from promptops.tokens.counting import TokenCounter
 

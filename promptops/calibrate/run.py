@@ -24,7 +24,7 @@ from promptops.documents.workspace import Workspace, load_workspace
 from promptops.errors import UserError
 from promptops.estimate import provenance_of
 from promptops.figures import Provenance
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.tokens.counting import TokenCounter
 
 
@@ -60,7 +60,7 @@ def since_epoch(value: str | None) -> float | None:
 
 def _charters(config: Config, workloads: Sequence[str]) -> tuple[Workspace, PriceTable]:
     """The workspace and price table; a workload no charter has is a UserError (exit 2)."""
-    workspace = load_workspace(config)
+    workspace = load_workspace(config, models=PriceTable.from_config(config))
     known = {c.id for c in workspace.of_kind("charter")}
     unknown = [w for w in workloads if w not in known]
     if unknown:

@@ -24,7 +24,7 @@ from promptops.canary.rates import TelemetryPricing
 from promptops.canary.sql import ATTRIBUTES, DIALECTS, Dialect, _string, _text, price_rows
 from promptops.documents.workspace import Workspace
 from promptops.errors import UserError
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 
 SUMMARY_KIND = "promptops-calibration-summary"
 

@@ -67,11 +67,12 @@ def iter_documents(repo: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     config's `paths`/`exclude`, schema validation); broken files are `lint`'s to report."""
     from promptops.config import load_config
     from promptops.documents.workspace import load_workspace
+    from promptops.pricing.table import PriceTable
 
     if not repo.is_dir():
         raise UserError("repository directory not found", path=str(repo))
     config = load_config(start=repo)
-    for doc in load_workspace(config).documents:
+    for doc in load_workspace(config, models=PriceTable.from_config(config)).documents:
         if doc.valid:
             yield config.root / doc.path, doc.data
 

@@ -1,4 +1,4 @@
-"""Prices of call records, from the one price table (`promptops.prices.table`).
+"""Prices of call records, from the one price table (`promptops.pricing.table`).
 
 Every figure comes from `PriceTable.from_config(config)`: genai-prices, promptops' facts and the
 config's `prices:` (the one override path). Nothing here has a price or a multiplier of its own.
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from promptops.canary.cohort import ModelTokens
 from promptops.errors import UserError
-from promptops.prices.table import ModelPrices, PriceTable
 from promptops.pricing.cost import Usage, cost_of
+from promptops.pricing.table import ModelPrices, PriceTable
 
 if TYPE_CHECKING:
     from promptops.config import Config

@@ -102,8 +102,9 @@ def _lint_working_tree(config: Config) -> None:
     `promptops lint` shows them)."""
     from promptops.documents.workspace import load_workspace
     from promptops.lint.run import lint_workspace
+    from promptops.pricing.table import PriceTable
 
-    lint_workspace(load_workspace(config))
+    lint_workspace(load_workspace(config, models=PriceTable.from_config(config)))
 
 
 @command.command("dir", short_help="Print the cache folder.")

@@ -21,11 +21,11 @@ def _tier_costs_from_prompt(
 ) -> tuple[TierCosts, Decimal | None]:
     from promptops.cascade import tier_costs_for_prompt
     from promptops.documents.workspace import load_workspace
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
     from promptops.tokens.counting import TokenCounter
 
     config = config_for((), config_file)
-    workspace = load_workspace(config)
+    workspace = load_workspace(config, models=PriceTable.from_config(config))
     doc = workspace.get("prompt", prompt_id)
     if doc is None or not doc.valid:
         known = ", ".join(sorted(d.id for d in workspace.of_kind("prompt"))) or "none"

@@ -25,9 +25,10 @@ def command(config_file: Path | None, output: Path | None) -> int:
     from promptops.config import load_config
     from promptops.documents.workspace import load_workspace
     from promptops.governance.codeowners import codeowners_lines
+    from promptops.pricing.table import PriceTable
 
     config = load_config(config_file=config_file)
-    workspace = load_workspace(config)
+    workspace = load_workspace(config, models=PriceTable.from_config(config))
     prefix = _prefix(config.root)
     emit("\n".join(codeowners_lines(workspace, prefix)) + "\n", output)
     return EXIT_OK

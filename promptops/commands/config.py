@@ -18,7 +18,7 @@ def command(config_file: Path | None, show_prices: bool) -> int:
     """Print the resolved configuration as JSON: where it was found, the repo root, globs,
     tokenizer, lint limits and price overrides."""
     from promptops.config import load_config
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
 
     config = load_config(config_file=config_file)
     data = config.to_dict()

@@ -29,7 +29,7 @@ from promptops.net.redact import redact, register_secret
 
 if TYPE_CHECKING:
     from promptops.evals.suite_loader import EvalSettings
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
 
 FORMATS = ("text", "json")
 DEFAULT_LOCAL_MODEL = "local"
@@ -90,7 +90,7 @@ def price_table(settings: EvalSettings, local_model: str) -> PriceTable:
     """The run's one price table: the config's `prices:` (where a local model is priced under
     its model id), with the deprecated `eval.local_price` translated into that override."""
     from promptops.config import Config
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
 
     config = settings.config or Config(root=settings.root)
     legacy = settings.eval.get("local_price")

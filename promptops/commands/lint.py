@@ -95,6 +95,7 @@ def command(
     """
     from promptops.documents.workspace import load_workspace
     from promptops.lint.run import enabled_codes, lint_workspace, severity_overrides
+    from promptops.pricing.table import PriceTable
 
     config = config_for(paths, config_file)
     if select:
@@ -108,7 +109,7 @@ def command(
         paths = tuple(_lintable(paths, config))
         if not paths:
             return _report([], 0, fmt, output, sarif_output, config.root, exit_zero)
-    workspace = load_workspace(config, paths, named=named)
+    workspace = load_workspace(config, paths, named=named, models=PriceTable.from_config(config))
     findings = lint_workspace(workspace)
     checked = len(workspace.targets) if workspace.targets is not None else len(workspace.files)
     return _report(findings, checked, fmt, output, sarif_output, config.root, exit_zero)

@@ -58,11 +58,12 @@ def command(
 
     from promptops.documents.workspace import load_workspace
     from promptops.mbom.collect import collect_mbom
+    from promptops.pricing.table import PriceTable
     from promptops.tokens.counting import TokenCounter
 
     date = _as_of(as_of)
     config = config_for(paths, config_file)
-    workspace = load_workspace(config)
+    workspace = load_workspace(config, models=PriceTable.from_config(config))
     counter = TokenCounter(config)
     try:
         mbom = collect_mbom(workspace, counter, as_of=date)

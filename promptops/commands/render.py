@@ -71,11 +71,16 @@ def command(
     placeholder of their `expected_tokens` size (a note on stderr lists them).
     """
     from promptops.documents.workspace import load_workspace
+    from promptops.pricing.table import PriceTable
     from promptops.render import layout
 
     as_path = Path(prompt)
     config = config_for([as_path] if as_path.is_file() else [], config_file)
-    workspace = load_workspace(config, [as_path] if as_path.is_file() else None)
+    workspace = load_workspace(
+        config,
+        [as_path] if as_path.is_file() else None,
+        models=PriceTable.from_config(config),
+    )
     doc = None
     if as_path.is_file():
         targets = [d for d in workspace.documents if workspace.is_target(d.path)]

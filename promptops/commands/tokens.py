@@ -63,12 +63,13 @@ def command(
     """
     from promptops.documents.workspace import load_workspace
     from promptops.estimate import estimate_workspace
+    from promptops.pricing.table import PriceTable
     from promptops.tokens.counting import TokenCounter
 
     config = config_for(paths, config_file)
     if tokenizer:
         config.tokenizer = tokenizer
-    workspace = load_workspace(config, paths)
+    workspace = load_workspace(config, paths, models=PriceTable.from_config(config))
     broken = [
         f
         for f in workspace.findings

@@ -24,10 +24,11 @@ def command(
     file:line:column; exit 1 when any is found.
     """
     from promptops.documents.workspace import load_workspace
+    from promptops.pricing.table import PriceTable
     from promptops.report.findings_text import render_findings_json, render_findings_text
 
     config = config_for(paths, config_file)
-    workspace = load_workspace(config, paths)
+    workspace = load_workspace(config, paths, models=PriceTable.from_config(config))
     findings = [f for f in workspace.findings if workspace.is_target(f.path)]
     checked = len(workspace.targets) if workspace.targets is not None else len(workspace.files)
     if fmt == "json":

@@ -40,8 +40,8 @@ from promptops.errors import UnknownModelError, UserError
 from promptops.estimate import provenance_of
 from promptops.figures import PromptEstimate
 from promptops.git import Change, GitSide
-from promptops.prices.table import PriceTable
 from promptops.pricing.cost import PARTS
+from promptops.pricing.table import PriceTable
 from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
 

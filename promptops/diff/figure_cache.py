@@ -28,7 +28,7 @@ from typing import Any
 
 from promptops.cache.store import KeyedFiles, writes_disabled
 from promptops.config import Config
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.tokens.counting import TokenCounter
 
 FOLDER = "diff-figures"

@@ -28,7 +28,7 @@ from promptops.diff.pricing import price_prompt
 from promptops.documents.workspace import FileScope
 from promptops.errors import UnknownModelError, UserError
 from promptops.git import GitSide
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
 

@@ -13,7 +13,7 @@ from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.estimate import estimate_prompt
 from promptops.figures import PromptEstimate
-from promptops.prices.table import ModelPrices, PriceTable
+from promptops.pricing.table import ModelPrices, PriceTable
 from promptops.tokens.counting import TokenCounter
 
 

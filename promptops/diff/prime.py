@@ -23,7 +23,7 @@ from promptops.diff.index import DocIndex, TreeView
 from promptops.diff.loading import LoadedSides, SideDocs, summarize_blobs
 from promptops.errors import UserError
 from promptops.git import GitRepo
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.tokens.cache import cache_dir_of
 from promptops.tokens.counting import TokenCounter
 

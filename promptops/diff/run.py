@@ -10,6 +10,7 @@ from promptops.diff.loading import LoadedSides
 from promptops.diff.model import DiffReport
 from promptops.documents.workspace import Workspace
 from promptops.git import GitRepo, GitSide, open_sides
+from promptops.pricing.table import PriceTable
 from promptops.tokens.counting import TokenCounter
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def head_workspace(config: Config, head: GitSide, targets: set[str] | None = Non
     from promptops.documents.workspace import build_workspace, load_workspace
 
     if head.is_working_tree:
-        return load_workspace(config, targets=targets)
+        return load_workspace(config, targets=targets, models=PriceTable.from_config(config))
     files = head.read_many(head.list_files())
-    return build_workspace(config, sorted(files.items()), targets)
+    return build_workspace(
+        config, sorted(files.items()), targets, models=PriceTable.from_config(config)
+    )

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from promptops.config import DEFAULT_PATHS, Config
 from promptops.documents.model import KINDS, Document
@@ -40,6 +40,17 @@ if TYPE_CHECKING:
     from promptops.documents.parse_cache import ParseCache
 
 Parsed = tuple[list[Document], list[Finding]]
+
+
+class ModelCatalog(Protocol):
+    """The model ids a workspace may name (PO003 otherwise). The price table is one
+    (`pricing.table.PriceTable`); it sits above this layer, so whoever loads a workspace hands
+    it in — a required argument, so no caller skips the check by forgetting it."""
+
+    def knows(self, model: str) -> bool: ...
+
+    def unknown_message(self, model: str) -> str: ...
+
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _KIND_LINE = re.compile(r"^kind:\s*[\"']?(" + "|".join(KINDS) + r")\b", re.MULTILINE)
@@ -450,12 +461,9 @@ def _ref_finding(doc: Document, path: tuple, message: str) -> Finding:
     return Finding("PO003", "error", message, doc.path, span.line, span.column, span.end_line)
 
 
-def resolve_references(workspace: Workspace) -> list[Finding]:
+def resolve_references(workspace: Workspace, prices: ModelCatalog) -> list[Finding]:
     """PO003 for every id that points nowhere: tools, workload charters, eval/release prompts,
     and models the price table does not know."""
-    from promptops.prices.table import PriceTable
-
-    prices = PriceTable.from_config(workspace.config)
     findings = []
     for doc in workspace.documents:
         if not doc.valid:
@@ -544,6 +552,8 @@ def load_workspace(
     paths: Iterable[str | Path] | None = None,
     targets: set[str] | None = None,
     named: bool = True,
+    *,
+    models: ModelCatalog,
 ) -> Workspace:
     """Load every document under the config root; `paths` (files or folders, which must exist)
     or `targets` (root-relative paths, as a diff names them) narrows what gets reported.
@@ -575,7 +585,9 @@ def load_workspace(
                 raise UserError(f"cannot read {rel}")
             continue
         files.append((rel, text))
-    workspace = build_workspace(config, files, targets, explicit_files if named else set())
+    workspace = build_workspace(
+        config, files, targets, explicit_files if named else set(), models=models
+    )
     if outside:  # symlinks that leave the repository: reported, never read
         workspace.findings.extend(outside_link_finding(config.root, rel) for rel in outside)
         workspace.files.extend(rel for rel in outside if rel not in workspace.files)
@@ -587,8 +599,11 @@ def build_workspace(
     files: Iterable[tuple[str, str]],
     targets: set[str] | None = None,
     explicit: set[str] | None = None,
+    *,
+    models: ModelCatalog,
 ) -> Workspace:
-    """Parse, validate and cross-reference (path, text) pairs from any source.
+    """Parse, validate and cross-reference (path, text) pairs from any source; model ids are
+    checked against `models` (the price table).
 
     Parse results are cached by content hash (see `documents.parse_cache`), so unchanged
     files cost a lookup in every command; PROMPTOPS_NO_CACHE=1 turns that off.
@@ -602,6 +617,6 @@ def build_workspace(
     cache.save()
     workspace = Workspace(config=config, documents=documents, targets=targets, files=claimed)
     findings.extend(_duplicate_ids(documents))
-    findings.extend(resolve_references(workspace))
+    findings.extend(resolve_references(workspace, models))
     workspace.findings = findings
     return workspace

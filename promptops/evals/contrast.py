@@ -35,7 +35,7 @@ from promptops.text.formatting import printable
 
 if TYPE_CHECKING:
     from promptops.config import Config
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
 
 SCHEMA_VERSION = 1
 KIND = "eval-contrast"

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from promptops.config import Config
     from promptops.documents.model import Document
     from promptops.documents.workspace import Workspace
+    from promptops.pricing.table import PriceTable
 
 TARGETS = ("assigned", "local")
 
@@ -62,7 +63,8 @@ def _workspace(root: Path) -> Workspace:
     from promptops.config import load_config
     from promptops.documents.workspace import load_workspace
 
-    return load_workspace(load_config(start=root))
+    config = load_config(start=root)
+    return load_workspace(config, models=PriceTable.from_config(config))
 
 
 def _relative(path: Path, root: Path) -> str:

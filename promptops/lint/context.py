@@ -93,7 +93,7 @@ class LintContext:
 
     @cached_property
     def prices(self) -> Any:
-        from promptops.prices.table import PriceTable
+        from promptops.pricing.table import PriceTable
 
         return PriceTable.from_config(self.config)
 

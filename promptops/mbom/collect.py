@@ -25,7 +25,7 @@ from promptops.mbom.model import (
     ToolRef,
     WorkloadEntry,
 )
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.subsidy import subsidy_exposure
 from promptops.tokens.counting import TokenCounter
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from promptops.prices.table import ModelPrices
+    from promptops.pricing.table import ModelPrices
 
 TTL_SECONDS = {"5m": 300, "1h": 3600}
 HOURS_PER_MONTH = 730

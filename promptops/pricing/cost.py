@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from promptops.prices.table import MILLION, ModelPrices
 from promptops.pricing.cache_layout import (  # noqa: F401 - re-exported for callers
     PARTS,
     Breakpoint,
@@ -28,6 +27,7 @@ from promptops.pricing.cache_layout import (  # noqa: F401 - re-exported for cal
     PartTokens,
     input_tokens,
 )
+from promptops.pricing.table import MILLION, ModelPrices
 from promptops.render import DEFAULT_MAX_TOKENS
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 
 
 def price_table() -> PriceTable:

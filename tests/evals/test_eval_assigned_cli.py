@@ -1,6 +1,6 @@
 """`promptops eval` with target assigned: the real CLI and SDK against the fake Messages API.
 
-Needs the price table (`promptops.prices.table`) to price Claude models."""
+Needs the price table (`promptops.pricing.table`) to price Claude models."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.fake_anthropic import MESSAGES, FakeAnthropic, Reply, message_reply, overloaded
 
-pytest.importorskip("promptops.prices.table")
+pytest.importorskip("promptops.pricing.table")
 
 PROMPT = """\
 kind: prompt

@@ -9,6 +9,7 @@ from promptops.config import load_config
 from promptops.documents.workspace import load_workspace
 from promptops.findings import Finding
 from promptops.lint.run import lint_workspace
+from promptops.pricing.table import PriceTable
 
 CHARTER = """\
 kind: charter
@@ -50,7 +51,11 @@ def make_repo(root: Path, files: dict[str, str], config: str = "") -> Path:
 def lint(root: Path, paths: list[str] | None = None, **lint_config: object) -> list[Finding]:
     config = load_config(root)
     config.lint = {**config.lint, **lint_config}
-    workspace = load_workspace(config, [root / p for p in paths] if paths else None)
+    workspace = load_workspace(
+        config,
+        [root / p for p in paths] if paths else None,
+        models=PriceTable.from_config(config),
+    )
     return lint_workspace(workspace)
 
 

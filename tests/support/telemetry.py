@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptops.canary.rates import TelemetryPricing
-from promptops.prices.table import PriceTable
+from promptops.pricing.table import PriceTable
 from promptops.tokens.cache import default_cache_dir
 
 # Priced from the built-in price table: input $1, output $5, 5m write $1.25, read $0.10 / MTok.

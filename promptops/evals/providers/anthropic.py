@@ -41,7 +41,7 @@ from promptops.net.http import HttpError, run_with_deadline, sdk_http_client, va
 from promptops.net.redact import redact
 
 if TYPE_CHECKING:
-    from promptops.prices.table import PriceTable
+    from promptops.pricing.table import PriceTable
 
 NAME = "anthropic"
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -187,7 +187,7 @@ class AnthropicProvider:
 
     def price_table(self) -> PriceTable:
         if self._prices is None:
-            from promptops.prices.table import PriceTable
+            from promptops.pricing.table import PriceTable
 
             self._prices = PriceTable.from_config(None)
         return self._prices

@@ -31,7 +31,7 @@ from promptops.evals.providers.base import (
 from promptops.net.http import HttpClient, HttpError, HttpResponse
 
 if TYPE_CHECKING:
-    from promptops.prices.table import ModelPrices
+    from promptops.pricing.table import ModelPrices
 
 NAME = "openai-compatible"
 DEFAULT_TIMEOUT_S = 120.0

@@ -6,7 +6,7 @@ This is the one module that defines model prices. Where each figure comes from:
   maintained `genai-prices` database (`pricing.source`), as in force today;
 - what genai-prices does not carry (minimum cacheable length, tool-use system prompt size by
   `tool_choice`, context window, output ceiling, whether a model accepts a thinking budget) and
-  the prices of the few models it lacks: `prices/facts.json`, each figure with its source;
+  the prices of the few models it lacks: `pricing/facts.json`, each figure with its source;
 - the write (1.25x / 2x) and batch (0.5x) multipliers that derive prices genai-prices does not
   give come from the same data file; the read multiplier differs per model (0.025x–0.1x) and is
   never derived: a model added in config must state its read price;
@@ -214,7 +214,7 @@ class PriceTable:
         cache_dir: Path | None = None,
         on: dt.date | None = None,
     ) -> None:
-        from promptops.prices.source import load_snapshot
+        from promptops.pricing.source import load_snapshot
 
         self.on = on or dt.date.today()
         self.facts = facts()
@@ -312,7 +312,7 @@ class PriceTable:
         }
         genai_id = spec.get("genai_prices")
         entry = self.snapshot.models.get(genai_id) if genai_id else None
-        from promptops.prices.source import active
+        from promptops.pricing.source import active
 
         standard = active(entry["prices"], self.on) if entry else None
         if standard is not None and "cache_read" not in standard:
