@@ -218,79 +218,54 @@ def find_duplicates(
     return result
 
 
-_RUN = re.compile(r"\w+")
+# The only non-ASCII characters that `re.IGNORECASE` equates with an ASCII letter or digit, and
+# the letter each stands for. Mapped first, lower-casing keeps every character one character
+# (U+0130 is the one that lower-cases to two) and a word character (`\\w`) or not, as it was.
+# tests/test_lint_po203_fold.py checks all three facts over all of Unicode for this Python.
+_TO_ASCII = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+_WORD_CHAR = re.compile(r"\w")
 
 
 class LeadMatches:
-    """Every match of many "lead" patterns in one text, found without scanning the text once
-    per pattern.
+    """Every match of many "lead" patterns in one text, without running a case-insensitive
+    regex over it per pattern (which tries every position of a long text in Python's engine).
 
-    A lead pattern is `\\b` + a paragraph's first ASCII words joined by `\\W+` (matched case-
-    insensitively): where a paragraph's words stand in its YAML source. With three words or
-    more, a match starts at a run of word characters (`\\w+`) equal to the first word and
-    followed by a run equal to the second, so the text's runs are indexed once by their
-    (first, second) pair, lower-cased, and a pattern is tried only where its pair stands
-    (runs with any non-ASCII character, which case folding may equate with ASCII letters,
-    are tried by every pattern). Each pattern's matches are what `finditer` gives: left to
-    right, not overlapping. Building the index is one pass in Python, so the first
-    `SCANS_BEFORE_INDEX` patterns of a text (all of them in a short prompt) are found by
-    `finditer`, a pass in C each; shorter patterns always are.
+    A lead pattern (`lead_pattern`) is `\\b` + a paragraph's first ASCII words joined by
+    `\\W+`, matched case-insensitively: where a paragraph's words stand in its YAML source.
+    The text is folded once (`_TO_ASCII`, then lower-cased): the same length, so the same
+    offsets; a character of it is `x` exactly where the text has a character the pattern's
+    `x` matches case-insensitively, and a word character exactly where the text has one. So
+    the same pattern with the words lower-cased, matched case-sensitively in the folded text,
+    finds the same matches as `finditer` of the lead pattern in the text; without its
+    leading `\\b` (checked at each match instead) it starts with a literal word, which
+    Python's regex engine skips to in C instead of trying every position.
     """
 
-    SCANS_BEFORE_INDEX = 8
-
-    def __init__(self, text: str, scans_before_index: int = SCANS_BEFORE_INDEX) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self._scans = 0
-        self._scans_before_index = scans_before_index
-        self._starts: list[int] | None = None
-        self._pairs: dict[tuple[str, str], list[int]] = {}
-        self._odd: list[int] = []  # indexes of runs in a pair with a non-ASCII character
+        self._folded: str | None = None
         self._memo: dict[str, list[tuple[int, int]]] = {}
 
-    def _index(self) -> list[int]:
-        if self._starts is None:
-            runs = [(m.start(), m.group()) for m in _RUN.finditer(self.text)]
-            self._starts = [start for start, _ in runs]
-            pairs = self._pairs
-            for i in range(len(runs) - 1):
-                first, second = runs[i][1], runs[i + 1][1]
-                if first.isascii() and second.isascii():
-                    key = (first.lower(), second.lower())
-                    found = pairs.get(key)
-                    if found is None:
-                        pairs[key] = [i]
-                    else:
-                        found.append(i)
-                else:
-                    self._odd.append(i)
-        return self._starts
+    def _fold(self) -> str | None:
+        """The folded text; None if folding changed its length (no Python we know of)."""
+        if self._folded is None:
+            text = self.text
+            if not text.isascii() and any(chr(c) in text for c in _TO_ASCII):
+                text = text.translate(_TO_ASCII)
+            self._folded = text.lower()
+        return self._folded if len(self._folded) == len(self.text) else None
 
     def matches(self, lead: list[str]) -> list[tuple[int, int]]:
         """(start, end) of each match of `lead_pattern(lead)`, as `finditer` finds them."""
         key = "\0".join(lead)
-        if key in self._memo:
-            return self._memo[key]
-        pattern = lead_pattern(lead)
-        if len(lead) < 3 or (self._starts is None and self._scans < self._scans_before_index):
-            self._scans += 1
-            found = [m.span() for m in pattern.finditer(self.text)]
-        else:
-            starts = self._index()
-            candidates = self._pairs.get((lead[0].lower(), lead[1].lower()), [])
-            if self._odd:
-                candidates = sorted({*candidates, *self._odd})
-            found = []
-            done = 0  # where the last match ended: finditer resumes there
-            for i in candidates:
-                start = starts[i]
-                if start < done:
-                    continue
-                match = pattern.match(self.text, start)
-                if match is not None:
-                    found.append(match.span())
-                    done = match.end()
-        self._memo[key] = found
+        found = self._memo.get(key)
+        if found is None:
+            folded = self._fold() if lead else None
+            if folded is None:
+                found = [m.span() for m in lead_pattern(lead).finditer(self.text)]
+            else:
+                found = _search(_folded_pattern(tuple(w.lower() for w in lead)), folded)
+            self._memo[key] = found
         return found
 
     def count_before(self, lead: list[str], offset: int) -> int:
@@ -315,6 +290,29 @@ def lead_words(paragraph: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _compiled(lead: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\W+".join(map(re.escape, lead)), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_pattern(lead: tuple[str, ...]) -> re.Pattern[str]:
+    """`lead_pattern` of lower-cased words without its leading `\\b`, for a folded text: a
+    pattern that starts with a literal, which the regex engine finds by a fast search."""
+    return re.compile(r"\W+".join(map(re.escape, lead)))
+
+
+def _search(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The matches `finditer` gives for `\\b` + `pattern` (whose first character is a word
+    character): the leftmost match of `pattern` from where the last one ended, kept when no
+    word character stands before it, else the search goes on from the next position."""
+    found = []
+    at = 0
+    while (match := pattern.search(text, at)) is not None:
+        start = match.start()
+        if start and _WORD_CHAR.match(text, start - 1):
+            at = start + 1
+        else:
+            found.append(match.span())
+            at = match.end()
+    return found
 
 
 def lead_pattern(lead: list[str]) -> re.Pattern[str]:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from promptops.documents.model import Document
 from promptops.findings import Finding
@@ -71,17 +71,14 @@ def _texts(doc: Document) -> dict[tuple, str]:
 
 
 class Locator:
-    """Where paragraphs start in one document's file, each text and its raw YAML indexed
-    once (`LeadMatches`), so locating every paragraph of a long prompt costs one pass over
-    it, not one per finding. A paragraph is the n-th match of its first words in its
-    parsed text; it stands at the n-th match (or the last) in the raw scalar, whose span is
-    used when there is none."""
+    """Where paragraphs start in one document's file, each text and its raw YAML folded
+    once (`LeadMatches`), so locating every paragraph of a long prompt costs a search that
+    skips to its first words, not a scan per finding. A paragraph is the n-th match of its
+    first words in its parsed text; it stands at the n-th match (or the last) in the raw
+    scalar, whose span is used when there is none."""
 
-    def __init__(
-        self, doc: Document, scans_before_index: int = LeadMatches.SCANS_BEFORE_INDEX
-    ) -> None:
+    def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.scans_before_index = scans_before_index
         self.texts = _texts(doc)
         self._parsed: dict[tuple, LeadMatches] = {}
         self._raw: dict[tuple, tuple[Span, LeadMatches]] = {}
@@ -94,16 +91,14 @@ class Locator:
         source_path = item.source_path
         parsed = self._parsed.get(source_path)
         if parsed is None:
-            parsed = self._parsed[source_path] = LeadMatches(
-                self.text(source_path), self.scans_before_index
-            )
+            parsed = self._parsed[source_path] = LeadMatches(self.text(source_path))
         lead = lead_words(parsed.text[item.offset : item.end])
         occurrence = parsed.count_before(lead, item.offset)
         raw = self._raw.get(source_path)
         if raw is None:
             value = self.doc.source.value(source_path)
             segment = self.doc.source.text[value.index : value.end_index]
-            raw = (value, LeadMatches(segment, self.scans_before_index))
+            raw = (value, LeadMatches(segment))
             self._raw[source_path] = raw
         value, matches = raw
         found = matches.matches(lead)
@@ -130,6 +125,20 @@ class Locator:
 
 def _sources(doc: Document) -> list[tuple[tuple, str]]:
     return [(source_path, text) for _, source_path, text, _ in text_sources(doc.data)]
+
+
+def _first(
+    others: list[tuple[int, float]], items: list[Paragraph], span: Callable[[int], Span]
+) -> tuple[int, float]:
+    """The place a finding names: the most similar paragraph, then by path, then by line (the
+    first of `sorted` by that key). Only the candidates tied on score and path are located: a
+    paragraph with hundreds of near-copies locates one or a few, not all of them."""
+    best = max(score for _, score in others)
+    top = [o for o in others if o[1] == best]
+    if len(top) > 1:
+        path = min(items[o[0]].path for o in top)
+        top = [o for o in top if items[o[0]].path == path]
+    return top[0] if len(top) == 1 else min(top, key=lambda o: span(o[0]).line)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -199,8 +208,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if not ctx.workspace.is_target(item.path):
             continue
         here = span(i)
-        ranked = sorted(others, key=lambda o: (-o[1], items[o[0]].path, span(o[0]).line))
-        other, score = ranked[0]
+        other, score = _first(others, items, span)
         there = span(other)
         where = (
             f"line {there.line} of this prompt"
@@ -208,8 +216,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             else f"{items[other].path}:{there.line}"
         )
         more = ""
-        if len(ranked) > 1:
-            more = f" and {len(ranked) - 1} more place{'s' if len(ranked) > 2 else ''}"
+        if len(others) > 1:
+            more = f" and {len(others) - 1} more place{'s' if len(others) > 2 else ''}"
         kind = "repeats" if score >= 0.999 else f"is {score:.0%} similar to"
         yield make_finding(
             CODE,
