@@ -41,7 +41,14 @@ try:
     main(["lint", "--exit-zero", "--format", "json", "prompts/greet.yaml"])
 except SystemExit:
     pass
-unused = ("promptops.git", "promptops.version_history", "subprocess", "tempfile", "tomllib")
+unused = (
+    "promptops.git",
+    "promptops.version_history",
+    "promptops.lint.change",
+    "subprocess",
+    "tempfile",
+    "tomllib",
+)
 print("UNUSED=" + ",".join(sorted(m for m in unused if m in sys.modules)), file=sys.stderr)
 """
 

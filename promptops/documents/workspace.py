@@ -20,6 +20,7 @@ lines opts a file out, unless it declares a promptops kind (use `exclude` for a 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import re
@@ -33,7 +34,7 @@ from promptops.documents.model import KINDS, Document
 from promptops.documents.schema import validate_document
 from promptops.errors import UserError
 from promptops.findings import Finding
-from promptops.globs import matches
+from promptops.globs import glob_to_regex
 from promptops.parsing.yaml_source import Span, YamlProblem, decode_text, load_yaml
 
 if TYPE_CHECKING:
@@ -53,19 +54,36 @@ class ModelCatalog(Protocol):
 
 
 YAML_SUFFIXES = (".yaml", ".yml")
-_KIND_LINE = re.compile(r"^kind:\s*[\"']?(" + "|".join(KINDS) + r")\b", re.MULTILINE)
 KIND_FOLDERS = frozenset(f"{kind}s" for kind in KINDS)
 IGNORE_LINES = 5  # `# promptops: ignore` counts in this many first lines
-_IGNORE = re.compile(r"^[ \t]*#[ \t]*promptops:[ \t]*ignore[ \t]*$", re.MULTILINE)
-# a `kind:` naming one of the kinds anywhere: nested, in a list item, quoted, in a flow mapping
-_KIND_MENTION = re.compile(
-    r"""(?:^|[\s{,-])["']?kind["']?[ \t]*:[ \t]*["']?(?:""" + "|".join(KINDS) + r""")(?![\w./-])""",
-    re.MULTILINE,
-)
 _KIND_NAME = re.compile("|".join(KINDS))
-_TOP_KIND = re.compile(r"""^["']?kind["']?[ \t]*:[ \t]*["']?([^\s"'#,]*)""", re.MULTILINE)
-_TOP_ID = re.compile(r"""^["']?id["']?[ \t]*:""", re.MULTILINE)
-_API_VERSION = re.compile(r"""^["']?apiVersion["']?[ \t]*:""", re.MULTILINE)
+
+
+# Patterns that judge a YAML file whose text names no kind, kept as text: `re` compiles each
+# on its first use, and a repo whose YAML files are all documents never uses them.
+_IGNORE = r"^[ \t]*#[ \t]*promptops:[ \t]*ignore[ \t]*$"
+# a `kind:` naming one of the kinds anywhere: nested, in a list item, quoted, in a flow mapping
+_KIND_MENTION = (
+    r"""(?:^|[\s{,-])["']?kind["']?[ \t]*:[ \t]*["']?(?:""" + "|".join(KINDS) + r""")(?![\w./-])"""
+)
+_TOP_KIND = r"""^["']?kind["']?[ \t]*:[ \t]*["']?([^\s"'#,]*)"""
+_TOP_ID = r"""^["']?id["']?[ \t]*:"""
+_API_VERSION = r"""^["']?apiVersion["']?[ \t]*:"""
+
+
+@functools.cache
+def _globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """All of `paths` or `exclude` as one regex (`globs.matches` tries each pattern in turn:
+    walking a big repo matched every file against a dozen patterns one by one)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns))
+
+
+def matches(path: str, patterns: list[str]) -> bool:
+    """`globs.matches`, with the patterns compiled into one regex."""
+    regex = _globs(tuple(patterns))
+    return regex is not None and regex.match(path) is not None
 
 
 @dataclass
@@ -77,6 +95,7 @@ class Workspace:
     findings: list[Finding] = field(default_factory=list)
     targets: set[str] | None = None  # paths the user asked about; None = all
     files: list[str] = field(default_factory=list)  # every file read as ours (documents or not)
+    models: ModelCatalog | None = None  # what model ids were checked against (PO003)
 
     def __post_init__(self) -> None:
         self._index: dict[tuple[str, str], Document] = {}
@@ -268,7 +287,7 @@ def opted_out(text: str) -> bool:
     """`# promptops: ignore` in the first lines: a file that is not a document is not
     reported (a document stays one: `exclude` it in the reviewed config instead)."""
     head = "\n".join(text.split("\n", IGNORE_LINES)[:IGNORE_LINES])
-    return _IGNORE.search(head) is not None
+    return re.search(_IGNORE, head, re.MULTILINE) is not None
 
 
 def looks_like_a_document(text: str) -> bool:
@@ -276,12 +295,12 @@ def looks_like_a_document(text: str) -> bool:
     naming one of the kinds anywhere, or a top-level `kind:` that misspells one or comes
     with an `id:` outside a Kubernetes-style manifest. Only such a file (or an owned one)
     is reported when it is broken or not a document."""
-    if _KIND_MENTION.search(text):
+    if re.search(_KIND_MENTION, text, re.MULTILINE):
         return True
-    if _API_VERSION.search(text):
+    if re.search(_API_VERSION, text, re.MULTILINE):
         return False
-    for match in _TOP_KIND.finditer(text):
-        if near_kind(match.group(1)) or _TOP_ID.search(text):
+    for match in re.finditer(_TOP_KIND, text, re.MULTILINE):
+        if near_kind(match.group(1)) or re.search(_TOP_ID, text, re.MULTILINE):
             return True
     return False
 
@@ -615,7 +634,9 @@ def build_workspace(
     scope = FileScope.of(config, explicit or ())
     documents, findings = parse_documents(files, None, cache, scope, claimed)
     cache.save()
-    workspace = Workspace(config=config, documents=documents, targets=targets, files=claimed)
+    workspace = Workspace(
+        config=config, documents=documents, targets=targets, files=claimed, models=models
+    )
     findings.extend(_duplicate_ids(documents))
     findings.extend(resolve_references(workspace, models))
     workspace.findings = findings

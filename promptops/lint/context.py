@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.config import Config
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UserError
 from promptops.findings import Finding
-from promptops.lint.change import BaseChange
 from promptops.parsing.yaml_source import Span
 from promptops.render import (
     Block,
@@ -22,6 +21,9 @@ from promptops.render import (
     layout,
     template_refs,
 )
+
+if TYPE_CHECKING:  # only `check` builds a change (the base ref's rules)
+    from promptops.lint.change import BaseChange
 
 
 def make_finding(
@@ -93,8 +95,12 @@ class LintContext:
 
     @cached_property
     def prices(self) -> Any:
+        """The price table: the one the workspace's model ids were checked against, when it
+        is one (it is built once per run: a snapshot read and every model's row)."""
         from promptops.pricing.table import PriceTable
 
+        if isinstance(self.workspace.models, PriceTable):
+            return self.workspace.models
         return PriceTable.from_config(self.config)
 
     @cached_property

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptops.documents.model import Document
 from promptops.documents.workspace import Workspace
 from promptops.errors import UserError
 from promptops.findings import SEVERITIES, Finding, sort_findings
 from promptops.lint import rules
-from promptops.lint.change import BaseChange
 from promptops.lint.context import LintContext
 from promptops.lint.suppressions import apply_suppressions
+
+if TYPE_CHECKING:  # only `check` builds a change (the base ref's rules)
+    from promptops.lint.change import BaseChange
 
 LINT_SUPPLIES = frozenset({"workspace", "tokens"})  # every caller has these
 

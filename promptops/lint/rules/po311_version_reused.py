@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING
 
 from promptops.documents.model import Document
 from promptops.findings import Finding
-from promptops.lint.change import BaseChange
 from promptops.lint.context import LintContext
 
 if TYPE_CHECKING:  # the git layer is imported only when a base ref is read
     from promptops.git import GitSide
+    from promptops.lint.change import BaseChange
     from promptops.version_history import Sighting
 
 CODE = "PO311"
