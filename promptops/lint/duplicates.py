@@ -187,24 +187,34 @@ def find_duplicates(
         return full[i]
 
     similar: dict[int, dict[int, float]] = defaultdict(dict)
-    checked: set[tuple[int, int]] = set()
-    for bucket in buckets.values():
-        if len(bucket) < 2:
-            continue
-        if wanted is not None:
-            heads = [a for a in bucket if is_wanted[a]]
-            pairs = [(a, b) if a < b else (b, a) for a in heads for b in bucket if b != a]
-        elif len(bucket) > LARGE_BUCKET:
-            pairs = [(bucket[0], other) for other in bucket[1:]]
-        else:
-            pairs = [(a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :]]
-        for a, b in pairs:
-            if (a, b) in checked:
+
+    def compare(a: int, b: int) -> None:
+        score = jaccard(shingle_set(a), shingle_set(b))
+        if score >= threshold:
+            similar[a][b] = similar[b][a] = score
+
+    if wanted is not None:
+        # Each wanted paragraph against every other one it shares a band with, each pair
+        # once: the union of its buckets (in C), not every bucket's pairs (a cluster of k
+        # near-copies shares up to all 8 bands: 8k² pairs listed for k²/2 to compare).
+        for a in reps:  # ascending: a wanted pair is compared from its first paragraph
+            if is_wanted[a]:
+                for b in set().union(*(buckets[key] for key in items[a].bands)):
+                    if b != a and not (b < a and is_wanted[b]):
+                        compare(a, b)
+    else:
+        checked: set[tuple[int, int]] = set()
+        for bucket in buckets.values():
+            if len(bucket) < 2:
                 continue
-            checked.add((a, b))
-            score = jaccard(shingle_set(a), shingle_set(b))
-            if score >= threshold:
-                similar[a][b] = similar[b][a] = score
+            if len(bucket) > LARGE_BUCKET:
+                pairs = [(bucket[0], other) for other in bucket[1:]]
+            else:
+                pairs = [(a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :]]
+            for pair in pairs:
+                if pair not in checked:
+                    checked.add(pair)
+                    compare(*pair)
 
     result: dict[int, list[tuple[int, float]]] = {}
     for rep, members in group_of.items():
