@@ -257,10 +257,12 @@ def outside_link_finding(root: Path, rel: str) -> Finding:
     )
 
 
-def read_text(path: Path) -> str | None:
-    """A file's text (bytes that are not UTF-8 kept as `decode_text` does), None if unreadable."""
+def read_text(path: str | Path) -> str | None:
+    """A file's text (bytes that are not UTF-8 kept as `decode_text` does), None if unreadable.
+    A `str` path is read without building a `Path` (loading a repo reads every file)."""
     try:
-        return decode_text(path.read_bytes())
+        with open(path, "rb") as handle:
+            return decode_text(handle.read())
     except OSError:
         return None
 
@@ -597,8 +599,9 @@ def load_workspace(
     rels = list(rels)
     rels.extend(sorted(explicit_files - set(rels)))
     files = []
+    root = str(config.root)
     for rel in rels:
-        text = read_text(config.root / rel)
+        text = read_text(os.path.join(root, rel))
         if text is None:
             if rel in explicit_files:
                 raise UserError(f"cannot read {rel}")
