@@ -6,9 +6,6 @@ Each test runs the real diff in-process on a real git repo with its own cache fo
 
 from __future__ import annotations
 
-import json
-import os
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,6 @@ from promptops.diff.index import INDEX_FILE, NOT_A_DOCUMENT, summarize
 from promptops.diff.run import diff_refs
 from promptops.report.diff_json import diff_report_dict, dumps
 from tests.diff_fixtures import FAQ, LOOKUP_TOOL, charter, grow_triage_on_feature, triage
-from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
 
@@ -171,43 +167,3 @@ def test_summary_reads_the_entries_as_yaml_does() -> None:
     assert summarize(complex_key).workload == "billing"
     assert summarize("title: no kind here\n") == NOT_A_DOCUMENT
     assert summarize("kind: prompt\nid: [unclosed\n") == NOT_A_DOCUMENT
-
-
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pricing forks only with 2+ cores")
-def test_members_priced_in_a_forked_child_equal_one_process(tmp_path: Path) -> None:
-    """Past FORK_MIN_MEMBERS cache misses, half the members are priced in a child process;
-    the report and the figure cache must be exactly those of a run in one process."""
-    from promptops.diff.compute import FORK_MIN_MEMBERS
-
-    repo = GitRepo(tmp_path / "repo")
-    repo.write("promptops.yaml", "default_branch: main\ntokenizer: cl100k_base\n")
-    repo.write("charters/support.yaml", charter())
-    repo.write("tools/lookup.yaml", LOOKUP_TOOL)
-    for i in range(FORK_MIN_MEMBERS + 6):
-        member = FAQ.replace("id: faq", f"id: faq-{i}").replace("orders", f"orders {i} " * i)
-        repo.write(
-            f"prompts/faq-{i}.yaml", member if i % 2 else member.replace("tools: [lookup]\n", "")
-        )
-    repo.write("prompts/triage.yaml", triage())
-    repo.commit("base")
-    repo.branch("feature")
-    repo.write("prompts/triage.yaml", triage(version="1.1.0", system_tokens=1300))
-    repo.commit("longer triage")
-
-    runs = {}
-    for mode, env in (("fork", {}), ("one", {"PROMPTOPS_NO_FORK": "1"})):
-        cache = tmp_path / f"cache-{mode}"
-        result = run_cli(
-            ["diff", "main", "feature", "--format", "json"],
-            cwd=repo.root,
-            env={"PROMPTOPS_CACHE_DIR": str(cache), **env},
-        )
-        assert result.returncode == 0, result.stderr
-        files = sorted(p.name for p in (cache / "diff-figures").glob("*/*.json"))
-        runs[mode] = (result.stdout, files)
-    assert runs["fork"] == runs["one"]
-    assert len(runs["one"][1]) == FORK_MIN_MEMBERS + 6
-    (support,) = json.loads(runs["one"][0])["workloads"]
-    expected = support["scenarios"]["expected"]
-    assert Decimal(expected["base_usd"]) > 20 * Decimal("5841")  # the members are in the total
-    assert expected["prompt_change_usd"] == "99"  # triage alone changed: 1,200 → 1,300 tokens

@@ -124,7 +124,6 @@ def prompt_side(priced: PricedPrompt, doc: Document) -> PromptSide:
 
 # (path, figure-cache key, tool paths, charter path) of a member to price
 _Plan = tuple[str, str, list[str | None], str | None]
-FORK_MIN_MEMBERS = 64  # below this many members to price, a second process does not pay off
 
 
 class MemberFigures:
@@ -188,23 +187,9 @@ class MemberFigures:
             self.counter.used_estimate |= figures.exact in ("estimate", "mixed")
 
     def _price_all(self, side: SideDocs, charters: SideDocs, plans: list[_Plan]) -> None:
-        """Price the cache misses (and cache them): half in a forked child when there are many.
-        A diff on an empty cache prices hundreds of members, and parsing and tokenizing them
-        is most of its time; the child's figures come back as JSON, anything wrong with it
-        means the parent prices its half too."""
-        from promptops.forking import fork_call
-
-        theirs = plans[1::2] if len(plans) >= FORK_MIN_MEMBERS else []
-        pending = fork_call(self._priced_json, side, charters, theirs) if theirs else None
-        priced = self._priced(side, charters, plans[0::2] if pending is not None else plans)
-        if pending is not None:
-            child = _from_child(pending.result(), {plan[1] for plan in theirs})
-            if child is None:
-                child = self._priced(side, charters, theirs)
-            for _, figures in child:
-                self._note_exactness(figures)
-            priced += child
-        for key, figures in priced:
+        """Price the cache misses and cache them. (Half of them went to a forked child until
+        bench/ showed no win on 2 cores: bench/README.md, "Every kept speed-up".)"""
+        for key, figures in self._priced(side, charters, plans):
             self._memo[key] = figures
             self.cache.put(key, figures)
 
@@ -215,11 +200,6 @@ class MemberFigures:
             (key, self._price(side, path, tool_paths, charters, charter_path))
             for path, key, tool_paths, charter_path in plans
         ]
-
-    def _priced_json(
-        self, side: SideDocs, charters: SideDocs, plans: list[_Plan]
-    ) -> list[tuple[str, dict[str, Any]]]:
-        return [(key, figures.to_json()) for key, figures in self._priced(side, charters, plans)]
 
     def _price(
         self,
@@ -242,15 +222,6 @@ class MemberFigures:
         except (UnknownModelError, UserError) as exc:
             return Figures(str(doc.data.get("workload")), (), "estimate", skipped=exc.message)
         return figures_of(priced.estimate)
-
-
-def _from_child(sent: Any, keys: set[str]) -> list[tuple[str, Figures]] | None:
-    """The figures a pricing child sent back, or None unless they are exactly the ones asked."""
-    try:
-        figures = [(str(key), Figures.from_json(value)) for key, value in sent]
-    except (TypeError, ValueError, KeyError, ArithmeticError):  # None, or not what was sent
-        return None
-    return figures if {key for key, _ in figures} == keys else None
 
 
 def _rewarm_usd(priced: PricedPrompt) -> Decimal:
