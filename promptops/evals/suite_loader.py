@@ -62,6 +62,7 @@ def load_settings(start: Path, config_file: str | None = None) -> EvalSettings:
 def _workspace(root: Path) -> Workspace:
     from promptops.config import load_config
     from promptops.documents.workspace import load_workspace
+    from promptops.pricing.table import PriceTable
 
     config = load_config(start=root)
     return load_workspace(config, models=PriceTable.from_config(config))
