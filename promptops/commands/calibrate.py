@@ -112,12 +112,7 @@ def command(
         from promptops.calibrate.write import write_measured
 
         write_measured(config.root, run.result, on_change=lambda line: click.echo(line, err=True))
-    from promptops.report.calibration import render_json, render_text
+    from promptops.report.table import render
 
-    if fmt == "json":
-        from promptops.text.json_view import to_jsonable
-
-        emit(render_json(run.result, to_jsonable(run.provenance)), output)
-    else:
-        emit(render_text(run.result, run.provenance.sentence()), output)
+    emit(render("calibrate", fmt, run.result, provenance=run.provenance), output)
     return EXIT_OK

@@ -5,8 +5,6 @@ Exit codes: 0 promote or hold (and successful edits), 1 a rollback verdict, 2 ba
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +88,10 @@ def _repo_option(function: Any) -> Any:
 def plan_command(release: str, repo: Path, fmt: str) -> int:
     """Show the current step, the weights and what the next promote does."""
     from promptops.canary.documents import load_release
-    from promptops.canary.text_report import plan_to_dict, render_plan
+    from promptops.report.table import render
 
     loaded = load_release(release, repo)
-    if fmt == "json":
-        click.echo(json.dumps(plan_to_dict(loaded.release), indent=2))
-    else:
-        click.echo(render_plan(loaded.release), nl=False)
+    emit(render("canary plan", fmt, loaded.release), None)
     return EXIT_OK
 
 
@@ -165,12 +160,12 @@ def analyze_command(
 
     Exit 1 on rollback, 0 on promote or hold.
     """
-    from promptops.canary.analysis import ROLLBACK, analyze, verdict_to_dict
+    from promptops.canary.analysis import ROLLBACK, analyze
     from promptops.canary.cohort import merge_all
     from promptops.canary.documents import load_charter_for, load_release
     from promptops.canary.summaries import read_summaries
     from promptops.canary.telemetry import read_telemetry
-    from promptops.canary.text_report import render_verdict
+    from promptops.report.table import render
 
     if not telemetry and not summaries:
         raise UserError("give call records with --telemetry FILE or summaries with --summary FILE")
@@ -199,13 +194,7 @@ def analyze_command(
             + "; ".join(counters.examples[:3]),
             err=True,
         )
-    if fmt == "json":
-        document = verdict_to_dict(verdict)
-        document["input"] = counters.to_dict() if counters is not None else None
-        document["charter"] = verdict.charter.id if verdict.charter else None
-        emit(json.dumps(document, indent=2) + "\n", output)
-    else:
-        emit(render_verdict(verdict), output)
+    emit(render("canary analyze", fmt, verdict, counters=counters), output)
     return EXIT_FINDINGS if verdict.verdict == ROLLBACK else EXIT_OK
 
 
@@ -263,6 +252,7 @@ def sql_command(
 def _edit(release: str, repo: Path, dry_run: bool, fmt: str, action: str) -> int:
     from promptops.canary import release_edit
     from promptops.canary.documents import load_release
+    from promptops.report.table import render
 
     loaded = load_release(release, repo)
     text = release_edit.read_text_exact(loaded.path)
@@ -275,30 +265,8 @@ def _edit(release: str, repo: Path, dry_run: bool, fmt: str, action: str) -> int
             raise UserError(
                 f"cannot write the release: {exc.strerror or exc}", path=str(loaded.path)
             ) from None
-    if fmt == "json":
-        payload = {
-            "schema_version": 1,
-            "release": loaded.release.id,
-            "path": str(loaded.path),
-            "action": action,
-            "changes": list(result.changes),
-            "written": not dry_run,
-        }
-        click.echo(json.dumps(payload, indent=2))
-    else:
-        for change in result.changes:
-            click.echo(f"{loaded.path}: {change}{' (dry run)' if dry_run else ''}")
-        if dry_run:
-            import difflib
-
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    text.splitlines(keepends=True),
-                    result.text.splitlines(keepends=True),
-                    str(loaded.path),
-                    str(loaded.path),
-                )
-            )
+    options = {"loaded": loaded, "action": action, "before": text, "dry_run": dry_run}
+    emit(render("canary edit", fmt, result, **options), None)
     return EXIT_OK
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -164,13 +163,8 @@ def command(
 
     rework = parse_usd(rework_cost, "--rework-cost") if rework_cost is not None else None
     result = analyze_cascade(costs, rates, rework, calls_per_month)
-    if fmt == "json":
-        from promptops.report.cascade_text import cascade_jsonable
+    from promptops.report.table import render
+    from promptops.text.formatting import use_color
 
-        emit(json.dumps(cascade_jsonable(result), indent=2) + "\n", output)
-    else:
-        from promptops.report.cascade_text import render_cascade_text
-        from promptops.text.formatting import use_color
-
-        emit(render_cascade_text(result, color=use_color() and output is None), output)
+    emit(render("cascade", fmt, result, color=use_color() and output is None), output)
     return EXIT_OK

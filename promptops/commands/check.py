@@ -81,7 +81,8 @@ def command(
     from promptops.check import run_check, touched_paths, with_creep
     from promptops.diff.run import diff_refs, head_workspace
     from promptops.governance.pull_request import pull_request_approvals
-    from promptops.report.diff_json import check_report_dict, dumps
+    from promptops.report.diff_json import check_report_dict
+    from promptops.report.table import render
 
     config = config_for([], config_file)
     run = diff_refs(config, base, head)
@@ -98,34 +99,12 @@ def command(
 
         result = with_drift(config, run, result, telemetry, input_tokens)
     data = check_report_dict(result)
-    if json_output is not None:
-        emit(dumps(data), json_output)
-    if markdown_output is not None:
-        from promptops.report.markdown import render_markdown
-
-        emit(render_markdown(data), markdown_output)
-    if sarif_output is not None:
-        from promptops.report.findings_sarif import render_findings_sarif
-
-        emit(render_findings_sarif(list(result.findings), root=config.root), sarif_output)
     fmt = resolve_format(fmt)
-    if fmt == "json":
-        emit(dumps(data), output)
-    elif fmt == "markdown":
-        from promptops.report.markdown import render_markdown
-
-        emit(render_markdown(data), output)
-    elif fmt == "sarif":
-        from promptops.report.findings_sarif import render_findings_sarif
-
-        emit(render_findings_sarif(list(result.findings), root=config.root), output)
-    else:
-        from promptops.report.diff_text import render_diff_text, render_github_annotations
-
-        text = render_diff_text(data, color=None if output is None and fmt == "text" else False)
-        if fmt == "github":
-            from promptops.report.github_paths import github_report
-
-            text = render_github_annotations(github_report(data, config.root)) + text
-        emit(text, output)
+    color = None if output is None and fmt == "text" else False
+    options = {"findings": list(result.findings), "root": config.root, "color": color}
+    extras = ((json_output, "json"), (markdown_output, "markdown"), (sarif_output, "sarif"))
+    for extra_output, extra_fmt in extras:  # --json-output and the others, from the same run
+        if extra_output is not None:
+            emit(render("check", extra_fmt, data, **options), extra_output)
+    emit(render("check", fmt, data, **options), output)
     return EXIT_FINDINGS if result.blocking else EXIT_OK

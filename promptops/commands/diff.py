@@ -31,20 +31,12 @@ def command(
     "unpriced" with the reason and the totals say they are incomplete, never a $0 or -100%.
     """
     from promptops.diff.run import diff_refs
-    from promptops.report.diff_json import diff_report_dict, dumps
+    from promptops.report.diff_json import diff_report_dict
+    from promptops.report.table import render
 
     config = config_for([], config_file)
     run = diff_refs(config, base, head)
     data = diff_report_dict(run.report)
-    if fmt == "json":
-        emit(dumps(data), output)
-    elif fmt == "markdown":
-        from promptops.report.markdown import render_markdown
-
-        emit(render_markdown(data), output)
-    else:
-        from promptops.report.diff_text import render_diff_text
-
-        emit(render_diff_text(data, color=None if output is None else False), output)
+    emit(render("diff", fmt, data, color=None if output is None else False), output)
     broken = any(d.problem for d in run.report.documents)
     return EXIT_FINDINGS if run.report.incomplete or broken else EXIT_OK

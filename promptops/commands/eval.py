@@ -64,13 +64,10 @@ def command() -> None:
 def _write_report_and_gate(report: Any, fmt: str, output: Path | None, gated: bool) -> int:
     from promptops.evals.comparison import compare
     from promptops.evals.gates import evaluate_gates, gates_passed
-    from promptops.evals.text_report import render_text
+    from promptops.report.table import render as render_report
 
     # Answers were redacted when they arrived; this also covers older cache entries.
-    if fmt == "json":
-        emit(redact(json.dumps(report.to_dict(), indent=2)) + "\n", output)
-    else:
-        emit(redact(render_text(report, gated=gated)), output)
+    emit(redact(render_report("eval", fmt, report, gated=gated)), output)
     if not gated:
         return EXIT_OK
     ok = all(
@@ -504,8 +501,8 @@ def _run_contrasts(
         Contrast,
         ContrastReport,
         expected_call_cost,
-        render_contrasts,
     )
+    from promptops.report.table import render as render_report
 
     config = settings.config or Config(root=settings.root)
 
@@ -568,10 +565,7 @@ def _run_contrasts(
                 )
             )
     report = ContrastReport(tuple(contrasts))
-    if fmt == "json":
-        emit(redact(json.dumps(report.to_dict(), indent=2)) + "\n", output)
-    else:
-        emit(redact(render_contrasts(report)), output)
+    emit(redact(render_report("eval contrast", fmt, report)), output)
     return EXIT_OK
 
 

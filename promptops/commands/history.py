@@ -44,17 +44,7 @@ def command(
 
     config = load_config(config_file=config_file)
     history = walk(config, since, until)
-    if fmt == "json":
-        from promptops.history.render import render_json
+    from promptops.report.table import render
 
-        text = render_json(history)
-    elif fmt in ("html", "svg"):
-        from promptops.history.chart import render_html, render_svg
-
-        text = render_html(history) if fmt == "html" else render_svg(history)
-    else:
-        from promptops.history.render import render_text
-
-        text = render_text(history)
-    emit(text, output)
+    emit(render("history", fmt, history), output)
     return EXIT_OK

@@ -124,30 +124,12 @@ def _report(
     root: Path,
     exit_zero: bool,
 ) -> int:
+    from promptops.report.table import render
+
+    options = {"files_checked": checked, "root": root, "color": None if output is None else False}
     if sarif_output is not None:
-        from promptops.report.findings_sarif import render_findings_sarif
-
-        emit(render_findings_sarif(findings, root), sarif_output)
-    fmt = resolve_format(fmt)
-    if fmt == "json":
-        from promptops.report.findings_text import render_findings_json
-
-        text = render_findings_json(findings, checked)
-    elif fmt == "sarif":
-        from promptops.report.findings_sarif import render_findings_sarif
-
-        text = render_findings_sarif(findings, root)
-    elif fmt == "github":
-        from promptops.report.findings_github import render_findings_github
-
-        text = render_findings_github(findings, root)
-    else:
-        from promptops.report.findings_text import render_findings_text
-
-        text = render_findings_text(findings, checked, color=None if output is None else False)
-        if findings:
-            text += "Run `promptops rule CODE` for what a rule catches and how to fix it.\n"
-    emit(text, output)
+        emit(render("lint", "sarif", findings, **options), sarif_output)
+    emit(render("lint", resolve_format(fmt), findings, **options), output)
     if exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK

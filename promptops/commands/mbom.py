@@ -10,13 +10,6 @@ import click
 from promptops.commands.common import config_for, config_option, emit, format_option, output_option
 from promptops.errors import EXIT_OK, UserError
 
-RENDERERS = {
-    "markdown": "promptops.mbom.markdown:render_mbom_markdown",
-    "json": "promptops.mbom.jsonable:render_mbom_json",
-    "cyclonedx": "promptops.mbom.cyclonedx:render_mbom_cyclonedx",
-    "html": "promptops.mbom.html:render_mbom_html",
-}
-
 
 def _as_of(value: str | None) -> dt.date | None:
     if value is None:
@@ -30,7 +23,7 @@ def _as_of(value: str | None) -> dt.date | None:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @config_option
-@format_option(list(RENDERERS), default="markdown")
+@format_option(["markdown", "json", "cyclonedx", "html"], default="markdown")
 @output_option
 @click.option(
     "--as-of",
@@ -54,11 +47,10 @@ def command(
     Flags orphaned workloads, reviews older than the transparency cadence, the cache cliff
     of every cached prompt and the subsidy exposure of effective prices.
     """
-    import importlib
-
     from promptops.documents.workspace import load_workspace
     from promptops.mbom.collect import collect_mbom
     from promptops.pricing.table import PriceTable
+    from promptops.report.table import render
     from promptops.tokens.counting import TokenCounter
 
     date = _as_of(as_of)
@@ -69,7 +61,5 @@ def command(
         mbom = collect_mbom(workspace, counter, as_of=date)
     finally:
         counter.close()
-    module_name, attr = RENDERERS[fmt].split(":")
-    render = getattr(importlib.import_module(module_name), attr)
-    emit(render(mbom), output)
+    emit(render("mbom", fmt, mbom), output)
     return EXIT_OK

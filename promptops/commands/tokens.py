@@ -85,24 +85,10 @@ def command(
         report = estimate_workspace(workspace, counter)
     finally:
         counter.close()
-    if fmt == "json":
-        from promptops.cache_cliff import cache_cliff_jsonable
-        from promptops.text.json_view import dumps, to_jsonable
+    from promptops.report.table import render
 
-        data = to_jsonable(report)
-        data["cache_cliff"] = cache_cliff_jsonable(report.prompts)
-        data["invalid_documents"] = [
-            {"path": f.path, "line": f.line, "code": f.code, "message": f.message} for f in broken
-        ]
-        emit(dumps(data), output)
-    else:
-        from promptops.report.tokens_text import render_tokens_text
-
-        text = render_tokens_text(report, color=None if output is None else False)
-        skipped = sorted({f.path for f in broken})
-        if skipped:
-            text += f"\nSkipped {len(skipped)} invalid document(s): run `promptops validate`.\n"
-        emit(text, output)
+    color = None if output is None else False
+    emit(render("tokens", fmt, report, invalid=broken, color=color), output)
     # A prompt that could not be priced, or a document that could not be read, is a finding:
     # the report is incomplete (exit 1), never a quiet total without it.
     return EXIT_FINDINGS if report.unpriced or broken else EXIT_OK

@@ -25,14 +25,11 @@ def command(
     """
     from promptops.documents.workspace import load_workspace
     from promptops.pricing.table import PriceTable
-    from promptops.report.findings_text import render_findings_json, render_findings_text
+    from promptops.report.table import render
 
     config = config_for(paths, config_file)
     workspace = load_workspace(config, paths, models=PriceTable.from_config(config))
     findings = [f for f in workspace.findings if workspace.is_target(f.path)]
     checked = len(workspace.targets) if workspace.targets is not None else len(workspace.files)
-    if fmt == "json":
-        emit(render_findings_json(findings, checked), output)
-    else:
-        emit(render_findings_text(findings, checked), output)
+    emit(render("validate", fmt, findings, files_checked=checked), output)
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
