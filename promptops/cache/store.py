@@ -44,10 +44,8 @@ _ENTRY_DIGEST = 16  # hex digits of an entry's digest (64 bits)
 
 def atomic_write(path: Path, content: str | bytes) -> None:
     """Write via a temp file in the same folder and rename over the target (raises OSError)."""
-    import tempfile  # imported on the first write: a warm run writes nothing
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temp(path)
     try:
         if isinstance(content, bytes):
             with os.fdopen(fd, "wb") as binary:
@@ -59,6 +57,21 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new file beside `path` (`.<name>.<random>.tmp`, mode 0600, opened exclusively) as
+    `tempfile.mkstemp` makes it, without importing `tempfile` (shutil, bz2, lzma and random
+    with it: 4 ms of every `lint FILE` that caches a new token count)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 # -- writes that never fail a run ---------------------------------------------------------------
