@@ -44,9 +44,13 @@ def store_path(folder: Path, namespace: str, scope: str) -> Path:
     return folder / f"{namespace}-{digest}.bin"
 
 
-def _read(path: Path) -> tuple[int, dict[str, tuple[int, bytes]], int]:
-    """The generation, entries and payload size of a store file; empty when missing, stale or
-    damaged."""
+def _read(path: Path) -> tuple[int, dict[str, tuple[int, bytes]]]:
+    """The generation and entries of a store file; empty when missing, stale or damaged."""
+    return _read_sized(path)[:2]  # type: ignore[return-value]
+
+
+def _read_sized(path: Path) -> tuple[int, dict[str, tuple[int, bytes]], int]:
+    """`_read`, and the payload's size in bytes (0 when empty)."""
     try:
         blob = read_sealed(path, path.name)
         if blob is None:
@@ -67,7 +71,9 @@ class ContentStore:
 
     def __init__(self, folder: Path | None, namespace: str, scope: str = "") -> None:
         self.path = store_path(folder, namespace, scope) if folder is not None else None
-        self.generation, self._entries, self._size = _read(self.path) if self.path else (0, {}, 0)
+        self.generation, self._entries, self._size = (
+            _read_sized(self.path) if self.path else (0, {}, 0)
+        )
         self._used: set[str] = set()
         self._dirty = False
         self._new_bytes = 0  # of the entries put since the file was read

@@ -91,26 +91,55 @@ def _fast_path(folder: Path | None) -> Path | None:
     return folder / f"encoding-cl100k_base-{digest}.marshal"
 
 
-def fast_cl100k(folder: Path | None) -> Any | None:
-    """cl100k from the parsed ranks in the cache folder; None when absent, unreadable or
-    damaged (the file is sealed: one changed rank would silently change every count, and
-    `marshal` is not safe on damaged bytes, so nothing unverified is unmarshalled)."""
+def _fast_payload(folder: Path | None, keep: bool = True) -> tuple | None:
+    """(name, pattern, ranks, special tokens, long tokens) from the cache folder; None when
+    absent, unreadable or damaged (the file is sealed: one changed rank would silently change
+    every count, and `marshal` is not safe on damaged bytes, so nothing unverified is
+    unmarshalled). Read once for the partial encoders and the full one of a process: the
+    full load takes it out of the memo (`keep=False`), so a later call reads the file again."""
     path = _fast_path(folder)
     if path is None:
         return None
+    key = str(path)
+    if key in _RANKS:
+        return _RANKS[key] if keep else _RANKS.pop(key)
+    payload = _read_payload(path)
+    if keep:
+        _RANKS[key] = payload
+    return payload
+
+
+def _read_payload(path: Path) -> tuple | None:
     from promptops.cache.store import read_sealed
 
-    payload = read_sealed(path, path.name)
+    blob = read_sealed(path, path.name)
+    if blob is None:
+        return None
+    try:
+        name, pat_str, ranks, special, long_tokens = marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(ranks, dict) and isinstance(long_tokens, list)):
+        return None
+    return name, pat_str, ranks, special, long_tokens
+
+
+_RANKS: dict[str, tuple | None] = {}
+
+
+def fast_cl100k(folder: Path | None) -> Any | None:
+    """cl100k from the parsed ranks in the cache folder; None when they are not there."""
+    payload = _fast_payload(folder, keep=False)
     if payload is None:
         return None
     import tiktoken
 
+    name, pat_str, ranks, special, _ = payload
     try:
-        name, pat_str, ranks, special = marshal.loads(payload)
         return tiktoken.Encoding(
             name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=special
         )
-    except (EOFError, ValueError, TypeError):
+    except (ValueError, TypeError):
         return None
 
 
@@ -121,17 +150,75 @@ def _save_fast(folder: Path | None, encoding: Any) -> None:
     from promptops.cache.store import write_sealed
 
     try:  # private attributes of tiktoken's Encoding: if they move, the fast path just stops
+        ranks = encoding._mergeable_ranks
         payload = (
             encoding.name,
             encoding._pat_str,
-            encoding._mergeable_ranks,
+            ranks,
             encoding._special_tokens,
+            [token for token in ranks if len(token) > SHORT_TOKEN],
         )
         write_sealed(path, marshal.dumps(payload), path.name)
+        _RANKS[str(path)] = payload
     except (AttributeError, ValueError):
         pass
 
 
+# Building tiktoken's encoder from all 100,256 cl100k ranks costs 40-60 ms of CPU (hundreds
+# under load): most of a `lint FILE` after an edit, which counts one block. tiktoken's BPE
+# only ever looks up the ranks of byte strings inside the text it encodes (each regex piece,
+# and the pairs, triples… of parts merged inside a piece), so an encoder built from just the
+# ranks that occur in the text as substrings gives the same tokens for that text, and is
+# built in ~3 ms. So the first few small texts of a process are counted that way (the ranks
+# that occur are found with set operations in C: every slice of up to SHORT_TOKEN bytes,
+# and a substring test for each of the ~1,000 longer tokens); past PARTIAL_BUDGET bytes in
+# all, or for a text that is not UTF-8 (surrogates), the full encoder loads as before.
+# tests/test_tokens_partial_encoder.py compares both on random and real texts.
+# PROMPTOPS_NO_PARTIAL_ENCODER=1 turns it off (bench/edit_bench.py measures it side by side).
+SHORT_TOKEN = 16  # bytes
+PARTIAL_TEXT = 8_192  # bytes: a longer text loads the full encoder
+PARTIAL_BUDGET = 32_768  # bytes counted with partial encoders per process before the full one
+_partial_used = [0]
+
+
+def partial_count(text: str, folder: Path | None) -> int | None:
+    """Tokens of `text` under cl100k from an encoder of only the ranks occurring in it; None
+    when this path does not apply (see above)."""
+    if os.environ.get("PROMPTOPS_NO_PARTIAL_ENCODER") or "cl100k_base" in _LOADED:
+        return None
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # tiktoken re-encodes such text: the full encoder does that
+        return None
+    size = len(data)
+    if size > PARTIAL_TEXT or _partial_used[0] + size > PARTIAL_BUDGET:
+        return None
+    payload = _fast_payload(folder)
+    if payload is None:
+        return None
+    _partial_used[0] += size
+    name, pat_str, ranks, special, long_tokens = payload
+    slices = {
+        data[start : start + length]
+        for length in range(1, min(SHORT_TOKEN, size) + 1)
+        for start in range(size - length + 1)
+    }
+    found = {token: ranks[token] for token in filter(ranks.__contains__, slices)}
+    found.update((token, ranks[token]) for token in long_tokens if token in data)
+    if not found:  # an empty text: no ranks needed, but tiktoken wants some
+        return 0 if not text else None
+    import tiktoken
+
+    encoding = tiktoken.Encoding(
+        name, pat_str=pat_str, mergeable_ranks=found, special_tokens=special
+    )
+    return len(encoding.encode(text, disallowed_special=()))
+
+
 def count_tokens(name: str, text: str, folder: Path | None = None) -> int:
     """Tokens of `text` under the tiktoken encoding `name` (special tokens as plain text)."""
+    if name == "cl100k_base":
+        count = partial_count(text, folder)
+        if count is not None:
+            return count
     return len(load_encoding(name, folder).encode(text, disallowed_special=()))
