@@ -2,6 +2,7 @@
 text changed, the rest of the repo cached (what pre-commit and a developer's terminal see).
 
 Usage: python bench/edit_bench.py [--prompts 200] [--rounds 10] [--switch VAR=VALUE ...]
+                                 [--compare-src DIR]
 
 `lint_bench.py`'s "one file" edits a trailing comment, so every block's token count is still
 cached and the tokenizer never loads; a real edit changes the text, so the command loads the
@@ -9,7 +10,9 @@ tokenizer and counts the edited block. Each round writes a new sentence into the
 of one generated prompt (a text no cache has seen) and runs both commands once per variant
 (this checkout as is, and each `--switch VAR=VALUE`, e.g. `PROMPTOPS_NO_RANK_CACHE=1`), the
 variants in turn so each sees the same machine load; each variant has its own cache folder,
-warmed once before the rounds. Prints the median and best wall and CPU seconds per command.
+warmed once before the rounds. `--compare-src DIR` adds another source tree (e.g. a `git
+archive` of an older commit) as a variant, for before/after. Every variant must print the
+same for the same edit (checked). Prints the median and best wall and CPU seconds per command.
 """
 
 from __future__ import annotations
@@ -33,27 +36,28 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one command; exit 0 or 1 (findings) only."""
+def run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall, CPU) seconds of one command, and what it printed; exit 0 or 1 (findings) only."""
     cpu = _cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return wall, _cpu() - cpu
+    return wall, _cpu() - cpu, done.stdout
 
 
-def compile_sources() -> None:
-    """Byte-compile the measured checkout first, as an installed package is: under
+def compile_sources(sources: list[Path]) -> None:
+    """Byte-compile the measured trees first, as an installed package is: under
     PYTHONDONTWRITEBYTECODE (or after an edit) every run would compile modules from source,
     a fixed cost of a few tenths of a second no user pays."""
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(REPO / "promptops")],
-        check=False,
-        capture_output=True,
-        timeout=600,
-    )
+    for src in sources:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(src / "promptops")],
+            check=False,
+            capture_output=True,
+            timeout=600,
+        )
 
 
 def main() -> int:
@@ -68,6 +72,12 @@ def main() -> int:
         default=[],
         help="also measure with this environment setting (repeatable: one variant each)",
     )
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        metavar="DIR",
+        help="also measure this source tree (a folder holding `promptops/`)",
+    )
     args = parser.parse_args()
     variants: list[tuple[str, dict[str, str]]] = [("as is", {})]
     for switch in args.switch:
@@ -75,8 +85,15 @@ def main() -> int:
         if not sep or not name:
             raise SystemExit(f"--switch expects VAR=VALUE, not {switch!r}")
         variants.append((switch, {name: value}))
+    sources = [REPO]
+    if args.compare_src is not None:
+        src = args.compare_src.resolve()
+        if not (src / "promptops" / "__init__.py").is_file():
+            raise SystemExit(f"--compare-src {src}: no promptops package there")
+        variants.append((f"src {args.compare_src}", {"PYTHONPATH": str(src)}))
+        sources.append(src)
 
-    compile_sources()
+    compile_sources(sources)
     with tempfile.TemporaryDirectory(prefix="promptops-edit-bench-") as tmp:
         work = Path(tmp)
         repo = work / "repo"
@@ -105,15 +122,20 @@ def main() -> int:
         edit = 0
         for i in range(args.rounds):
             order = variants[i % len(variants) :] + variants[: i % len(variants)]
-            for label, _ in order:
-                for command in ("lint", "tokens"):
-                    edit += 1
-                    sentence = f"  Edit {edit}: answer in at most {edit + 2} sentences.\n"
-                    target.write_text(
-                        original.replace("system: |\n", "system: |\n" + sentence, 1),
-                        encoding="utf-8",
-                    )
-                    times[label][command].append(run([*cli, command, rel], repo, envs[label]))
+            for command in ("lint", "tokens"):
+                edit += 1  # one new text per round and command, seen by every variant
+                sentence = f"  Edit {edit}: answer in at most {edit + 2} sentences.\n"
+                target.write_text(
+                    original.replace("system: |\n", "system: |\n" + sentence, 1),
+                    encoding="utf-8",
+                )
+                printed = set()
+                for label, _ in order:
+                    wall, cpu, out = run([*cli, command, rel], repo, envs[label])
+                    times[label][command].append((wall, cpu))
+                    printed.add(out)
+                if len(printed) != 1:
+                    raise SystemExit(f"{command} {rel}: the variants printed different output")
         target.write_text(original, encoding="utf-8")
 
     print(
