@@ -48,10 +48,15 @@ from promptops.documents.workspace import Workspace
 from promptops.findings import Finding, sort_findings
 from promptops.governance.gate import Approvals, review_charter_changes
 from promptops.lint.change import BaseChange, ChangedDocument
-from promptops.text.formatting import pct, tokens, usd
+from promptops.text.formatting import pct, tokens
+from promptops.text.json_view import decimal_str
 
 if TYPE_CHECKING:
     from promptops.diff.run import DiffRun
+
+# A blocking reason or warning: a stable `code` and its figures (money as decimal strings);
+# `promptops.report.reasons` words each code.
+Reason = dict[str, Any]
 
 PER_CALL_BUDGETS = (
     "max_input_tokens_per_call",
@@ -114,31 +119,47 @@ def touched_paths(report: DiffReport) -> set[str]:
 
 def _unpriced_reasons(
     report: DiffReport, touched: set[str], blocked: set[str]
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[Reason], list[Reason]]:
     """(blocking, warnings) for figures that cannot be computed. A touched document with no
     head figures blocks (its workload's budgets cannot be checked), unless a blocking finding
     already names its file; an untouched one, or a base side, only warns."""
     blocking, warnings = [], []
     for u in report.unpriced:
-        what = f"{u.kind} {u.id!r}" if u.kind and u.id else "the document"
+        fields = {
+            "path": u.path,
+            "side": u.side,
+            "kind": u.kind or None,
+            "id": u.id or None,
+            "reason": u.reason,
+            "workload": u.workload,
+        }
         if u.side == "head" and u.path in touched:
             if u.path not in blocked:
-                blocking.append(
-                    f"{u.path}: {what} cannot be priced on the head ({u.reason}): "
-                    "its workload's budgets cannot be checked"
-                )
+                blocking.append({"code": "unpriced-changed", **fields})
         elif u.side == "head":
-            warnings.append(
-                f"{u.path}: {what} cannot be priced on the head ({u.reason}): the totals of "
-                f"{u.workload or 'its workload'} leave it out and its monthly budgets are not "
-                "checked"
-            )
+            warnings.append({"code": "unpriced-head", **fields})
         else:
-            warnings.append(
-                f"{u.path}: {what} cannot be priced on the base ({u.reason}): increases "
-                "against the base are not checked"
-            )
+            warnings.append({"code": "unpriced-base", **fields})
     return blocking, warnings
+
+
+def breach_fields(b: Breach) -> Reason:
+    """A broken budget's figures, as its reason (and the JSON's `breaches`) carry them."""
+    return {
+        "budget": b.budget,
+        "workload": b.workload,
+        "prompt": b.prompt,
+        "path": b.path,
+        "line": b.line,
+        "limit": b.limit,
+        "value": b.value,
+        "base_value": b.base_value,
+    }
+
+
+def _waiver(waiver: Waiver) -> dict[str, str]:
+    """A waiver as a reason cites it."""
+    return {"approver": waiver.approver, "expires": waiver.expires, "reason": waiver.reason}
 
 
 def base_change(report: DiffReport, loaded: LoadedSides, touched: set[str]) -> BaseChange:
@@ -222,19 +243,19 @@ class _Gate:
         budget: str,
         workload: str | None,
         prompt: str | None,
-        message: str,
         where: tuple[str, int],
         introduced: bool,
         limit: str,
         value: str,
+        base_value: str | None = None,
     ) -> None:
+        """A broken budget, with its figures (`report.reasons.budget_message` words them)."""
         waiver, expired = find_waiver(self.waivers_for(workload), f"budget:{budget}", self.today)
         self.breaches.append(
             Breach(
                 budget,
                 workload,
                 prompt,
-                message,
                 where[0],
                 where[1],
                 introduced,
@@ -242,6 +263,7 @@ class _Gate:
                 value,
                 waiver,
                 expired,
+                base_value,
             )
         )
 
@@ -288,22 +310,15 @@ class _Gate:
                 and base_limit is not None
                 and base_values[name] > Decimal(str(base_limit))
             )
-            show = (
-                (lambda v: usd(v, per_call=True))
-                if name.endswith("usd")
-                else (lambda v: tokens(int(v)))
-            )
-            was = f" (was {show(base_values[name])} on base)" if name in base_values else ""
             self.add(
                 name,
                 p.head.workload,
                 p.id,
-                f"{p.id}: {name} {show(value)} is over the {p.head.workload} charter's limit "
-                f"of {show(limit)}{was}",
                 where,
                 not pre_existing,
                 str(limit),
-                str(value),
+                decimal_str(value),
+                decimal_str(base_values[name]) if name in base_values else None,
             )
 
     def workload(self, w: Any) -> None:
@@ -319,17 +334,15 @@ class _Gate:
                     and s.base_usd is not None
                     and s.base_usd > s.base_budget_usd
                 )
-                was = usd(s.base_usd) if s.base_usd is not None else "not priced"
                 self.add(
                     f"monthly_usd.{s.name}",
                     w.id,
                     None,
-                    f"{w.id}: {s.name} monthly cost {usd(s.head_usd)} is over its budget of "
-                    f"{usd(s.budget_usd)} (was {was} on base)",
                     self._charter_line(charter, "budgets", "monthly_usd", s.name),
                     not pre,
-                    str(s.budget_usd),
-                    str(s.head_usd),
+                    decimal_str(s.budget_usd),
+                    decimal_str(s.head_usd),
+                    None if s.base_usd is None else decimal_str(s.base_usd),
                 )
         runaway = w.scenario("runaway")
         if (
@@ -350,17 +363,15 @@ class _Gate:
                 and runaway.base_usd is not None
                 and runaway.base_usd > Decimal(str(base_kill))
             )
-            was = usd(runaway.base_usd) if runaway.base_usd is not None else "not priced"
             self.add(
                 "kill_switch_usd",
                 w.id,
                 None,
-                f"{w.id}: runaway monthly cost {usd(runaway.head_usd)} passes the kill switch "
-                f"at {usd(w.kill_switch_usd)} (was {was} on base)",
                 self._charter_line(charter, "scenarios", "runaway", "kill_switch_usd"),
                 not pre,
-                str(w.kill_switch_usd),
-                str(runaway.head_usd),
+                decimal_str(w.kill_switch_usd),
+                decimal_str(runaway.head_usd),
+                None if runaway.base_usd is None else decimal_str(runaway.base_usd),
             )
         increase = budgets.get("max_increase") or {}
         expected = w.scenario("expected")
@@ -379,12 +390,10 @@ class _Gate:
                 "max_increase.usd_per_month",
                 w.id,
                 None,
-                f"{w.id}: the change adds {usd(change)}/month (expected) at the charter's "
-                f"traffic, over the allowed increase of {usd(Decimal(str(limit_usd)))}",
                 self._charter_line(charter, "budgets", "max_increase", "usd_per_month"),
                 True,
                 str(limit_usd),
-                str(change),
+                decimal_str(change),
             )
         limit_pct = increase.get("pct")
         if limit_pct is not None:
@@ -394,12 +403,10 @@ class _Gate:
                     "max_increase.pct",
                     w.id,
                     None,
-                    f"{w.id}: the change raises the expected monthly cost by {growth:.1f}%, "
-                    f"over the allowed {Decimal(str(limit_pct))}%",
                     self._charter_line(charter, "budgets", "max_increase", "pct"),
                     True,
                     str(limit_pct),
-                    f"{growth:.2f}",
+                    decimal_str(growth.quantize(Decimal("0.000001"))),
                 )
 
 
@@ -423,8 +430,8 @@ def run_check(
         if f.path not in touched and f.severity == "error"
     )
 
-    blocking: list[str] = []
-    warnings: list[str] = []
+    blocking: list[Reason] = []
+    warnings: list[Reason] = []
     notes: list[str] = []
     prompt_workload = {
         p.path: side.workload for p in report.prompts if (side := p.head or p.base) is not None
@@ -435,23 +442,24 @@ def run_check(
         workload = f.extra.get("workload") if f.extra else None
         workload = workload or prompt_workload.get(f.path)
         waiver, expired = find_waiver(gate.waivers_for(workload), f"rule:{f.code}", today)
-        where = f"{f.path}:{f.line}"
+        cited = {"rule": f.code, "message": f.message, "path": f.path, "line": f.line}
         if f.severity == "error" and waiver is not None:
-            warnings.append(
-                f"{where}: {f.code} {f.message} — waived by {waiver.approver} until "
-                f"{waiver.expires}: {waiver.reason}"
-            )
+            warnings.append({"code": "finding-waived", **cited, "waiver": _waiver(waiver)})
             f = replace(f, severity="warning", extra={**f.extra, "waived_by": waiver.approver})
         elif f.severity == "error":
-            suffix = (
-                f" (the waiver by {expired.approver} expired on {expired.expires})"
-                if expired
-                else ""
+            blocking.append(
+                {
+                    "code": "finding",
+                    **cited,
+                    "severity": "error",
+                    "expired_waiver": _waiver(expired) if expired else None,
+                }
             )
-            blocking.append(f"{where}: {f.code} {f.message}{suffix}")
             blocked.add(f.path)
         elif f.severity == "warning":
-            warnings.append(f"{where}: {f.code} {f.message}")
+            warnings.append(
+                {"code": "finding", **cited, "severity": "warning", "expired_waiver": None}
+            )
         final_findings.append(f)
     unpriced_blocking, unpriced_warnings = _unpriced_reasons(report, touched, blocked)
     blocking += unpriced_blocking
@@ -467,25 +475,23 @@ def run_check(
     for w in report.workloads:
         gate.workload(w)
     for b in gate.breaches:
-        reason = f"{b.message} [{b.budget}] — {b.path}:{b.line}"
+        breach = breach_fields(b)
         if not b.introduced:
-            warnings.append(f"{reason}: already over on the base ref, not blocking")
+            warnings.append({"code": "budget-already-over", **breach})
         elif b.waiver is not None:
-            warnings.append(
-                f"{reason}: waived by {b.waiver.approver} until {b.waiver.expires}: {b.waiver.reason}"
-            )
+            warnings.append({"code": "budget-waived", **breach, "waiver": _waiver(b.waiver)})
         else:
-            if b.expired_waiver is not None:
-                reason += (
-                    f" (the waiver by {b.expired_waiver.approver} expired on "
-                    f"{b.expired_waiver.expires})"
-                )
-            blocking.append(reason)
+            expired_waiver = _waiver(b.expired_waiver) if b.expired_waiver else None
+            blocking.append({"code": "budget-exceeded", **breach, "expired_waiver": expired_waiver})
     for p in report.prompts:
         if p.cached_prefix_changed and p.rewarm_usd:
             warnings.append(
-                f"{p.path}: {p.id}: cached prefix changed — the first calls after deploy write "
-                f"the cache again (≈{usd(p.rewarm_usd, per_call=True)} per cache entry)"
+                {
+                    "code": "prefix-rewarm",
+                    "path": p.path,
+                    "prompt": p.id,
+                    "rewarm_usd": decimal_str(p.rewarm_usd),
+                }
             )
         if p.head and p.head.volatile_prefix_tokens:
             share = Decimal(p.head.volatile_prefix_tokens) / Decimal(max(p.head.cached_tokens, 1))
@@ -504,24 +510,19 @@ def run_check(
         if review.status == "approved":
             notes.append(f"{where}: {review.describe()} — approved by @{review.approved_by}")
         elif review.status == "needs-approval":
-            blocking.append(
-                f"{where}: {review.describe()} — needs approval from one of: {review.who()}"
-            )
-        elif review.handles:
-            warnings.append(
-                f"{where}: {review.describe()} — a signer should approve ({review.who()}); "
-                "enforced on pull requests by the Action"
-            )
+            blocking.append({"code": "charter-needs-approval", **review.reason_fields()})
         else:
-            warnings.append(
-                f"{where}: {review.describe()} — a signer should approve ({review.who()}); "
-                "write a signer's @login or @org/team in signers: to enforce it"
-            )
+            warnings.append({"code": "charter-unverified", **review.reason_fields()})
     subsidy = subsidy_summary(  # repo-wide: every workload, not only the touched ones
         config, replace(head_workspace, targets=None) if head_workspace is not None else None
     )
     if subsidy is not None and subsidy["exposed_workloads"]:
-        warnings.append(subsidy["sentence"])
+        warnings.append(
+            {
+                "code": "subsidy-exposure",
+                **{k: subsidy[k] for k in ("share", "workloads_with_budget", "exposed_workloads")},
+            }
+        )
     return CheckReport(
         diff=report,
         findings=tuple(final_findings),
@@ -543,7 +544,6 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
         return None
     from promptops.estimate import estimate_workspace
     from promptops.subsidy import subsidy_exposure
-    from promptops.text.json_view import decimal_str
     from promptops.tokens.counting import TokenCounter
 
     counter = TokenCounter(config)
@@ -552,7 +552,6 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
     finally:
         counter.close()
     exposure = subsidy_exposure(estimated.workloads)
-    names = ", ".join(exposure.exposed_workloads)
     return {
         "share": decimal_str(exposure.share),
         "workloads_with_budget": exposure.workloads_with_budget,
@@ -567,11 +566,6 @@ def subsidy_summary(config: Config, workspace: Workspace | None) -> dict | None:
             }
             for s in exposure.scenarios
         ],
-        "sentence": (
-            f"subsidy exposure: {len(exposure.exposed_workloads)} of "
-            f"{exposure.workloads_with_budget} budgeted workloads ({pct(exposure.share)}) fit "
-            f"their budget only at effective prices and would cross it at book price: {names}"
-        ),
     }
 
 
@@ -624,10 +618,21 @@ def with_creep(config: Config, run: DiffRun, result: CheckReport) -> CheckReport
         total = (prompt.head.input_tokens - before) * 100 / before
         if total > creep:
             warnings.append(
-                f"{prompt.path}: {prompt.id} grew {total:.0f}% in {int(days)} days "
-                f"({before:,} → {prompt.head.input_tokens:,} input tokens since "
-                f"{old_sha[:12]}), above lint.limits.creep_pct {creep:g}%, though no single "
-                "change passed growth_pct: the Unbounded System Prompt"
+                {
+                    "code": "prompt-creep",
+                    "path": prompt.path,
+                    "prompt": prompt.id,
+                    "growth_pct": decimal_str(
+                        (Decimal(prompt.head.input_tokens - before) * 100 / before).quantize(
+                            Decimal("0.000001")
+                        )
+                    ),
+                    "days": int(days),
+                    "then_tokens": before,
+                    "input_tokens": prompt.head.input_tokens,
+                    "since": old_sha,
+                    "creep_pct": creep,
+                }
             )
     return replace(result, warnings=tuple(warnings))
 

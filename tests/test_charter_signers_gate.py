@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from promptops.report.reasons import reason_text
 from tests.support.cli import run_cli
 from tests.support.fake_github import start_fake_github, stop_fake_github
 from tests.support.git_repo import GitRepo
@@ -98,7 +99,9 @@ def test_a_raised_budget_waits_for_a_signer(tmp_path: Path, github) -> None:
     repo = pull_request(tmp_path, "250")
     code, report, _ = check(repo, github, tmp_path)
     assert code == 1
-    (reason,) = [r for r in report["blocking_reasons"] if "relaxed" in r]
+    (data,) = [r for r in report["blocking_reasons"] if r["code"] == "charter-needs-approval"]
+    assert data["handles"] == ["@acme/finance", "@tberg"]
+    reason = reason_text(data)
     assert "budgets.monthly_usd.expected: 100 → 250" in reason
     assert "needs approval from one of: @acme/finance, @tberg" in reason
     (change,) = report["charter_changes"]
@@ -146,7 +149,8 @@ def test_offline_it_warns_naming_the_signers(tmp_path: Path, github) -> None:
     repo = pull_request(tmp_path, "250")
     code, report, _ = check(repo, github, tmp_path, token=None)
     assert code == 0
-    (warning,) = [w for w in report["warnings"] if "relaxed" in w]
+    (data,) = [w for w in report["warnings"] if w["code"] == "charter-unverified"]
+    warning = reason_text(data)
     assert "a signer should approve (@acme/finance, @tberg)" in warning
     assert report["charter_changes"][0]["status"] == "unverified"
 
@@ -183,6 +187,7 @@ def test_signers_without_handles_warn_and_do_not_block(tmp_path: Path, github) -
     repo.commit("budget")
     code, report, _ = check(repo, github, tmp_path)
     assert code == 0, report["blocking_reasons"]
-    (warning,) = [w for w in report["warnings"] if "relaxed" in w]
+    (data,) = [w for w in report["warnings"] if w["code"] == "charter-unverified"]
+    warning = reason_text(data)
     assert "write a signer's @login or @org/team in signers: to enforce it" in warning
     assert "Tomas Berg" in warning

@@ -17,6 +17,7 @@ from promptops.check import with_creep
 from promptops.config import load_config
 from promptops.diff.model import CheckReport
 from promptops.diff.run import diff_refs
+from promptops.report.reasons import reason_text
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
 
@@ -63,7 +64,10 @@ def check(repo: GitRepo) -> dict:
 
 def test_small_steps_that_add_up_warn(tmp_path: Path) -> None:
     report = check(grown_repo(tmp_path, steps=10))
-    (creep,) = [w for w in report["warnings"] if "grew" in w and "days" in w]
+    (warning,) = [w for w in report["warnings"] if w["code"] == "prompt-creep"]
+    assert (warning["prompt"], warning["days"], warning["creep_pct"]) == ("support/answer", 90, 30)
+    assert warning["input_tokens"] > warning["then_tokens"] > 0
+    creep = reason_text(warning)
     assert "support/answer grew" in creep and "in 90 days" in creep
     assert "creep_pct 30%" in creep
     assert not [f for f in report["findings"] if f["code"] == "PO308"]  # each step was small
@@ -71,7 +75,7 @@ def test_small_steps_that_add_up_warn(tmp_path: Path) -> None:
 
 def test_no_creep_warning_within_the_share(tmp_path: Path) -> None:
     report = check(grown_repo(tmp_path, steps=10, more=1))  # +21% in 90 days
-    assert not [w for w in report["warnings"] if "grew" in w and "days" in w]
+    assert not [w for w in report["warnings"] if w["code"] == "prompt-creep"]
 
 
 def other(i: int, version: str) -> str:
@@ -125,7 +129,7 @@ def test_creep_reads_and_tokenizes_only_the_touched_prompt_then(
     result = with_creep(config, run, CheckReport(diff=run.report))
 
     (creep,) = result.warnings
-    assert "support/answer grew" in creep and "in 90 days" in creep
+    assert "support/answer grew" in reason_text(creep) and "in 90 days" in reason_text(creep)
     assert run.creep is not None
     assert run.creep.paths == {"support/answer": "prompts/answer.yaml"}
     assert run.creep.read == ("prompts/answer.yaml",)  # parsed: the one prompt
@@ -146,5 +150,5 @@ def test_creep_follows_the_prompt_to_its_old_path(tmp_path: Path) -> None:
     repo.checkout("feature")
     repo.git("rebase", "-q", "main")
     report = check(repo)
-    (creep,) = [w for w in report["warnings"] if "grew" in w and "days" in w]
-    assert creep.startswith("prompts/support/answer.yaml: support/answer grew")
+    (creep,) = [w for w in report["warnings"] if w["code"] == "prompt-creep"]
+    assert reason_text(creep).startswith("prompts/support/answer.yaml: support/answer grew")

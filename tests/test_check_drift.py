@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from promptops.report.reasons import reason_text
 from tests.support.calibrate_repo import CHARTER, PROMPT, call_record, tokens_report, write_records
 from tests.support.cli import run_cli
 from tests.support.git_repo import GitRepo
@@ -74,7 +75,11 @@ def test_drift_is_a_section_and_a_warning(tmp_path: Path) -> None:
     assert (drift["assumed"], drift["measured"], drift["blocking"]) == (0.9, 0.4, False)
     assert float(drift["monthly_usd"]) > 0
     assert "Production drift" in markdown and "| support | cache hit rate | 0.9 | 0.4 |" in markdown
-    assert any("production drift in support: cache_hit_rate" in w for w in report["warnings"])
+    assert any(
+        "production drift in support: cache_hit_rate" in reason_text(w)
+        for w in report["warnings"]
+        if w["code"] == "production-drift"
+    )
 
 
 def test_calibration_enforce_blocks(tmp_path: Path) -> None:
@@ -82,7 +87,10 @@ def test_calibration_enforce_blocks(tmp_path: Path) -> None:
     code, report, markdown = _check(repo, _telemetry(repo, tmp_path), tmp_path)
     assert code == 1
     assert any(
-        "cache_hit_rate" in r and "calibration: enforce" in r for r in report["blocking_reasons"]
+        r["code"] == "production-drift"
+        and r["metric"] == "cache_hit_rate"
+        and "calibration: enforce" in reason_text(r)
+        for r in report["blocking_reasons"]
     )
     assert "❌" in markdown
 

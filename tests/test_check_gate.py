@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from promptops.report.reasons import reason_text
 from tests.diff_fixtures import base_repo, charter, run_json, triage
 from tests.support.cli import run_cli
 
@@ -37,8 +38,15 @@ def test_blocks_a_change_that_pushes_stretch_over_budget(tmp_path: Path) -> None
     assert code == 1
     assert report["kind"] == "check" and report["blocking"] is True
     (reason,) = report["blocking_reasons"]
-    assert "stretch monthly cost $17,820.00 is over its budget of $17,600.00" in reason
-    assert "[monthly_usd.stretch]" in reason and "charters/support.yaml" in reason
+    # data in the JSON: a code and its figures, money as decimal strings
+    assert reason["code"] == "budget-exceeded" and reason["budget"] == "monthly_usd.stretch"
+    assert (reason["workload"], reason["path"]) == ("support", "charters/support.yaml")
+    assert (reason["value"], reason["limit"]) == ("17820", "17600")
+    assert reason["base_value"] == "17523" and reason["expired_waiver"] is None
+    # the words, as every renderer says them
+    text = reason_text(reason)
+    assert "stretch monthly cost $17,820.00 is over its budget of $17,600.00" in text
+    assert "[monthly_usd.stretch]" in text and "charters/support.yaml" in text
     assert report["totals"]["monthly_delta_usd"] == "99"
     (breach,) = report["breaches"]
     assert breach["introduced"] and breach["blocking"]
@@ -49,7 +57,9 @@ def test_valid_waiver_passes_and_expired_waiver_blocks(tmp_path: Path) -> None:
     code, report = run_json(["check", "--base", "main", "--head", "feature"], valid, tmp_path / "c")
     assert code == 0
     assert report["blocking"] is False and report["blocking_reasons"] == []
-    assert any("waived by finops-lead" in w for w in report["warnings"])
+    (waived,) = [w for w in report["warnings"] if w["code"] == "budget-waived"]
+    assert waived["waiver"]["approver"] == "finops-lead"
+    assert "waived by finops-lead" in reason_text(waived)
 
     expired = _stretch_repo(tmp_path / "b", 17_600, _waiver(TODAY - dt.timedelta(days=1)))
     code, report = run_json(
@@ -57,7 +67,8 @@ def test_valid_waiver_passes_and_expired_waiver_blocks(tmp_path: Path) -> None:
     )
     assert code == 1
     (reason,) = report["blocking_reasons"]
-    assert "expired on" in reason and "finops-lead" in reason
+    assert reason["expired_waiver"]["approver"] == "finops-lead"
+    assert "expired on" in reason_text(reason) and "finops-lead" in reason_text(reason)
 
 
 def test_waiver_for_a_parent_budget_name_covers_its_scenarios(tmp_path: Path) -> None:
@@ -73,7 +84,8 @@ def test_breach_already_on_base_only_warns(tmp_path: Path) -> None:
     code, report = run_json(["check", "--base", "main", "--head", "feature"], root, tmp_path / "c")
     assert code == 0
     assert report["blocking_reasons"] == []
-    assert any("already over on the base ref" in w for w in report["warnings"])
+    assert any("already over on the base ref" in reason_text(w) for w in report["warnings"])
+    assert report["warnings"][0]["code"] == "budget-already-over"
     assert report["breaches"][0]["introduced"] is False
 
 
@@ -87,7 +99,8 @@ def test_version_not_bumped_blocks_at_the_version_line(tmp_path: Path) -> None:
     (finding,) = [f for f in report["findings"] if f["code"] == "PO307"]
     assert finding["path"] == "prompts/triage.yaml" and finding["line"] == 3
     assert finding["severity"] == "error"
-    assert any("PO307" in r for r in report["blocking_reasons"])
+    assert any(r["code"] == "finding" and r["rule"] == "PO307" for r in report["blocking_reasons"])
+    assert any("PO307" in reason_text(r) for r in report["blocking_reasons"])
 
 
 def test_rule_waiver_and_growth_warning(tmp_path: Path) -> None:
@@ -163,7 +176,10 @@ def test_lint_gates_the_touched_documents_and_names_broken_untouched_files(tmp_p
     assert code == 1
     po101 = [(f["path"], f["severity"]) for f in report["findings"] if f["code"] == "PO101"]
     assert po101 == [("prompts/triage.yaml", "error")]
-    assert any("PO101" in r and "prompts/triage.yaml" in r for r in report["blocking_reasons"])
+    assert any(
+        r["rule"] == "PO101" and r["path"] == "prompts/triage.yaml"
+        for r in report["blocking_reasons"]
+    )
     assert {f["path"] for f in report["findings"]} == {"prompts/triage.yaml"}
     assert any(
         "1 document error(s)" in n and "not gated here" in n for n in report.get("notes", [])
@@ -184,3 +200,23 @@ def test_sarif_output_comes_from_the_same_check_run(tmp_path: Path) -> None:
     assert report["blocking"] is True
     assert sarif.read_text(encoding="utf-8") == alone.stdout
     assert json.loads(alone.stdout)["version"] == "2.1.0"
+
+
+def test_text_and_markdown_word_the_reason_as_before(tmp_path: Path) -> None:
+    """The JSON holds the reason as data; the terminal and the PR comment say the sentence."""
+    root = _stretch_repo(tmp_path, 17_600)
+    sentence = (
+        "support: stretch monthly cost $17,820.00 is over its budget of $17,600.00 (was "
+        "$17,523.00 on base) [monthly_usd.stretch] — charters/support.yaml:10"
+    )
+    env = {"PROMPTOPS_CACHE_DIR": str(tmp_path / "c"), "NO_COLOR": "1"}
+    args = ["check", "--base", "main", "--head", "feature", "--format"]
+    text = run_cli([*args, "text"], cwd=root, env=env)
+    assert text.returncode == 1, text.stderr
+    assert f"Blocking (1)\n  - {sentence}\n" in text.stdout
+    assert "Prices: Anthropic list prices (" in text.stdout  # provenance, worded from its data
+    markdown = run_cli([*args, "markdown"], cwd=root, env=env)
+    assert markdown.returncode == 1, markdown.stderr
+    escaped = sentence.replace("[", "\\[").replace("]", "\\]")
+    assert f"- {escaped}" in markdown.stdout
+    assert "<sub>Prices: Anthropic list prices (" in markdown.stdout

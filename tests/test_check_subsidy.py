@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from promptops.report.reasons import reason_text
 from tests.diff_fixtures import TRIAGE_CALL_USD, base_repo, charter, run_json, triage
 
 
@@ -32,8 +33,11 @@ def test_workload_within_budget_only_at_the_discount_is_reported(tmp_path: Path)
     assert book > Decimal(17000) >= effective
     assert effective == book * Decimal("0.8")
     assert book > TRIAGE_CALL_USD * 3_000_000  # the head prompt grew
-    assert any(
-        "subsidy exposure: 1 of 1 budgeted workloads (100%)" in w for w in report["warnings"]
+    (warning,) = [w for w in report["warnings"] if w["code"] == "subsidy-exposure"]
+    assert warning["exposed_workloads"] == ["support"] and warning["share"] == "1"
+    assert reason_text(warning) == (
+        "subsidy exposure: 1 of 1 budgeted workloads (100%) fit their budget only at effective "
+        "prices and would cross it at book price: support"
     )
 
 
@@ -41,4 +45,4 @@ def test_no_effective_prices_means_nothing_to_report(tmp_path: Path) -> None:
     root = _repo(tmp_path, "default_branch: main\n")
     _, report = run_json(["check", "--base", "main", "--head", "feature"], root, tmp_path / "c")
     assert report["subsidy_exposure"] is None
-    assert not any("subsidy" in w for w in report["warnings"])
+    assert not any(w["code"] == "subsidy-exposure" for w in report["warnings"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from promptops.report.markdown import GITHUB_LIMIT, render_markdown
+from promptops.report.reasons import reason_text
 from tests.diff_fixtures import base_repo, run_json
 
 N_PROMPTS = 100
@@ -41,13 +42,14 @@ def test_large_change_stays_under_limit_and_keeps_blocking_reasons(tmp_path: Pat
     assert len(report["prompts"]) == N_PROMPTS
     reasons = report["blocking_reasons"]
     assert len(reasons) == N_PROMPTS
+    assert {(r["code"], r["rule"]) for r in reasons} == {("finding", "PO307")}
 
     body = render_markdown(report)
     assert len(body) < GITHUB_LIMIT
     assert report["headline"] in body
     assert body.index(report["headline"]) < 300
     for reason in reasons:
-        assert reason.replace("|", "\\|") in body
+        assert reason_text(reason).replace("|", "\\|") in body
     assert "left out to keep this comment under GitHub's size limit" in body
 
     unlimited = render_markdown(report, limit=10_000_000)

@@ -139,7 +139,10 @@ def check(root: Path, *head: str) -> tuple[int, dict]:
 
 
 def blocks(report: dict, path: str, code: str) -> bool:
-    return any(r.startswith(f"{path}:") and f" {code} " in r for r in report["blocking_reasons"])
+    return any(
+        r["code"] == "finding" and r["path"] == path and r["rule"] == code
+        for r in report["blocking_reasons"]
+    )
 
 
 def zero_dollars(text: str) -> bool:
@@ -286,7 +289,8 @@ def test_a_prompt_turned_into_someone_elses_yaml_is_not_a_removal(tmp_path: Path
     assert_never_a_saving(report)
     assert "not a promptops document" in report["prompts"][0]["unpriced"][0]["reason"]
     code, report = check(repo.root, "feature")
-    assert code == 1 and any("cannot be priced" in r for r in report["blocking_reasons"])
+    assert code == 1
+    assert any(r["code"] == "unpriced-changed" for r in report["blocking_reasons"])
 
 
 def test_changes_to_yaml_that_is_not_ours_pass_quietly(tmp_path: Path) -> None:

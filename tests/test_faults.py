@@ -134,11 +134,24 @@ def test_an_output_file_on_a_full_disk_is_exit_2(repo):
 
 
 # -- 2. an unwritable job summary is one warning --------------------------------------------
+OVER_BUDGET = {
+    "code": "budget-exceeded",
+    "budget": "monthly_usd.expected",
+    "workload": "support",
+    "path": "charters/support.yaml",
+    "line": 4,
+    "limit": "100",
+    "value": "112.5",
+    "base_value": "90",
+}
+
+
 def report_file(tmp_path: Path, blocking: bool = True) -> Path:
     report = {
         "kind": "check",
         "blocking": blocking,
-        "blocking_reasons": ["support: over budget"] if blocking else [],
+        "schema_version": 3,
+        "blocking_reasons": [OVER_BUDGET] if blocking else [],
         "totals": {"monthly_delta_usd": "12.50"},
         "findings": [],
     }
@@ -311,9 +324,21 @@ BAD_REPORTS = {
         {"totals": {"monthly_delta_usd": "lots"}},
         "`totals.monthly_delta_usd` must be a decimal number",
     ),
-    "reasons not strings": (
-        {"kind": "check", "blocking_reasons": [{"x": 1}]},
-        "`blocking_reasons[0]` must be string",
+    "reasons sentences": (
+        {"kind": "check", "blocking_reasons": ["support: over budget"]},
+        "`blocking_reasons[0]` must be object",
+    ),
+    "reason without a code": (
+        {"kind": "check", "warnings": [{"x": 1}]},
+        "`warnings[0]` must contain ['code'] properties",
+    ),
+    "an older check report": (
+        {"kind": "check", "schema_version": 2, "blocking_reasons": ["support: over budget"]},
+        "this check report has schema_version 2; this promptops reads schema_version 3",
+    ),
+    "an older diff report": (
+        {"kind": "diff", "schema_version": "1", "provenance": {"sentence": "Prices: …"}},
+        "this diff report has schema_version '1'; this promptops reads schema_version 3",
     ),
     "finding line a string": ([{"code": "PO001", "line": "3"}], "`[0].line` must be integer"),
     "findings array of numbers": ([1, 2], "`[0]` must be object"),
@@ -376,7 +401,10 @@ def test_a_well_formed_report_still_renders(tmp_path):
         ["comment", "github", "--report", str(report), "--repo", "a/b", "--pr", "1", "--dry-run"]
     )
     assert result.returncode == 0, result.stderr
-    assert "support: over budget" in result.stdout
+    assert (  # worded from the reason's figures; markdown escapes the [budget] that follows
+        "support: expected monthly cost $112.50 is over its budget of $100.00 (was $90.00 on "
+        "base) \\[monthly_usd.expected\\] — charters/support.yaml:4"
+    ) in result.stdout
 
 
 # -- 5. PROMPTOPS_CACHE_DIR wins over the repository's cache_dir -------------------------------

@@ -18,7 +18,22 @@ from tests.support.fake_github import FakeGitHub, start_fake_github, stop_fake_g
 
 REPO = "acme/prompts"
 PR = 12
-BREACH = "support-bot: expected monthly cost $3,650.00 exceeds the budget of $3,000.00"
+BREACH_DATA = {  # a blocking reason as the check JSON holds it: a code and its figures
+    "code": "budget-exceeded",
+    "budget": "monthly_usd.expected",
+    "workload": "support-bot",
+    "prompt": None,
+    "path": "charters/support-bot.yaml",
+    "line": 7,
+    "limit": "3000",
+    "value": "3650",
+    "base_value": "2900",
+    "expired_waiver": None,
+}
+BREACH = (  # ... and as the summary, the annotation and the comment word it (the first part)
+    "support-bot: expected monthly cost $3,650.00 is over its budget of $3,000.00 "
+    "(was $2,900.00 on base)"
+)
 
 
 @pytest.fixture
@@ -77,9 +92,9 @@ def write_event(path: Path, base: str, head: str, *, fork: bool = False) -> Path
 
 def check_report(path: Path, *, blocking: bool, findings: list[dict] | None = None) -> Path:
     report = {
-        "schema_version": 2,
+        "schema_version": 3,
         "blocking": blocking,
-        "blocking_reasons": [BREACH] if blocking else [],
+        "blocking_reasons": [BREACH_DATA] if blocking else [],
         "totals": {"monthly_delta_usd": "412.50"},
         "findings": findings or [],
     }

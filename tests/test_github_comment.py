@@ -330,14 +330,28 @@ def test_hiding_with_a_read_only_token_is_a_warning_too(tmp_path, github):
 
 def test_a_json_report_is_rendered_to_markdown(tmp_path, github):
     report = {
-        "schema_version": 2,
+        "schema_version": 3,
         "blocking": True,
-        "blocking_reasons": ["support-bot: runaway scenario crosses $15,000/mo"],
+        "blocking_reasons": [
+            {
+                "code": "budget-exceeded",
+                "budget": "kill_switch_usd",
+                "workload": "support-bot",
+                "path": "charters/support-bot.yaml",
+                "line": 9,
+                "limit": "15000",
+                "value": "15250.5",
+                "base_value": None,
+            }
+        ],
         "totals": {"monthly_delta_usd": "412.00"},
     }
     path = write_report(tmp_path, json.dumps(report), name="report.json")
     result = comment(path, actions_env(github, write_event(tmp_path)))
     assert result.returncode == 0, result.stderr
     body = github.issue_comments(REPO, PR)[0]["body"]
-    assert "runaway scenario crosses $15,000/mo" in body
+    assert (
+        "support-bot: runaway monthly cost $15,250.50 passes the kill switch at $15,000.00 "
+        "(was not priced on base) \\[kill_switch_usd\\] — charters/support-bot.yaml:9"
+    ) in body
     assert not body.splitlines()[1].startswith("{")

@@ -373,11 +373,22 @@ def _ten_thousand_row_report(root: Path, tmp_path: Path) -> dict:
     report["prompts"] = [{**copy.deepcopy(prompt), "id": f"bulk-{i:05d}"} for i in range(10_000)]
     report["workloads"] = [{**copy.deepcopy(workload), "id": f"w{i:05d}"} for i in range(10_000)]
     report["blocking_reasons"] = [
-        f"prompts/bulk/p{i:05d}.yaml:3: PO307 prompt 'bulk-{i:05d}' changed against the base "
-        "ref but its version is still 1.0.0: bump it"
+        {
+            "code": "finding",
+            "rule": "PO307",
+            "message": f"prompt 'bulk-{i:05d}' changed against the base ref but its version is "
+            "still 1.0.0: bump it",
+            "path": f"prompts/bulk/p{i:05d}.yaml",
+            "line": 3,
+            "severity": "error",
+            "expired_waiver": None,
+        }
         for i in range(10_000)
     ]
-    report["warnings"] = [f"{PATH}: warning {i}" for i in range(10_000)]
+    report["warnings"] = [
+        {"code": "finding", "rule": "PO308", "message": f"warning {i}", "path": PATH, "line": 1}
+        for i in range(10_000)
+    ]
     report["blocking"] = True
     return report
 

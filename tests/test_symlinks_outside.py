@@ -152,5 +152,5 @@ def test_diff_and_check_do_not_follow_a_link_the_change_adds(repo, outside, comm
     assert "prompts/abs.yaml" in unpriced
     if command == "check":
         assert report["blocking"] is True
-        assert any("prompts/abs.yaml" in reason for reason in report["blocking_reasons"])
+        assert any(reason["path"] == "prompts/abs.yaml" for reason in report["blocking_reasons"])
         assert set(po005(report["findings"])) == {"prompts/abs.yaml"}

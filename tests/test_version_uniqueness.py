@@ -150,7 +150,7 @@ def test_check_blocks_a_branch_whose_commits_reuse_a_version(tmp_path: Path) -> 
     assert finding["severity"] == "error" and finding["path"] == "prompts/triage.yaml"
     assert finding["line"] == 3  # the `version:` line
     assert first[:12] in finding["message"] and unbumped[:12] in finding["message"]
-    assert any("PO311" in reason for reason in report["blocking_reasons"])
+    assert any(reason.get("rule") == "PO311" for reason in report["blocking_reasons"])
     # the same from the working tree of the branch (default base: merge-base with main)
     code, report = check_json([], repo.root, tmp_path)
     assert code == 1 and codes(report["findings"], "PO311")

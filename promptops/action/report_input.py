@@ -80,14 +80,45 @@ _FINDING = {
     },
 }
 _FINDINGS = {"type": "array", "items": _FINDING}
+# A blocking reason or warning (schema_version 3): a code and its figures, worded by
+# `promptops.report.reasons`; the fields a wording reads are checked where a wrong type
+# would break it.
+_REASON = {
+    "type": "object",
+    "required": ["code"],
+    "properties": {
+        "code": {"type": "string"},
+        "path": {"type": ["string", "null"]},
+        "line": {"type": ["integer", "null"]},
+        "value": _MONEY,
+        "limit": _MONEY,
+        "base_value": _MONEY,
+        "rewarm_usd": _MONEY,
+        "monthly_usd": _MONEY,
+        "share": _MONEY,
+        "growth_pct": _MONEY,
+        "then_tokens": _INTEGER,
+        "input_tokens": _INTEGER,
+        "creep_pct": {"type": "number"},
+        "relaxed": {"type": "array", "items": {"type": "object"}},
+        "signers": _STRINGS,
+        "handles": _STRINGS,
+        "exposed_workloads": _STRINGS,
+        "waiver": {"type": "object"},
+        "expired_waiver": {"type": ["object", "null"]},
+    },
+}
+_REASONS = {"type": "array", "items": _REASON}
+# The diff and check reports' schema_version this version reads (promptops.report.diff_json).
+DIFF_SCHEMA_VERSION = 3
 _REPORT = {
     "type": "object",
     "properties": {
         "kind": {"type": "string"},
         "headline": {"type": "string"},
         "blocking": {"type": "boolean"},
-        "blocking_reasons": _STRINGS,
-        "warnings": _STRINGS,
+        "blocking_reasons": _REASONS,
+        "warnings": _REASONS,
         "notes": _STRINGS,
         "findings": _FINDINGS,
         "totals": {
@@ -96,7 +127,16 @@ _REPORT = {
         },
         "base": {"type": "object", "properties": {"label": {}, "sha": _STRING_OR_NULL}},
         "head": {"type": "object", "properties": {"label": {}, "sha": _STRING_OR_NULL}},
-        "provenance": {"type": "object", "properties": {"sentence": {"type": "string"}}},
+        "provenance": {
+            "type": "object",
+            "properties": {
+                "price_table_date": {"type": "string"},
+                "tokenizer": {"type": "string"},
+                "counts": {"type": "string"},
+                "prices_overridden": {"type": "boolean"},
+                "promptops_version": {"type": "string"},
+            },
+        },
         "unpriced": {
             "type": "array",
             "items": {
@@ -305,15 +345,32 @@ def read_report(path: str | Path) -> ReportInput:
 
 
 def check_report(data: object, source: str) -> None:
-    """A UserError naming the first field whose type is not what a promptops report holds."""
+    """A UserError naming the first field whose type is not what a promptops report holds,
+    or saying that a diff or check report was written by another promptops version."""
     import fastjsonschema
 
+    _check_version(data, source)
     try:
         _validator(isinstance(data, list))(data)
     except fastjsonschema.JsonSchemaValueException as exc:
         raise UserError(_explain(exc), path=source) from None
     except RecursionError:
         raise UserError(TOO_DEEP, path=source) from None
+
+
+def _check_version(data: object, source: str) -> None:
+    """A diff or check report of another schema_version is one clear error: its reasons are
+    shaped differently (sentences before 3), so it would not render as written."""
+    if not isinstance(data, dict) or data.get("kind") not in ("diff", "check"):
+        return
+    version = data.get("schema_version", DIFF_SCHEMA_VERSION)
+    if version != DIFF_SCHEMA_VERSION or isinstance(version, bool):
+        raise UserError(
+            f"this {data['kind']} report has schema_version {version!r}; this promptops reads "
+            f"schema_version {DIFF_SCHEMA_VERSION}: write the report again with this version "
+            f"(`promptops {data['kind']} --format json`)",
+            path=source,
+        )
 
 
 @cache

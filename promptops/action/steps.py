@@ -32,6 +32,7 @@ from promptops.github.workflow import (
     write_outputs,
 )
 from promptops.output_file import write_output_file
+from promptops.report.reasons import reason_text
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -104,7 +105,7 @@ def verdict_of(data: object, command_exit_status: int) -> Verdict:
         blocking = errors > 0 or command_exit_status == EXIT_FINDINGS
     else:
         blocking = command_exit_status == EXIT_FINDINGS
-    reasons = tuple(str(r) for r in report.get("blocking_reasons") or [] if r)
+    reasons = tuple(reason_text(r) for r in report.get("blocking_reasons") or [] if r)
     if blocking and not reasons and errors:
         reasons = (f"{errors} finding{'s' if errors != 1 else ''} at error severity",)
     return Verdict(blocking, reasons, warnings, _monthly_delta(report))

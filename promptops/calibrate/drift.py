@@ -99,7 +99,7 @@ def with_drift(
     from promptops.canary.telemetry import expand_paths
     from promptops.diff.run import head_workspace
     from promptops.pricing.table import PriceTable
-    from promptops.text.formatting import signed_usd
+    from promptops.text.json_view import decimal_str
     from promptops.tokens.counting import TokenCounter
 
     prices = PriceTable.from_config(config)
@@ -118,15 +118,17 @@ def with_drift(
     found = drifts(calibration, charters, touched, margins_of(config.gate))
     blocking, warnings = list(result.blocking_reasons), list(result.warnings)
     for drift in found:
-        money = "" if drift.monthly_usd is None else f", {signed_usd(drift.monthly_usd)}/mo"
-        text = (
-            f"{drift.path}: production drift in {drift.workload}: {drift.metric} assumed "
-            f"{drift.assumed}, measured {drift.measured}{money}"
-        )
-        if drift.blocking:
-            blocking.append(text + " (calibration: enforce)")
-        else:
-            warnings.append(text)
+        reason = {
+            "code": "production-drift",
+            "path": drift.path,
+            "workload": drift.workload,
+            "metric": drift.metric,
+            "assumed": drift.assumed,
+            "measured": drift.measured,
+            "monthly_usd": None if drift.monthly_usd is None else decimal_str(drift.monthly_usd),
+            "blocking": drift.blocking,
+        }
+        (blocking if drift.blocking else warnings).append(reason)
     return replace(
         result,
         blocking_reasons=tuple(blocking),

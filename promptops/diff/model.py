@@ -290,7 +290,6 @@ class Breach:
     budget: str  # the budget's name, as waivers spell it (see promptops.check)
     workload: str | None
     prompt: str | None
-    message: str
     path: str
     line: int
     introduced: bool
@@ -298,6 +297,7 @@ class Breach:
     value: str = ""
     waiver: Waiver | None = None
     expired_waiver: Waiver | None = None
+    base_value: str | None = None  # the same figure on the base, when it has one
 
     @property
     def blocking(self) -> bool:
@@ -309,8 +309,9 @@ class CheckReport:
     diff: DiffReport
     findings: tuple = ()  # Finding
     breaches: tuple[Breach, ...] = ()
-    blocking_reasons: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    # each a dict: a stable `code` and its figures (`promptops.report.reasons` words them)
+    blocking_reasons: tuple[dict, ...] = ()
+    warnings: tuple[dict, ...] = ()
     notes: tuple[str, ...] = field(default=())
     subsidy: dict | None = None  # exposure at book price, when effective prices are configured
     charter_reviews: tuple = ()  # governance.gate.CharterReview: relaxed charters, approvals

@@ -53,6 +53,20 @@ class CharterReview:
             return ", ".join(f"@{h}" for h in self.handles)
         return "; ".join(self.signers) or "no signer named"
 
+    def reason_fields(self) -> dict[str, Any]:
+        """What a blocking reason or warning about this review carries (the report words it)."""
+        return {
+            "charter": self.charter,
+            "path": self.path,
+            "line": self.line,
+            "relaxed": [
+                {"path": ".".join(c.path), "before": c.before, "after": c.after}
+                for c in self.relaxed
+            ],
+            "signers": list(self.signers),
+            "handles": [f"@{h}" for h in self.handles],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         def change(c: CharterChange) -> dict[str, Any]:
             return {"path": ".".join(c.path), "what": c.what, "before": c.before, "after": c.after}

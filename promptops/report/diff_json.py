@@ -23,6 +23,10 @@ from promptops.diff.model import (
 from promptops.text.formatting import signed_usd, usd
 from promptops.text.json_view import decimal_str, to_jsonable
 
+# The diff and check JSON's version: 3 since blocking reasons and warnings are objects (a code
+# and its figures) and `provenance` lost its `sentence` (renderers word both).
+SCHEMA_VERSION = 3
+
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else decimal_str(value)
@@ -205,7 +209,7 @@ def diff_report_dict(report: DiffReport) -> dict[str, Any]:
         "changed_prompts": len(report.prompts),
     }
     return {
-        "schema_version": report.schema_version,
+        "schema_version": SCHEMA_VERSION,
         "kind": report.kind,
         "headline": headline(report),
         "changed": report.changed,
@@ -218,22 +222,23 @@ def diff_report_dict(report: DiffReport) -> dict[str, Any]:
         "workloads": [_workload(w) for w in report.workloads],
         "unpriced": [_unpriced(u) for u in report.unpriced],
         "notes": list(report.notes),
-        "provenance": {**to_jsonable(report.provenance), "sentence": report.provenance.sentence()},
+        "provenance": to_jsonable(report.provenance),
     }
 
 
 def _breach(b: Breach) -> dict[str, Any]:
+    """A broken budget's figures; renderers word it (`report.reasons.budget_message`)."""
     return {
         "budget": b.budget,
         "workload": b.workload,
         "prompt": b.prompt,
-        "message": b.message,
         "path": b.path,
         "line": b.line,
         "introduced": b.introduced,
         "blocking": b.blocking,
         "limit": b.limit,
         "value": b.value,
+        "base_value": b.base_value,
         "waiver": to_jsonable(b.waiver) if b.waiver else None,
         "expired_waiver": to_jsonable(b.expired_waiver) if b.expired_waiver else None,
     }
@@ -243,8 +248,8 @@ def check_report_dict(check: CheckReport) -> dict[str, Any]:
     data = diff_report_dict(check.diff)
     data["kind"] = "check"
     data["blocking"] = check.blocking
-    data["blocking_reasons"] = list(check.blocking_reasons)
-    data["warnings"] = list(check.warnings)
+    data["blocking_reasons"] = [to_jsonable(r) for r in check.blocking_reasons]
+    data["warnings"] = [to_jsonable(w) for w in check.warnings]
     data["breaches"] = [_breach(b) for b in check.breaches]
     data["findings"] = [f.to_dict() for f in check.findings]
     data["notes"] = [*data["notes"], *check.notes]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from promptops.report.reasons import budget_message, provenance_text, reason_text
 from promptops.text.formatting import paint, printable_tree, signed_usd, usd, use_color
 
 SCENARIOS = ("expected", "stretch", "runaway")
@@ -226,14 +227,14 @@ def render_diff_text(report: dict[str, Any], color: bool | None = None) -> str:
         warnings = report.get("warnings") or []
         if warnings:
             lines += ["", paint("Warnings", "yellow", color)]
-            lines += [f"  - {w}" for w in warnings]
+            lines += [f"  - {reason_text(w)}" for w in warnings]
         if reasons:
             lines += ["", paint(f"Blocking ({len(reasons)})", "red", color)]
-            lines += [f"  - {r}" for r in reasons]
+            lines += [f"  - {reason_text(r)}" for r in reasons]
     notes = report.get("notes") or []
     if notes:
         lines += [""] + [paint(f"note: {n}", "dim", color) for n in notes]
-    lines += ["", paint(report["provenance"]["sentence"], "dim", color)]
+    lines += ["", paint(provenance_text(report["provenance"]), "dim", color)]
     if is_check:
         verdict = (
             paint("Check failed: the change is blocked.", "red", color)
@@ -253,7 +254,7 @@ def render_github_annotations(report: dict[str, Any]) -> str:
     annotations += [
         Annotation(
             level="error" if b["blocking"] else "warning",
-            message=b["message"],
+            message=budget_message(b),
             file=b["path"],
             line=b["line"],
             title=f"budget {b['budget']}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from promptops.report.reasons import provenance_text, reason_text
 from promptops.text.markdown_fit import Section, fit
 from promptops.text.markdown_text import cell, code, fenced, text
 
@@ -283,7 +284,7 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
     head += _totals_line(report)
 
     reasons = Section(
-        [f"- {text(r, MAX_ITEM_CHARS)}" for r in report.get("blocking_reasons") or []],
+        [f"- {text(reason_text(r), MAX_ITEM_CHARS)}" for r in report.get("blocking_reasons") or []],
         _more("blocking reasons"),
         lead=["❌ **Blocking** — fix these, or add a waiver (approver and expiry) to the charter:"],
         trail=[""],
@@ -332,7 +333,7 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
         trail=[""],
     )
     warnings = Section(
-        [f"- {text(w, MAX_ITEM_CHARS)}" for w in report.get("warnings") or []],
+        [f"- {text(reason_text(w), MAX_ITEM_CHARS)}" for w in report.get("warnings") or []],
         _more("warnings"),
         lead=["", "<details><summary>⚠️ Warnings</summary>", ""],
         trail=["", "</details>"],
@@ -358,7 +359,7 @@ def render_markdown(report: dict[str, Any], limit: int = GITHUB_LIMIT - RESERVED
         lead=["", "<details><summary>Assumptions & notes</summary>", ""],
         trail=["", "</details>"],
     )
-    provenance = (report.get("provenance") or {}).get("sentence", "")
+    provenance = provenance_text(report["provenance"]) if report.get("provenance") else ""
     base, head_ref = report.get("base") or {}, report.get("head") or {}
     refs = f"{text(base.get('label'), 200)} {code((base.get('sha') or '')[:12])} → "
     refs += text(head_ref.get("label"), 200)
