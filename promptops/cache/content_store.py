@@ -12,19 +12,12 @@ an empty cache, recomputed, never a different result and never a crash. Values a
 `marshal`-ed (plain data only: no code runs when reading, unlike pickle), each on its own, so
 a value that cannot be stored is just recomputed next time. Writes are atomic. Entries no run
 has used for `MAX_AGE` saves are dropped, so the file tracks the repo, not its history.
-
-A save rewrites the whole file (megabytes for a big repo's parsed documents), so a run whose
-new entries are under `DEFER_FRACTION` of the file's bytes (a one-file `lint` after an edit:
-one document of a thousand) does not write them: the run that follows computes them again
-(at most that fraction of the work, per run) and writes them once they add up.
-PROMPTOPS_NO_DEFERRED_SAVES=1 writes every new entry (bench/ measures both).
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,7 +28,6 @@ from promptops.cache.store import read_sealed, write_sealed
 __all__ = ["MAX_AGE", "ContentStore", "cache_folder", "store_path"]
 
 MAX_AGE = 8  # saves an entry survives without being used
-DEFER_FRACTION = 1 / 256  # new bytes below this share of the file's bytes are not written
 
 
 def store_path(folder: Path, namespace: str, scope: str) -> Path:
@@ -46,21 +38,16 @@ def store_path(folder: Path, namespace: str, scope: str) -> Path:
 
 def _read(path: Path) -> tuple[int, dict[str, tuple[int, bytes]]]:
     """The generation and entries of a store file; empty when missing, stale or damaged."""
-    return _read_sized(path)[:2]  # type: ignore[return-value]
-
-
-def _read_sized(path: Path) -> tuple[int, dict[str, tuple[int, bytes]], int]:
-    """`_read`, and the payload's size in bytes (0 when empty)."""
     try:
         blob = read_sealed(path, path.name)
         if blob is None:
-            return 0, {}, 0
+            return 0, {}
         generation, entries = marshal.loads(blob)
         if not isinstance(generation, int) or not isinstance(entries, dict):
-            return 0, {}, 0
-        return generation, entries, len(blob)
+            return 0, {}
+        return generation, entries
     except Exception:  # a missing, unreadable or damaged cache is an empty cache
-        return 0, {}, 0
+        return 0, {}
 
 
 class ContentStore:
@@ -71,12 +58,9 @@ class ContentStore:
 
     def __init__(self, folder: Path | None, namespace: str, scope: str = "") -> None:
         self.path = store_path(folder, namespace, scope) if folder is not None else None
-        self.generation, self._entries, self._size = (
-            _read_sized(self.path) if self.path else (0, {}, 0)
-        )
+        self.generation, self._entries = _read(self.path) if self.path else (0, {})
         self._used: set[str] = set()
         self._dirty = False
-        self._new_bytes = 0  # of the entries put since the file was read
 
     def get(self, key: str) -> Any | None:
         entry = self._entries.get(key)
@@ -99,14 +83,12 @@ class ContentStore:
         self._entries[key] = (self.generation + 1, blob)
         self._used.add(key)
         self._dirty = True
-        self._new_bytes += len(blob)
 
     def put_blob(self, key: str, blob: bytes) -> None:
         """Remember a value already `marshal.dumps`-ed (e.g. by a forked worker)."""
         self._entries[key] = (self.generation + 1, blob)
         self._used.add(key)
         self._dirty = True
-        self._new_bytes += len(blob)
 
     def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
         value = self.get(key)
@@ -115,16 +97,9 @@ class ContentStore:
             self.put(key, value)
         return value
 
-    def deferred(self) -> bool:
-        """Whether `save` leaves the new entries to a later run (see the module doc)."""
-        return self._new_bytes < self._size * DEFER_FRACTION and not os.environ.get(
-            "PROMPTOPS_NO_DEFERRED_SAVES"
-        )
-
     def save(self) -> None:
-        """Write the file when something new was computed (and is not deferred); never fails
-        the run."""
-        if self.path is None or not self._dirty or self.deferred():
+        """Write the file when something new was computed; never fails the run."""
+        if self.path is None or not self._dirty:
             return
         generation = self.generation + 1
         oldest = generation - MAX_AGE
@@ -136,4 +111,3 @@ class ContentStore:
         payload = marshal.dumps((generation, kept))
         write_sealed(self.path, payload, self.path.name)  # never raises
         self.generation, self._entries, self._dirty = generation, kept, False
-        self._size, self._new_bytes = len(payload), 0
