@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from promptops.config import Config
     from promptops.documents.model import Document
     from promptops.documents.workspace import Workspace
-    from promptops.pricing.table import PriceTable
 
 TARGETS = ("assigned", "local")
 
