@@ -20,6 +20,7 @@ from promptops.documents.charter_changes import (
     signer_handles,
     signer_names,
 )
+from promptops.text.formatting import short_repr
 
 Approvals = Callable[[Sequence[str]], str | None]  # signer handles -> the one that approved
 
@@ -44,7 +45,8 @@ class CharterReview:
 
     def describe(self) -> str:
         changes = "; ".join(
-            f"{'.'.join(c.path)}: {_short(c.before)} → {_short(c.after)}" for c in self.relaxed
+            f"{'.'.join(c.path)}: {short_repr(c.before)} → {short_repr(c.after)}"
+            for c in self.relaxed
         )
         return f"charter {self.charter!r} relaxed ({changes})"
 
@@ -82,17 +84,6 @@ class CharterReview:
             "signers": list(self.signers),
             "handles": [f"@{h}" for h in self.handles],
         }
-
-
-def _short(value: Any) -> str:
-    text = (
-        repr(value)
-        if not isinstance(value, dict | list)
-        else "{…}"
-        if isinstance(value, dict)
-        else "[…]"
-    )
-    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def review_charter_changes(

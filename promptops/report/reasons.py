@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from promptops.figures import Provenance
-from promptops.text.formatting import pct, signed_usd, tokens, usd
+from promptops.text.formatting import pct, short_repr, signed_usd, tokens, usd
 
 Reason = Mapping[str, Any]
 
@@ -168,20 +168,9 @@ def _prompt_creep(r: Reason) -> str:
 
 
 # -- charters, drift, subsidy ----------------------------------------------------------------
-def _short(value: Any) -> str:
-    text = (
-        repr(value)
-        if not isinstance(value, dict | list)
-        else "{…}"
-        if isinstance(value, dict)
-        else "[…]"
-    )
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
 def _relaxed(r: Reason) -> str:
     changes = "; ".join(
-        f"{c.get('path')}: {_short(c.get('before'))} → {_short(c.get('after'))}"
+        f"{c.get('path')}: {short_repr(c.get('before'))} → {short_repr(c.get('after'))}"
         for c in r.get("relaxed") or []
     )
     return f"charter {r.get('charter')!r} relaxed ({changes})"

@@ -84,3 +84,16 @@ def printable_tree(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [printable_tree(v) for v in value]
     return value
+
+
+def short_repr(value: Any) -> str:
+    """A value as a one-line excerpt (a charter change's before/after): containers elided,
+    at most 60 characters."""
+    text = (
+        repr(value)
+        if not isinstance(value, dict | list)
+        else "{…}"
+        if isinstance(value, dict)
+        else "[…]"
+    )
+    return text if len(text) <= 60 else text[:59] + "…"
