@@ -102,8 +102,8 @@ def test_the_chart_renders_in_chromium(repo: Path, tmp_path: Path) -> None:
 def test_hostile_commit_messages_are_escaped(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from promptops.history.chart import render_html
     from promptops.history.compute import History, Point, WorkloadPoint
+    from promptops.report.history_chart import render_html
 
     points = [
         Point(

@@ -59,15 +59,15 @@ TABLE: dict[tuple[str, str], Renderer] = {
     ("tokens", "text"): Renderer(f"{_VIEWS}:tokens_text", ("invalid", "color")),
     ("tokens", "json"): Renderer(f"{_VIEWS}:tokens_json", ("invalid",)),
     # history: cost at every commit
-    ("history", "text"): Renderer("promptops.history.render:render_text"),
-    ("history", "json"): Renderer("promptops.history.render:render_json"),
-    ("history", "html"): Renderer("promptops.history.chart:render_html"),
-    ("history", "svg"): Renderer("promptops.history.chart:render_svg"),
+    ("history", "text"): Renderer("promptops.report.history_text:render_text"),
+    ("history", "json"): Renderer("promptops.report.history_text:render_json"),
+    ("history", "html"): Renderer("promptops.report.history_chart:render_html"),
+    ("history", "svg"): Renderer("promptops.report.history_chart:render_svg"),
     # mbom: the Model Bill of Materials (the order is the --format choices' order)
-    ("mbom", "markdown"): Renderer("promptops.mbom.markdown:render_mbom_markdown"),
-    ("mbom", "json"): Renderer("promptops.mbom.jsonable:render_mbom_json"),
-    ("mbom", "cyclonedx"): Renderer("promptops.mbom.cyclonedx:render_mbom_cyclonedx"),
-    ("mbom", "html"): Renderer("promptops.mbom.html:render_mbom_html"),
+    ("mbom", "markdown"): Renderer("promptops.report.mbom_markdown:render_mbom_markdown"),
+    ("mbom", "json"): Renderer("promptops.report.mbom_json:render_mbom_json"),
+    ("mbom", "cyclonedx"): Renderer("promptops.report.mbom_cyclonedx:render_mbom_cyclonedx"),
+    ("mbom", "html"): Renderer("promptops.report.mbom_html:render_mbom_html"),
     # calibrate: a calibration result and where its records came from
     ("calibrate", "text"): Renderer(f"{_VIEWS}:calibration_text", ("provenance",)),
     ("calibrate", "json"): Renderer(f"{_VIEWS}:calibration_json", ("provenance",)),
@@ -75,9 +75,9 @@ TABLE: dict[tuple[str, str], Renderer] = {
     ("cascade", "text"): Renderer("promptops.report.cascade_text:render_cascade_text", ("color",)),
     ("cascade", "json"): Renderer(f"{_VIEWS}:cascade_json"),
     # canary: a release's plan, a verdict, an edit (promote / rollback)
-    ("canary plan", "text"): Renderer("promptops.canary.text_report:render_plan"),
+    ("canary plan", "text"): Renderer("promptops.report.canary_text:render_plan"),
     ("canary plan", "json"): Renderer(f"{_VIEWS}:canary_plan_json"),
-    ("canary analyze", "text"): Renderer("promptops.canary.text_report:render_verdict"),
+    ("canary analyze", "text"): Renderer("promptops.report.canary_text:render_verdict"),
     ("canary analyze", "json"): Renderer(f"{_VIEWS}:canary_verdict_json", ("counters",)),
     ("canary edit", "text"): Renderer(
         f"{_VIEWS}:canary_edit_text", ("loaded", "action", "before", "dry_run")
@@ -86,7 +86,7 @@ TABLE: dict[tuple[str, str], Renderer] = {
         f"{_VIEWS}:canary_edit_json", ("loaded", "action", "before", "dry_run")
     ),
     # eval: a suite run (gated) and a contrast run (ablations, another model)
-    ("eval", "text"): Renderer("promptops.evals.text_report:render_text", ("gated",)),
+    ("eval", "text"): Renderer("promptops.report.eval_text:render_text", ("gated",)),
     ("eval", "json"): Renderer(f"{_VIEWS}:to_dict_json"),
     ("eval contrast", "text"): Renderer("promptops.evals.contrast:render_contrasts"),
     ("eval contrast", "json"): Renderer(f"{_VIEWS}:to_dict_json"),

@@ -87,7 +87,7 @@ def cascade_json(result: Any) -> str:
 
 
 def canary_plan_json(release: Any) -> str:
-    from promptops.canary.text_report import plan_to_dict
+    from promptops.report.canary_text import plan_to_dict
 
     return json.dumps(plan_to_dict(release), indent=2) + "\n"
 

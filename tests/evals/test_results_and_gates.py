@@ -124,7 +124,7 @@ def test_a_model_with_no_price_is_not_priced_in_every_figure_and_fails_the_cost_
     assert suite["comparison"]["head_cost_per_case_usd"] is None
     assert suite["comparison"]["base_cost_per_case_usd"] == "0.001"
     assert EvalReport.from_dict(data).suites[0].head == head
-    from promptops.evals.text_report import render_text
+    from promptops.report.eval_text import render_text
 
     text = render_text(report)
     assert "not priced" in text and "result: FAIL" in text
