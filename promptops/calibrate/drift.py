@@ -94,9 +94,8 @@ def with_drift(
     from promptops.calibrate.compare import calibrate
     from promptops.calibrate.drift import drifts, margins_of
     from promptops.calibrate.engine import measure
-    from promptops.calibrate.run import input_convention
     from promptops.canary.rates import TelemetryPricing
-    from promptops.canary.telemetry import expand_paths
+    from promptops.canary.telemetry import expand_paths, input_convention
     from promptops.diff.run import head_workspace
     from promptops.pricing.table import PriceTable
     from promptops.text.json_view import decimal_str

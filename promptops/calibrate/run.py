@@ -18,7 +18,7 @@ from promptops.calibrate.fingerprints import fingerprints
 from promptops.calibrate.measure import DEFAULT_TRACE_KEYS, measure_summary
 from promptops.calibrate.sql import charter_members, workspace_sql
 from promptops.canary.rates import TelemetryPricing
-from promptops.canary.telemetry import expand_paths
+from promptops.canary.telemetry import expand_paths, input_convention
 from promptops.config import Config
 from promptops.documents.workspace import Workspace, load_workspace
 from promptops.errors import UserError
@@ -34,12 +34,6 @@ class CalibrationRun:
 
     result: Calibration
     provenance: Provenance
-
-
-def input_convention(config: Config, given: str | None) -> str:
-    """The records' input-token convention: as given, else `telemetry.input_tokens` in the
-    config, else `auto` (told per source)."""
-    return given or str(config.telemetry.get("input_tokens", "auto"))
 
 
 def since_epoch(value: str | None) -> float | None:

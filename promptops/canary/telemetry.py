@@ -38,11 +38,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from promptops.canary.cohort import LN_HISTOGRAM_BASE, CohortStats, ModelTokens
 from promptops.canary.rates import TelemetryPricing
 from promptops.errors import UserError
+
+if TYPE_CHECKING:
+    from promptops.config import Config
 
 _JSONDecodeError: type[ValueError]  # both parsers' errors are ValueErrors
 _loads: Callable[[bytes], Any]
@@ -76,6 +79,14 @@ EXCLUSIVE = "exclusive"  # Anthropic's API field passed through: input_tokens is
 AUTO = "auto"
 CONVENTIONS = (AUTO, INCLUSIVE, EXCLUSIVE)
 SAMPLE_BYTES = 4 * 1024 * 1024  # how much of each source `auto` reads to tell the convention
+
+
+def input_convention(config: Config, given: str | None) -> str:
+    """The records' input-token convention: as given (`--input-tokens`), else
+    `telemetry.input_tokens` in the config, else `auto` (told per source). One rule for
+    `canary analyze`, `calibrate` and `check --telemetry`."""
+    return given or str(config.telemetry.get("input_tokens", AUTO))
+
 
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 CHUNK_TARGET_BYTES = 128 * 1024 * 1024

@@ -61,12 +61,14 @@ def _pricing(repo: Path, config_file: str | None, release: Any) -> Any:
 
 
 def _input_convention(repo: Path, config_file: str | None, flag: str | None) -> str:
-    """--input-tokens, else the config's `telemetry.input_tokens`, else auto."""
+    """--input-tokens, else the config's default (`canary.telemetry.input_convention`); the
+    config is read only when the flag is not given."""
     if flag:
         return flag
+    from promptops.canary.telemetry import input_convention
     from promptops.config import load_config
 
-    return str(load_config(repo, config_file).telemetry.get("input_tokens", "auto"))
+    return input_convention(load_config(repo, config_file), None)
 
 
 def _repo_option(function: Any) -> Any:
@@ -164,7 +166,7 @@ def analyze_command(
     from promptops.canary.cohort import merge_all
     from promptops.canary.documents import load_charter_for, load_release
     from promptops.canary.summaries import read_summaries
-    from promptops.canary.telemetry import read_telemetry
+    from promptops.canary.telemetry import expand_paths, read_telemetry
     from promptops.report.table import render
 
     if not telemetry and not summaries:
@@ -177,7 +179,7 @@ def analyze_command(
     counters = None
     if telemetry:
         result = read_telemetry(
-            _expand(telemetry),
+            expand_paths(telemetry),
             book,
             prompt_id=rel.prompt,
             workers=workers,
@@ -186,7 +188,7 @@ def analyze_command(
         parts.append(result.cohorts)
         counters = result.counters
     if summaries:
-        parts.append(read_summaries(_expand(summaries), book, prompt_id=rel.prompt))
+        parts.append(read_summaries(expand_paths(summaries), book, prompt_id=rel.prompt))
     verdict = analyze(rel, merge_all(parts), charter)
     if counters is not None and counters.invalid:
         click.echo(
@@ -292,9 +294,3 @@ def promote_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
 def rollback_command(release: str, repo: Path, dry_run: bool, fmt: str) -> int:
     """Set the canary weight to 0 so every caller gets the stable version."""
     return _edit(release, repo, dry_run, fmt, "rollback")
-
-
-def _expand(patterns: tuple[str, ...]) -> list[str]:
-    from promptops.canary.telemetry import expand_paths
-
-    return expand_paths(patterns)
