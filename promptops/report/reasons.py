@@ -11,6 +11,7 @@ fields, never dropped.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +25,7 @@ PER_CALL_BUDGETS = (
     "max_output_tokens_per_call",
     "max_cost_per_call_usd",
 )
-PROVENANCE_FIELDS = (
-    "price_table_date",
-    "tokenizer",
-    "counts",
-    "prices_overridden",
-    "promptops_version",
-)
+PROVENANCE_FIELDS = tuple(f.name for f in fields(Provenance))
 
 
 def _d(value: Any) -> Decimal:
