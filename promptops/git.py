@@ -43,7 +43,7 @@ from typing import Any
 
 from promptops.config import Config
 from promptops.errors import UserError
-from promptops.globs import glob_to_regex
+from promptops.globs import any_glob
 from promptops.repo_paths import read_inside
 
 EXECUTABLE_ENV = "GIT_PYTHON_GIT_EXECUTABLE"
@@ -400,7 +400,7 @@ class GitRepo:
         if not rel or not rel.endswith((".yaml", ".yml")):
             return False
         if self._globs is None:  # one regex per list: this runs for every file of a tree
-            self._globs = (_any_glob(self.config.paths), _any_glob(self.config.exclude))
+            self._globs = (any_glob(tuple(self.config.paths)), any_glob(tuple(self.config.exclude)))
         wanted, excluded = self._globs
         return bool(wanted.match(rel)) and not excluded.match(rel)
 
@@ -777,13 +777,6 @@ class GitRepo:
             else:
                 changes.append(Change(status, rel, rel, None, old_blob, new_blob))
         return sorted(changes, key=lambda c: c.path)
-
-
-def _any_glob(patterns: list[str]) -> re.Pattern[str]:
-    """One regex matching what `globs.matches(path, patterns)` matches."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns))
 
 
 def _literal(char: str) -> str:

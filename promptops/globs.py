@@ -31,5 +31,14 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@cache
+def any_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex matching a path any of `patterns` matches (a repo walk tests every file
+    against `paths` and `exclude`: one match per list, not one per pattern)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns))
+
+
 def matches(path: str, patterns: list[str]) -> bool:
-    return any(glob_to_regex(p).match(path) for p in patterns)
+    return any_glob(tuple(patterns)).match(path) is not None

@@ -20,7 +20,6 @@ lines opts a file out, unless it declares a promptops kind (use `exclude` for a 
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import os
 import re
@@ -34,7 +33,7 @@ from promptops.documents.model import KINDS, Document
 from promptops.documents.schema import validate_document
 from promptops.errors import UserError
 from promptops.findings import Finding
-from promptops.globs import glob_to_regex
+from promptops.globs import matches
 from promptops.parsing.yaml_source import Span, YamlProblem, decode_text, load_yaml
 
 if TYPE_CHECKING:
@@ -69,21 +68,6 @@ _KIND_MENTION = (
 _TOP_KIND = r"""^["']?kind["']?[ \t]*:[ \t]*["']?([^\s"'#,]*)"""
 _TOP_ID = r"""^["']?id["']?[ \t]*:"""
 _API_VERSION = r"""^["']?apiVersion["']?[ \t]*:"""
-
-
-@functools.cache
-def _globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    """All of `paths` or `exclude` as one regex (`globs.matches` tries each pattern in turn:
-    walking a big repo matched every file against a dozen patterns one by one)."""
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{glob_to_regex(p).pattern})" for p in patterns))
-
-
-def matches(path: str, patterns: list[str]) -> bool:
-    """`globs.matches`, with the patterns compiled into one regex."""
-    regex = _globs(tuple(patterns))
-    return regex is not None and regex.match(path) is not None
 
 
 @dataclass
