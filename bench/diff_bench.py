@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from variants import compile_sources, variants_of
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -157,26 +159,6 @@ def measure(
     return figures, expected
 
 
-def switch_of(value: str) -> tuple[str, dict[str, str]]:
-    """(label, environment) of `--switch VAR=VALUE`."""
-    name, sep, setting = value.partition("=")
-    if not sep or not name:
-        raise SystemExit(f"--switch expects VAR=VALUE, not {value!r}")
-    return value, {name: setting}
-
-
-def compile_sources() -> None:
-    """Byte-compile the measured checkout first, as an installed package is: under
-    PYTHONDONTWRITEBYTECODE (or after an edit) every run would compile modules from source,
-    a fixed cost of a few tenths of a second no user pays."""
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(REPO / "promptops")],
-        check=False,
-        capture_output=True,
-        timeout=600,
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -194,10 +176,10 @@ def main() -> None:
         "(repeatable: one variant each)",
     )
     args = parser.parse_args()
-    variants = [("as is", {})] + [switch_of(value) for value in args.switch]
+    variants = variants_of(args.switch)
     switch = len(variants) > 1
 
-    compile_sources()
+    compile_sources(variants)
     work = args.keep or Path(tempfile.mkdtemp(prefix="promptops-diff-bench-"))
     rows = []
     try:

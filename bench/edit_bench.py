@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,37 +26,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from variants import child_cpu, compile_sources, variants_of
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """(wall, CPU) seconds of one command, and what it printed; exit 0 or 1 (findings) only."""
-    cpu = _cpu()
+    cpu = child_cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return wall, _cpu() - cpu, done.stdout
-
-
-def compile_sources(sources: list[Path]) -> None:
-    """Byte-compile the measured trees first, as an installed package is: under
-    PYTHONDONTWRITEBYTECODE (or after an edit) every run would compile modules from source,
-    a fixed cost of a few tenths of a second no user pays."""
-    for src in sources:
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(src / "promptops")],
-            check=False,
-            capture_output=True,
-            timeout=600,
-        )
+    return wall, child_cpu() - cpu, done.stdout
 
 
 def main() -> int:
@@ -79,21 +62,8 @@ def main() -> int:
         help="also measure this source tree (a folder holding `promptops/`)",
     )
     args = parser.parse_args()
-    variants: list[tuple[str, dict[str, str]]] = [("as is", {})]
-    for switch in args.switch:
-        name, sep, value = switch.partition("=")
-        if not sep or not name:
-            raise SystemExit(f"--switch expects VAR=VALUE, not {switch!r}")
-        variants.append((switch, {name: value}))
-    sources = [REPO]
-    if args.compare_src is not None:
-        src = args.compare_src.resolve()
-        if not (src / "promptops" / "__init__.py").is_file():
-            raise SystemExit(f"--compare-src {src}: no promptops package there")
-        variants.append((f"src {args.compare_src}", {"PYTHONPATH": str(src)}))
-        sources.append(src)
-
-    compile_sources(sources)
+    variants = variants_of(args.switch, args.compare_src)
+    compile_sources(variants)
     with tempfile.TemporaryDirectory(prefix="promptops-edit-bench-") as tmp:
         work = Path(tmp)
         repo = work / "repo"

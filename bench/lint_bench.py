@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -33,6 +32,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from variants import child_cpu, compile_sources, variants_of
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -75,23 +76,17 @@ def _promptops() -> list[str]:
     return [script] if script else [sys.executable, "-m", "promptops"]
 
 
-def _cpu() -> float:
-    """CPU seconds (user + system) of the children waited for so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str, float]:
     """Seconds the command took, what it printed, and the CPU seconds it used (its own and
     its children's: on a machine other work loads, CPU time varies far less than wall time,
     though it hides what a second process saves)."""
-    cpu = _cpu()
+    cpu = child_cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"lint failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed, done.stdout, _cpu() - cpu
+    return elapsed, done.stdout, child_cpu() - cpu
 
 
 def baseline(repo: Path) -> float:
@@ -110,37 +105,6 @@ def baseline(repo: Path) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=600)
     return time.perf_counter() - start
-
-
-def variants_of(switches: list[str] | None, compare_src: Path | None) -> list[tuple[str, dict]]:
-    """(label, environment) of each variant measured side by side: this checkout as is,
-    with each `--switch VAR=VALUE`, and another source tree (`--compare-src`, before/after)."""
-    variants: list[tuple[str, dict]] = [("as is", {})]
-    for switch in switches or []:
-        name, sep, value = switch.partition("=")
-        if not sep or not name:
-            raise SystemExit(f"--switch expects VAR=VALUE, not {switch!r}")
-        variants.append((switch, {name: value}))
-    if compare_src is not None:
-        if not (compare_src / "promptops" / "__init__.py").is_file():
-            raise SystemExit(f"--compare-src {compare_src}: no promptops package there")
-        variants.append((f"src {compare_src}", {"PYTHONPATH": str(compare_src.resolve())}))
-    return variants
-
-
-def compile_sources(variants: list[tuple[str, dict]]) -> None:
-    """Byte-compile every measured source tree first, as an installed package is: without it,
-    a module edited since its last import (or any module, under PYTHONDONTWRITEBYTECODE) is
-    compiled from source in every run, which is not what pre-commit's venv does."""
-    for _, setting in variants:
-        src = Path(setting.get("PYTHONPATH", str(REPO)).split(os.pathsep)[0])
-        if (src / "promptops").is_dir():
-            subprocess.run(
-                [sys.executable, "-m", "compileall", "-q", str(src / "promptops")],
-                check=False,
-                capture_output=True,
-                timeout=600,
-            )
 
 
 def touch(path: Path, original: str, n: int) -> None:
